@@ -1,0 +1,54 @@
+# Makefile — PGXS build of the schemamig extension.
+#
+#   make && make install        build and install into the server of PG_CONFIG
+#   make installcheck           every test against a running server that has
+#                               shared_preload_libraries = 'schemamig':
+#                               pg_regress files, pgTAP files (through
+#                               pg_regress), isolation specs, Perl TAP tests
+
+MODULE_big = schemamig
+OBJS = \
+	src/schemamig.o \
+	src/checksum.o \
+	src/version.o \
+	src/script.o \
+	src/redact.o \
+	src/catalog.o \
+	src/migration_lock.o \
+	src/executor.o \
+	src/api.o
+
+EXTENSION = schemamig
+DATA = sql/schemamig--0.1.0.sql
+PGFILEDESC = "schemamig - schema migrations inside PostgreSQL"
+
+SHLIB_LINK = -lcrypto
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/schemamig--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=.
+
+PGTAP_TESTS = $(patsubst test/pgtap/sql/%.sql,%,$(sort $(wildcard test/pgtap/sql/*.sql)))
+
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=results/isolation
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+# No JIT bitcode: it would need clang on every machine that builds.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+EXTRA_CLEAN = results tmp_check
+
+# pgTAP files run through pg_regress: their expected output is the TAP stream.
+installcheck: installcheck-pgtap
+
+.PHONY: installcheck-pgtap
+installcheck-pgtap:
+	$(pg_regress_installcheck) --inputdir=test/pgtap --outputdir=results/pgtap \
+		--dbname=schemamig_pgtap $(PGTAP_TESTS)

@@ -1,0 +1,779 @@
+/*-------------------------------------------------------------------------
+ *
+ * api.c
+ *		The SQL API: register, apply, migrate, rollback, rollback_to,
+ *		status, validate, repair, baseline.
+ *
+ * Invariants:
+ *	- every function that changes state connects to SPI, then takes the
+ *	  migration lock, then reads the catalogs: so what it reads cannot
+ *	  change under it, and a session that waited sees the work of the one
+ *	  it waited for;
+ *	- all checks that can refuse a request run before any script does, so
+ *	  a refused request changes nothing; a script that fails aborts the
+ *	  caller's transaction, which undoes everything the call did;
+ *	- NULL for an optional script or description on re-registration means
+ *	  "keep what is registered".
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/tuplestore.h"
+
+#include "schemamig.h"
+
+PG_FUNCTION_INFO_V1(schemamig_register);
+PG_FUNCTION_INFO_V1(schemamig_apply);
+PG_FUNCTION_INFO_V1(schemamig_migrate);
+PG_FUNCTION_INFO_V1(schemamig_rollback);
+PG_FUNCTION_INFO_V1(schemamig_rollback_to);
+PG_FUNCTION_INFO_V1(schemamig_status);
+PG_FUNCTION_INFO_V1(schemamig_validate);
+PG_FUNCTION_INFO_V1(schemamig_repair);
+PG_FUNCTION_INFO_V1(schemamig_baseline);
+
+/* ---- arguments ---- */
+
+static char *
+required_text(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+static char *
+optional_text(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* ---- shared pieces ---- */
+
+static void
+api_begin(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+static void
+api_end(void)
+{
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+}
+
+static void
+report_checksum_mismatch(const char *version, const char *applied, const char *current)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SCHEMAMIG_CHECKSUM_MISMATCH),
+			 errmsg("checksum mismatch for applied migration \"%s\"", version),
+			 errdetail("Applied checksum: %s. Current up script checksum: %s.", applied, current),
+			 errhint("An applied migration must not change. Write a new migration for the change, "
+					 "or call schemamig.repair('%s', new_up_sql) to accept the new text without running it.",
+					 version)));
+}
+
+static void
+report_dirty(MigrationState *m)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SCHEMAMIG_DIRTY),
+			 errmsg("migration \"%s\" is dirty", m->version),
+			 m->dirty_statement > 0
+			 ? errdetail("It stopped part-way, at statement %d.", m->dirty_statement)
+			 : errdetail("It stopped part-way."),
+			 errhint("Run schemamig.recover('%s') to undo it with its down script, "
+					 "or fix the schema by hand and run schemamig.repair('%s').",
+					 m->version, m->version)));
+}
+
+static void
+report_unknown(const char *version)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("migration \"%s\" is not registered", version),
+			 errhint("See schemamig.status() for the known versions.")));
+}
+
+/*
+ * The registered checksum must match the stored script (someone may have
+ * edited the catalog by hand) and, once applied, the applied checksum.
+ */
+static char *
+current_checksum(MigrationState *m)
+{
+	return checksum_sha256_hex(m->up_sql, strlen(m->up_sql));
+}
+
+static bool
+is_modified(MigrationState *m)
+{
+	return m->applied && m->registered &&
+		(strcmp(m->applied_checksum, m->checksum) != 0 ||
+		 strcmp(current_checksum(m), m->checksum) != 0);
+}
+
+static void
+refuse_top_level_only(const char *version, const char *up_sql)
+{
+	Script	   *script = script_split(up_sql, version, MIGRATION_UP);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("migration \"%s\" cannot run inside a transaction block", version),
+			 errdetail("Statement %d is %s, which PostgreSQL runs only outside a transaction block; "
+					   "such migrations need the schemamig background worker, which this version does not have.",
+					   script->top_level_statement, script->top_level_only),
+			 errhint("Run that statement by hand outside a transaction, then record the migration with schemamig.baseline('%s').",
+					 version)));
+}
+
+static char *
+highest_applied(List *all)
+{
+	ListCell   *lc;
+	char	   *highest = NULL;
+
+	foreach(lc, all)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (m->applied)
+			highest = m->version;	/* the list is in version order */
+	}
+	return highest;
+}
+
+static void
+refuse_out_of_order(const char *version, const char *highest)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SCHEMAMIG_OUT_OF_ORDER),
+			 errmsg("pending migration \"%s\" is lower than the highest applied version \"%s\"",
+					version, highest),
+			 errdetail("Applying it now would run migrations out of version order."),
+			 errhint("Give it a version above \"%s\", or SET schemamig.out_of_order = on to apply it anyway.",
+					 highest)));
+}
+
+/* run the up script and record it; returns the duration */
+static double
+run_up(MigrationState *m)
+{
+	StringInfoData statements;
+	StringInfoData detail;
+	double		ms;
+
+	initStringInfo(&statements);
+	ms = executor_run_script(m->version, MIGRATION_UP, m->up_sql, &statements);
+	catalog_insert_applied(m->version, m->checksum, ms);
+
+	initStringInfo(&detail);
+	appendStringInfoString(&detail, "{\"checksum\": ");
+	escape_json(&detail, m->checksum);
+	appendStringInfo(&detail, ", \"statements\": %s}", statements.data);
+	catalog_log_event("info", "applied", m->version, "up", ms, NULL,
+					  psprintf("applied migration %s", m->version), detail.data);
+	return ms;
+}
+
+static double
+run_down(MigrationState *m)
+{
+	StringInfoData statements;
+	StringInfoData detail;
+	double		ms;
+
+	initStringInfo(&statements);
+	ms = executor_run_script(m->version, MIGRATION_DOWN, m->down_sql, &statements);
+	catalog_delete_applied(m->version);
+
+	initStringInfo(&detail);
+	appendStringInfo(&detail, "{\"statements\": %s}", statements.data);
+	catalog_log_event("info", "rolled_back", m->version, "down", ms, NULL,
+					  psprintf("rolled back migration %s", m->version), detail.data);
+	return ms;
+}
+
+/*
+ * Validate and store a migration (the lock is held).  Returns its state
+ * after registration.  Changing the up script of an applied migration is
+ * a checksum mismatch.
+ */
+static MigrationState *
+register_migration(const char *version, const char *up_sql, const char *down_sql,
+				   const char *description)
+{
+	Script	   *up;
+	char	   *checksum;
+	char	   *down_checksum = NULL;
+	MigrationState *m;
+
+	version_check_name(version);
+	script_check_text(up_sql, version, MIGRATION_UP);
+	if (down_sql)
+		script_check_text(down_sql, version, MIGRATION_DOWN);
+	up = script_split(up_sql, version, MIGRATION_UP);
+	if (down_sql)
+	{
+		(void) script_split(down_sql, version, MIGRATION_DOWN);
+		down_checksum = checksum_sha256_hex(down_sql, strlen(down_sql));
+	}
+	checksum = checksum_sha256_hex(up_sql, strlen(up_sql));
+
+	m = catalog_load_one(version);
+	if (m->applied && strcmp(m->applied_checksum, checksum) != 0)
+		report_checksum_mismatch(version, m->applied_checksum, checksum);
+
+	if (!m->registered)
+	{
+		char	   *alias = catalog_version_alias(version);
+
+		if (alias)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("version \"%s\" is the same as registered version \"%s\"", version, alias),
+					 errdetail("Versions compare by numeric value, so both name the same place in the order."),
+					 errhint("Use \"%s\" for this migration, or choose a different version.", alias)));
+		catalog_insert_migration(version, description, up_sql, down_sql,
+								 checksum, down_checksum, up->top_level_only == NULL);
+	}
+	else
+	{
+		if (description == NULL)
+			description = m->description;
+		if (down_sql == NULL)
+		{
+			down_sql = m->down_sql;
+			down_checksum = m->down_checksum;
+		}
+		if (!same_text(checksum, m->checksum) || !same_text(m->up_sql, up_sql) ||
+			!same_text(down_sql, m->down_sql) || !same_text(description, m->description))
+			catalog_update_migration(version, description, up_sql, down_sql,
+									 checksum, down_checksum, up->top_level_only == NULL);
+	}
+
+	m->registered = true;
+	m->description = description ? pstrdup(description) : NULL;
+	m->up_sql = pstrdup(up_sql);
+	m->down_sql = down_sql ? pstrdup(down_sql) : NULL;
+	m->checksum = checksum;
+	m->down_checksum = down_checksum;
+	m->transactional = (up->top_level_only == NULL);
+	return m;
+}
+
+/* ---- register(version, up_sql, down_sql, description) → checksum ---- */
+
+Datum
+schemamig_register(PG_FUNCTION_ARGS)
+{
+	char	   *version = required_text(fcinfo, 0, "version");
+	char	   *up_sql = required_text(fcinfo, 1, "up_sql");
+	char	   *down_sql = optional_text(fcinfo, 2);
+	char	   *description = optional_text(fcinfo, 3);
+	MigrationState *m;
+	char	   *checksum;
+
+	api_begin();
+	migration_lock_acquire();
+	m = register_migration(version, up_sql, down_sql, description);
+	checksum = pstrdup(m->checksum);
+	api_end();
+	PG_RETURN_TEXT_P(cstring_to_text(checksum));
+}
+
+/* ---- apply(version, up_sql, down_sql, description) → result ---- */
+
+Datum
+schemamig_apply(PG_FUNCTION_ARGS)
+{
+	char	   *version = required_text(fcinfo, 0, "version");
+	char	   *up_sql = required_text(fcinfo, 1, "up_sql");
+	char	   *down_sql = optional_text(fcinfo, 2);
+	char	   *description = optional_text(fcinfo, 3);
+	MigrationState *m;
+	const char *result;
+
+	api_begin();
+	migration_lock_acquire();
+	m = register_migration(version, up_sql, down_sql, description);
+	if (m->applied)
+	{
+		if (m->dirty)
+			report_dirty(m);
+		catalog_log_event("info", "skipped", version, "up", NAN, NULL,
+						  psprintf("migration %s is already applied", version), NULL);
+		result = "skipped";
+	}
+	else
+	{
+		if (!schemamig_out_of_order)
+		{
+			char	   *highest = highest_applied(catalog_load_all());
+
+			if (highest && version_compare(version, highest) < 0)
+				refuse_out_of_order(version, highest);
+		}
+		if (!m->transactional)
+			refuse_top_level_only(version, up_sql);
+		(void) run_up(m);
+		result = "applied";
+	}
+	api_end();
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/* ---- migrate(target) → table(version, result, duration_ms) ---- */
+
+static void
+put_result(ReturnSetInfo *rsinfo, const char *version, const char *result, double ms)
+{
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(result);
+	values[2] = Float8GetDatum(ms);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * Check the applied migrations before migrate() runs anything: none dirty,
+ * none modified (checksums recomputed from the stored scripts).
+ */
+static void
+check_applied(List *all)
+{
+	ListCell   *lc;
+	int			missing = 0;
+
+	foreach(lc, all)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (!m->applied)
+			continue;
+		if (m->dirty)
+			report_dirty(m);
+		if (!m->registered)
+			missing++;
+		else if (is_modified(m))
+			report_checksum_mismatch(m->version, m->applied_checksum, current_checksum(m));
+	}
+	if (missing > 0)
+		ereport(WARNING,
+				(errmsg("%d applied migration(s) are not registered", missing),
+				 errhint("See schemamig.validate(); their scripts are gone from schemamig.migrations.")));
+}
+
+Datum
+schemamig_migrate(PG_FUNCTION_ARGS)
+{
+	char	   *target = optional_text(fcinfo, 0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *all;
+	List	   *pending = NIL;
+	char	   *highest;
+	bool		target_known = false;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	migration_lock_acquire();
+
+	if (schemamig_skip)
+	{
+		ereport(NOTICE,
+				(errmsg("schemamig.skip is on: migrate() applied nothing")));
+		catalog_log_event("warning", "skipped", NULL, "up", NAN, NULL,
+						  "migrate() did nothing because schemamig.skip is on", NULL);
+		api_end();
+		return (Datum) 0;
+	}
+
+	if (target)
+		version_check_name(target);
+	all = catalog_load_all();
+	check_applied(all);
+	highest = highest_applied(all);
+
+	foreach(lc, all)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (target && m->registered && strcmp(m->version, target) == 0)
+			target_known = true;
+		if (m->applied || !m->registered)
+			continue;
+		if (target && version_compare(m->version, target) > 0)
+			continue;
+		if (highest && !schemamig_out_of_order && version_compare(m->version, highest) < 0)
+			refuse_out_of_order(m->version, highest);
+		if (!m->transactional)
+			refuse_top_level_only(m->version, m->up_sql);
+		pending = lappend(pending, m);
+	}
+	if (target && !target_known)
+		report_unknown(target);
+
+	foreach(lc, pending)
+	{
+		MigrationState *m = lfirst(lc);
+
+		put_result(rsinfo, m->version, "applied", run_up(m));
+	}
+	api_end();
+	return (Datum) 0;
+}
+
+/* ---- rollback(steps), rollback_to(target) ---- */
+
+/* roll back the given applied migrations, newest first, all or nothing */
+static void
+rollback_migrations(ReturnSetInfo *rsinfo, List *victims)
+{
+	ListCell   *lc;
+
+	foreach(lc, victims)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (m->dirty)
+			report_dirty(m);
+		if (!m->registered || m->down_sql == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT),
+					 errmsg("migration \"%s\" has no down script", m->version),
+					 errdetail(m->registered
+							   ? "Nothing was rolled back."
+							   : "It is applied but not registered. Nothing was rolled back."),
+					 errhint("Register the migration again with a down script, or undo it with a new migration.")));
+	}
+	foreach(lc, victims)
+	{
+		MigrationState *m = lfirst(lc);
+
+		put_result(rsinfo, m->version, "rolled_back", run_down(m));
+	}
+}
+
+Datum
+schemamig_rollback(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			steps;
+	List	   *victims = NIL;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("steps must not be null")));
+	steps = PG_GETARG_INT32(0);
+	if (steps < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps must be at least 1, not %d", steps)));
+
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	migration_lock_acquire();
+	foreach(lc, catalog_load_all())
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (m->applied)
+			victims = lcons(m, victims);
+	}
+	victims = list_truncate(victims, steps);
+	rollback_migrations(rsinfo, victims);
+	api_end();
+	return (Datum) 0;
+}
+
+Datum
+schemamig_rollback_to(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target = required_text(fcinfo, 0, "target");
+	List	   *victims = NIL;
+	bool		known = false;
+	ListCell   *lc;
+
+	version_check_name(target);
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	migration_lock_acquire();
+	foreach(lc, catalog_load_all())
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (strcmp(m->version, target) == 0)
+			known = true;
+		if (m->applied && version_compare(m->version, target) > 0)
+			victims = lcons(m, victims);
+	}
+	if (!known)
+		report_unknown(target);
+	rollback_migrations(rsinfo, victims);
+	api_end();
+	return (Datum) 0;
+}
+
+/* ---- status(), validate() ---- */
+
+static const char *
+migration_state(MigrationState *m)
+{
+	if (!m->applied)
+		return "pending";
+	if (m->dirty)
+		return "dirty";
+	if (!m->registered)
+		return "missing";
+	if (is_modified(m))
+		return "modified";
+	return "applied";
+}
+
+Datum
+schemamig_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	foreach(lc, catalog_load_all())
+	{
+		MigrationState *m = lfirst(lc);
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		const char *checksum = m->registered ? m->checksum : m->applied_checksum;
+
+		values[0] = CStringGetTextDatum(m->version);
+		nulls[1] = (m->description == NULL);
+		values[1] = nulls[1] ? (Datum) 0 : CStringGetTextDatum(m->description);
+		values[2] = CStringGetTextDatum(migration_state(m));
+		values[3] = CStringGetTextDatum(checksum);
+		nulls[4] = !m->applied;
+		values[4] = TimestampTzGetDatum(m->applied_at);
+		nulls[5] = !m->applied || isnan(m->duration_ms);
+		values[5] = Float8GetDatum(m->duration_ms);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	api_end();
+	return (Datum) 0;
+}
+
+Datum
+schemamig_validate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *all;
+	char	   *highest;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	all = catalog_load_all();
+	highest = highest_applied(all);
+	foreach(lc, all)
+	{
+		MigrationState *m = lfirst(lc);
+		char	   *problem = NULL;
+
+		if (m->registered && strcmp(current_checksum(m), m->checksum) != 0)
+			problem = psprintf("the stored up script no longer matches its registered checksum %s (the catalog was edited)",
+							   m->checksum);
+		else if (m->applied && m->dirty)
+			problem = m->dirty_statement > 0
+				? psprintf("dirty: stopped part-way, at statement %d", m->dirty_statement)
+				: pstrdup("dirty: stopped part-way");
+		else if (m->applied && !m->registered)
+			problem = pstrdup("missing: applied but not registered");
+		else if (m->applied && strcmp(m->applied_checksum, m->checksum) != 0)
+			problem = psprintf("modified: applied checksum %s differs from registered checksum %s",
+							   m->applied_checksum, m->checksum);
+		else if (!m->applied && highest && !schemamig_out_of_order &&
+				 version_compare(m->version, highest) < 0)
+			problem = psprintf("out of order: pending, but lower than the highest applied version %s",
+							   highest);
+
+		if (problem)
+		{
+			Datum		values[2];
+			bool		nulls[2] = {false, false};
+
+			values[0] = CStringGetTextDatum(m->version);
+			values[1] = CStringGetTextDatum(problem);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	api_end();
+	return (Datum) 0;
+}
+
+/* ---- repair(version, up_sql) → what was done ---- */
+
+Datum
+schemamig_repair(PG_FUNCTION_ARGS)
+{
+	char	   *version = required_text(fcinfo, 0, "version");
+	char	   *new_up_sql = optional_text(fcinfo, 1);
+	MigrationState *m;
+	char	   *checksum;
+	StringInfoData done;
+	StringInfoData detail;
+
+	version_check_name(version);
+	api_begin();
+	migration_lock_acquire();
+	m = catalog_load_one(version);
+	if (!m->registered && !m->applied)
+		report_unknown(version);
+	if (!m->registered)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("migration \"%s\" is applied but not registered", version),
+				 errhint("Register its script with schemamig.register() first, passing the text that was applied.")));
+
+	initStringInfo(&done);
+	if (new_up_sql)
+	{
+		Script	   *up;
+
+		script_check_text(new_up_sql, version, MIGRATION_UP);
+		up = script_split(new_up_sql, version, MIGRATION_UP);
+		checksum = checksum_sha256_hex(new_up_sql, strlen(new_up_sql));
+		if (strcmp(new_up_sql, m->up_sql) != 0)
+		{
+			catalog_update_migration(version, m->description, new_up_sql, m->down_sql,
+									 checksum, m->down_checksum, up->top_level_only == NULL);
+			appendStringInfoString(&done, "replaced the registered up script; ");
+		}
+	}
+	else
+	{
+		checksum = current_checksum(m);
+		if (strcmp(checksum, m->checksum) != 0)
+		{
+			catalog_update_migration(version, m->description, m->up_sql, m->down_sql,
+									 checksum, m->down_checksum, m->transactional);
+			appendStringInfoString(&done, "recomputed the registered checksum; ");
+		}
+	}
+
+	if (m->applied && m->dirty)
+		appendStringInfo(&done, "cleared the dirty state (statement %d); ", m->dirty_statement);
+	if (m->applied && strcmp(m->applied_checksum, checksum) != 0)
+		appendStringInfo(&done, "accepted checksum %s; ", checksum);
+	if (m->applied)
+		catalog_repair_applied(version, checksum);
+
+	if (done.len == 0)
+		appendStringInfoString(&done, "nothing to repair");
+	else
+	{
+		done.data[done.len - 2] = '\0';
+		done.len -= 2;
+		initStringInfo(&detail);
+		appendStringInfoString(&detail, "{\"old_checksum\": ");
+		escape_json(&detail, m->applied ? m->applied_checksum : m->checksum);
+		appendStringInfoString(&detail, ", \"new_checksum\": ");
+		escape_json(&detail, checksum);
+		appendStringInfo(&detail, ", \"was_dirty\": %s}", m->dirty ? "true" : "false");
+		catalog_log_event("info", "repaired", version, NULL, NAN, NULL, done.data, detail.data);
+	}
+	api_end();
+	PG_RETURN_TEXT_P(cstring_to_text(done.data));
+}
+
+/* ---- baseline(version, description) → how many were marked applied ---- */
+
+#define BASELINE_SCRIPT "-- schemamig baseline: the schema was already at this version\n"
+
+Datum
+schemamig_baseline(PG_FUNCTION_ARGS)
+{
+	char	   *version = required_text(fcinfo, 0, "version");
+	char	   *description = optional_text(fcinfo, 1);
+	List	   *all;
+	ListCell   *lc;
+	int			count = 0;
+	bool		known = false;
+
+	version_check_name(version);
+	api_begin();
+	migration_lock_acquire();
+	all = catalog_load_all();
+	foreach(lc, all)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (strcmp(m->version, version) == 0)
+			known = m->registered;
+		if (m->applied && version_compare(m->version, version) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot baseline at \"%s\": migration \"%s\" is already applied", version, m->version),
+					 errhint("A baseline marks where an existing database starts; use it before applying later migrations.")));
+	}
+
+	if (!known)
+	{
+		char	   *alias = catalog_version_alias(version);
+
+		if (alias)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("version \"%s\" is the same as registered version \"%s\"", version, alias),
+					 errhint("Use \"%s\".", alias)));
+		catalog_insert_migration(version, description ? description : "baseline",
+								 BASELINE_SCRIPT, NULL,
+								 checksum_sha256_hex(BASELINE_SCRIPT, strlen(BASELINE_SCRIPT)),
+								 NULL, true);
+		all = catalog_load_all();
+	}
+
+	foreach(lc, all)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (m->applied || !m->registered || version_compare(m->version, version) > 0)
+			continue;
+		catalog_insert_applied(m->version, m->checksum, 0);
+		catalog_log_event("info", "baseline", m->version, "up", 0, NULL,
+						  psprintf("marked migration %s as applied by baseline %s", m->version, version),
+						  NULL);
+		count++;
+	}
+	api_end();
+	PG_RETURN_INT32(count);
+}

@@ -1,0 +1,403 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *		Reading and writing the schemamig catalogs through SPI.
+ *
+ * Invariants:
+ *	- callers are connected to SPI;
+ *	- every statement here is bracketed by catalog_enter()/catalog_leave():
+ *	  it runs as the extension owner (so a deployer needs EXECUTE on the API
+ *	  functions, not privileges on the tables, and an application role
+ *	  cannot read stored scripts) under SECURITY_RESTRICTED_OPERATION, with
+ *	  search_path pinned to pg_catalog, pg_temp; the SQL is schema-qualified
+ *	  as well, operators included;
+ *	- the role recorded in applied_by, registered_by and events is the
+ *	  caller's, never the owner's;
+ *	- plans are prepared once per backend and kept (SPI_keepplan); the
+ *	  plan cache replans them if the catalogs change.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/rel.h"
+
+#include "schemamig.h"
+
+static Oid	extension_owner(void);
+
+/* owner of the schemamig extension in this database, cached per transaction */
+static Oid
+extension_owner(void)
+{
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static Oid	cached_owner = InvalidOid;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			owner = InvalidOid;
+
+	if (cached_lxid == MyProc->lxid && OidIsValid(cached_owner))
+		return cached_owner;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("schemamig"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"schemamig\" is not installed in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errhint("Run CREATE EXTENSION schemamig.")));
+
+	cached_lxid = MyProc->lxid;
+	cached_owner = owner;
+	return owner;
+}
+
+void
+catalog_enter(CatalogAccess *access)
+{
+	Oid			owner = extension_owner();
+
+	GetUserIdAndSecContext(&access->save_userid, &access->save_sec_context);
+	SetUserIdAndSecContext(owner, access->save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	access->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+void
+catalog_leave(CatalogAccess *access)
+{
+	AtEOXact_GUC(true, access->save_nestlevel);
+	SetUserIdAndSecContext(access->save_userid, access->save_sec_context);
+}
+
+static SPIPlanPtr
+plan_once(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for schemamig catalog query: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*slot = plan;
+	}
+	return *slot;
+}
+
+static void
+run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expected)
+{
+	int			rc = SPI_execute_plan(plan, values, nulls, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "schemamig catalog statement failed: %s", SPI_result_code_string(rc));
+}
+
+static Datum
+text_or_null(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+#define STATE_COLUMNS \
+	"SELECT COALESCE(m.version, a.version), m.version IS NOT NULL, " \
+	"       m.description, m.up_sql, m.down_sql, m.checksum, m.down_checksum, " \
+	"       m.transactional, a.version IS NOT NULL, a.checksum, a.applied_at, " \
+	"       a.duration_ms, a.dirty, a.dirty_statement "
+
+static MigrationState *
+state_from_tuple(HeapTuple tuple, TupleDesc desc)
+{
+	MigrationState *m = palloc0(sizeof(MigrationState));
+	bool		isnull;
+	Datum		d;
+
+	m->version = SPI_getvalue(tuple, desc, 1);
+	m->registered = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
+	m->description = SPI_getvalue(tuple, desc, 3);
+	m->up_sql = SPI_getvalue(tuple, desc, 4);
+	m->down_sql = SPI_getvalue(tuple, desc, 5);
+	m->checksum = SPI_getvalue(tuple, desc, 6);
+	m->down_checksum = SPI_getvalue(tuple, desc, 7);
+	d = SPI_getbinval(tuple, desc, 8, &isnull);
+	m->transactional = isnull ? true : DatumGetBool(d);
+	m->applied = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
+	m->applied_checksum = SPI_getvalue(tuple, desc, 10);
+	d = SPI_getbinval(tuple, desc, 11, &isnull);
+	m->applied_at = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tuple, desc, 12, &isnull);
+	m->duration_ms = isnull ? NAN : DatumGetFloat8(d);
+	d = SPI_getbinval(tuple, desc, 13, &isnull);
+	m->dirty = isnull ? false : DatumGetBool(d);
+	d = SPI_getbinval(tuple, desc, 14, &isnull);
+	m->dirty_statement = isnull ? 0 : DatumGetInt32(d);
+	return m;
+}
+
+/* every registered or applied migration, in natural version order */
+List *
+catalog_load_all(void)
+{
+	static SPIPlanPtr plan = NULL;
+	CatalogAccess access;
+	List	   *result = NIL;
+	uint64		i;
+
+	catalog_enter(&access);
+	run_plan(plan_once(&plan,
+					   STATE_COLUMNS
+					   "FROM schemamig.migrations m FULL JOIN schemamig.applied a "
+					   "  ON a.version OPERATOR(pg_catalog.=) m.version "
+					   "ORDER BY schemamig.version_sort_key(COALESCE(m.version, a.version))",
+					   0, NULL),
+			 NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+		result = lappend(result, state_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc));
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&access);
+	return result;
+}
+
+/* one migration; registered and applied are both false if unknown */
+MigrationState *
+catalog_load_one(const char *version)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	CatalogAccess access;
+	MigrationState *m;
+
+	values[0] = CStringGetTextDatum(version);
+	catalog_enter(&access);
+	run_plan(plan_once(&plan,
+					   STATE_COLUMNS
+					   "FROM (SELECT $1 AS version) v "
+					   "LEFT JOIN schemamig.migrations m ON m.version OPERATOR(pg_catalog.=) v.version "
+					   "LEFT JOIN schemamig.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
+					   1, argtypes),
+			 values, NULL, SPI_OK_SELECT);
+	m = state_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+	m->version = pstrdup(version);
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&access);
+	return m;
+}
+
+/* a registered version of the same natural order but another spelling */
+char *
+catalog_version_alias(const char *version)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	CatalogAccess access;
+	char	   *alias = NULL;
+
+	values[0] = CStringGetTextDatum(version);
+	catalog_enter(&access);
+	run_plan(plan_once(&plan,
+					   "SELECT version FROM schemamig.migrations "
+					   "WHERE schemamig.version_sort_key(version) OPERATOR(pg_catalog.=) schemamig.version_sort_key($1) "
+					   "  AND version OPERATOR(pg_catalog.<>) $1",
+					   1, argtypes),
+			 values, NULL, SPI_OK_SELECT);
+	if (SPI_processed > 0)
+		alias = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&access);
+	return alias;
+}
+
+static void
+write_migration(SPIPlanPtr *slot, const char *sql, int expected,
+				const char *version, const char *description,
+				const char *up_sql, const char *down_sql,
+				const char *checksum, const char *down_checksum,
+				bool transactional)
+{
+	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, NAMEOID};
+	Datum		values[8];
+	char		nulls[8];
+	CatalogAccess access;
+
+	catalog_enter(&access);
+	values[0] = text_or_null(version, &nulls[0]);
+	values[1] = text_or_null(description, &nulls[1]);
+	values[2] = text_or_null(up_sql, &nulls[2]);
+	values[3] = text_or_null(down_sql, &nulls[3]);
+	values[4] = text_or_null(checksum, &nulls[4]);
+	values[5] = text_or_null(down_checksum, &nulls[5]);
+	values[6] = BoolGetDatum(transactional);
+	nulls[6] = ' ';
+	values[7] = CStringGetDatum(GetUserNameFromId(access.save_userid, false));
+	nulls[7] = ' ';
+	run_plan(plan_once(slot, sql, 8, argtypes), values, nulls, expected);
+	catalog_leave(&access);
+}
+
+void
+catalog_insert_migration(const char *version, const char *description,
+						 const char *up_sql, const char *down_sql,
+						 const char *checksum, const char *down_checksum,
+						 bool transactional)
+{
+	static SPIPlanPtr plan = NULL;
+
+	write_migration(&plan,
+					"INSERT INTO schemamig.migrations (version, description, up_sql, down_sql, "
+					"  checksum, down_checksum, transactional, registered_by) "
+					"VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+					SPI_OK_INSERT, version, description, up_sql, down_sql,
+					checksum, down_checksum, transactional);
+}
+
+void
+catalog_update_migration(const char *version, const char *description,
+						 const char *up_sql, const char *down_sql,
+						 const char *checksum, const char *down_checksum,
+						 bool transactional)
+{
+	static SPIPlanPtr plan = NULL;
+
+	write_migration(&plan,
+					"UPDATE schemamig.migrations SET description = $2, up_sql = $3, "
+					"  down_sql = $4, checksum = $5, down_checksum = $6, transactional = $7, "
+					"  registered_by = $8, registered_at = pg_catalog.now() "
+					"WHERE version OPERATOR(pg_catalog.=) $1",
+					SPI_OK_UPDATE, version, description, up_sql, down_sql,
+					checksum, down_checksum, transactional);
+}
+
+void
+catalog_insert_applied(const char *version, const char *checksum, double duration_ms)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[4] = {TEXTOID, TEXTOID, NAMEOID, FLOAT8OID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	CatalogAccess access;
+
+	catalog_enter(&access);
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(checksum);
+	values[2] = CStringGetDatum(GetUserNameFromId(access.save_userid, false));
+	values[3] = Float8GetDatum(duration_ms);
+	run_plan(plan_once(&plan,
+					   "INSERT INTO schemamig.applied (version, checksum, applied_by, duration_ms) "
+					   "VALUES ($1, $2, $3, $4)",
+					   4, argtypes),
+			 values, nulls, SPI_OK_INSERT);
+	catalog_leave(&access);
+}
+
+void
+catalog_delete_applied(const char *version)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	CatalogAccess access;
+
+	catalog_enter(&access);
+	values[0] = CStringGetTextDatum(version);
+	run_plan(plan_once(&plan,
+					   "DELETE FROM schemamig.applied WHERE version OPERATOR(pg_catalog.=) $1",
+					   1, argtypes),
+			 values, NULL, SPI_OK_DELETE);
+	catalog_leave(&access);
+}
+
+/* accept a checksum for an applied migration and clear its dirty state */
+void
+catalog_repair_applied(const char *version, const char *checksum)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	CatalogAccess access;
+
+	catalog_enter(&access);
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(checksum);
+	run_plan(plan_once(&plan,
+					   "UPDATE schemamig.applied SET checksum = $2, dirty = false, dirty_statement = NULL "
+					   "WHERE version OPERATOR(pg_catalog.=) $1",
+					   2, argtypes),
+			 values, NULL, SPI_OK_UPDATE);
+	catalog_leave(&access);
+}
+
+/*
+ * Append a row to schemamig.events.  duration_ms may be NaN (stored as
+ * NULL); detail_json, if given, is a JSON object; the caller's role is
+ * added to it.
+ */
+void
+catalog_log_event(const char *level, const char *event,
+				  const char *version, const char *direction,
+				  double duration_ms, const char *sqlstate,
+				  const char *message, const char *detail_json)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[9] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, FLOAT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[9];
+	char		nulls[9];
+	CatalogAccess access;
+
+	catalog_enter(&access);
+	values[0] = text_or_null(level, &nulls[0]);
+	values[1] = text_or_null(event, &nulls[1]);
+	values[2] = text_or_null(version, &nulls[2]);
+	values[3] = text_or_null(direction, &nulls[3]);
+	values[4] = Float8GetDatum(duration_ms);
+	nulls[4] = isnan(duration_ms) ? 'n' : ' ';
+	values[5] = text_or_null(sqlstate, &nulls[5]);
+	values[6] = text_or_null(message, &nulls[6]);
+	values[7] = text_or_null(detail_json, &nulls[7]);
+	values[8] = text_or_null(GetUserNameFromId(access.save_userid, false), &nulls[8]);
+	run_plan(plan_once(&plan,
+					   "INSERT INTO schemamig.events (level, event, version, direction, "
+					   "  duration_ms, sqlstate, message, detail) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, "
+					   "  pg_catalog.jsonb_build_object('role', $9) OPERATOR(pg_catalog.||) "
+					   "  COALESCE(CAST($8 AS pg_catalog.jsonb), '{}'))",
+					   9, argtypes),
+			 values, nulls, SPI_OK_INSERT);
+	catalog_leave(&access);
+}

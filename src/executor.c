@@ -1,0 +1,203 @@
+/*-------------------------------------------------------------------------
+ *
+ * executor.c
+ *		Running an up or down script, statement by statement, through SPI.
+ *
+ * Invariants:
+ *	- the caller is connected to SPI and holds the migration lock; the
+ *	  script runs in the caller's transaction, as the caller, with the
+ *	  caller's search_path, so a failing statement aborts the whole
+ *	  migration and leaves nothing behind;
+ *	- lock_timeout and statement_timeout are set from schemamig.lock_timeout
+ *	  and schemamig.statement_timeout in a GUC nest level of their own, so a
+ *	  script's own SET overrides them for the statements that follow and
+ *	  everything the script set is undone when it ends;
+ *	- statement_timeout is armed per statement here: the server arms it
+ *	  only when a client statement starts.  The caller's own timer is put
+ *	  back afterwards;
+ *	- errors keep their SQLSTATE and gain a context line naming the
+ *	  migration, direction, statement number, line and text;
+ *	- schemamig_running says which migration is running, for the linter.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "portability/instr_time.h"
+#include "storage/proc.h"
+#include "tcop/cmdtag.h"
+#include "tcop/utility.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/timeout.h"
+
+#include "schemamig.h"
+
+/* statement text kept in error context and in event details */
+#define STATEMENT_ECHO_BYTES 200
+
+RunningMigration *schemamig_running = NULL;
+
+typedef struct StatementErrorContext
+{
+	const char *version;
+	MigrationDirection direction;
+	ScriptStatement *statement;
+} StatementErrorContext;
+
+static char *
+clip_statement(const char *text)
+{
+	const char *start = text;
+	int			len;
+
+	/* skip leading blank lines and comments for a readable echo */
+	while (*start == ' ' || *start == '\n' || *start == '\t' || *start == '\r')
+		start++;
+	len = strlen(start);
+	if (len <= STATEMENT_ECHO_BYTES)
+		return pstrdup(start);
+	len = pg_mbcliplen(start, len, STATEMENT_ECHO_BYTES);
+	return psprintf("%.*s...", len, start);
+}
+
+static void
+statement_error_callback(void *arg)
+{
+	StatementErrorContext *ctx = (StatementErrorContext *) arg;
+
+	errcontext("schemamig migration \"%s\" (%s), statement %d at line %d: %s",
+			   ctx->version, direction_name(ctx->direction),
+			   ctx->statement->number, ctx->statement->line,
+			   clip_statement(ctx->statement->text));
+}
+
+static void
+set_timeout_guc(const char *name, int ms)
+{
+	char		value[32];
+
+	snprintf(value, sizeof(value), "%d", ms);
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+/* arm statement_timeout for one statement from the current GUC value */
+static void
+arm_statement_timeout(void)
+{
+	if (StatementTimeout > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
+	else if (get_timeout_active(STATEMENT_TIMEOUT))
+		disable_timeout(STATEMENT_TIMEOUT, false);
+}
+
+static void
+append_statement_detail(StringInfo detail, ScriptStatement *s, double ms)
+{
+	if (s->number > 1)
+		appendStringInfoChar(detail, ',');
+	appendStringInfo(detail, "{\"n\": %d, \"line\": %d, \"tag\": ", s->number, s->line);
+	escape_json(detail, GetCommandTagName(CreateCommandTag(s->parsetree)));
+	appendStringInfo(detail, ", \"ms\": %.3f, \"sql\": ", ms);
+	escape_json(detail, clip_statement(redact_secrets(s->text)));
+	appendStringInfoChar(detail, '}');
+}
+
+/*
+ * Run a script; returns its duration in milliseconds.  If detail_json is
+ * given, a JSON array describing each statement (redacted) is appended.
+ */
+double
+executor_run_script(const char *version, MigrationDirection direction,
+					const char *sql, StringInfo detail_json)
+{
+	Script	   *script = script_split(sql, version, direction);
+	RunningMigration running;
+	RunningMigration *save_running = schemamig_running;
+	bool		outer_timer = get_timeout_active(STATEMENT_TIMEOUT);
+	TimestampTz outer_finish = outer_timer ? get_timeout_finish_time(STATEMENT_TIMEOUT) : 0;
+	instr_time	script_start;
+	instr_time	duration;
+	int			nestlevel;
+	ListCell   *lc;
+
+	if (save_running != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a migration cannot run another migration"),
+				 errdetail("Migration \"%s\" called schemamig while migration \"%s\" was running.",
+						   version, save_running->version)));
+
+	running.version = version;
+	running.direction = direction;
+	running.statement_no = 0;
+
+	INSTR_TIME_SET_CURRENT(script_start);
+	nestlevel = NewGUCNestLevel();
+	set_timeout_guc("lock_timeout", schemamig_lock_timeout);
+	set_timeout_guc("statement_timeout", schemamig_statement_timeout);
+
+	if (detail_json)
+		appendStringInfoChar(detail_json, '[');
+
+	schemamig_running = &running;
+	PG_TRY();
+	{
+		foreach(lc, script->statements)
+		{
+			ScriptStatement *s = lfirst(lc);
+			StatementErrorContext ctx = {version, direction, s};
+			ErrorContextCallback callback;
+			instr_time	start;
+			instr_time	elapsed;
+			int			rc;
+
+			running.statement_no = s->number;
+			callback.callback = statement_error_callback;
+			callback.arg = &ctx;
+			callback.previous = error_context_stack;
+			error_context_stack = &callback;
+
+			INSTR_TIME_SET_CURRENT(start);
+			arm_statement_timeout();
+			rc = SPI_execute(s->text, false, 0);
+			if (rc < 0)
+				elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+			SPI_freetuptable(SPI_tuptable);
+			INSTR_TIME_SET_CURRENT(elapsed);
+			INSTR_TIME_SUBTRACT(elapsed, start);
+
+			error_context_stack = callback.previous;
+
+			if (schemamig_debug)
+				ereport(LOG,
+						(errmsg("schemamig migration \"%s\" (%s), statement %d at line %d took %.3f ms",
+								version, direction_name(direction), s->number, s->line,
+								INSTR_TIME_GET_MILLISEC(elapsed)),
+						 errhidestmt(true)));
+			if (detail_json)
+				append_statement_detail(detail_json, s, INSTR_TIME_GET_MILLISEC(elapsed));
+		}
+	}
+	PG_FINALLY();
+	{
+		schemamig_running = save_running;
+		if (outer_timer)
+			enable_timeout_at(STATEMENT_TIMEOUT, outer_finish);
+		else if (get_timeout_active(STATEMENT_TIMEOUT))
+			disable_timeout(STATEMENT_TIMEOUT, false);
+	}
+	PG_END_TRY();
+
+	AtEOXact_GUC(true, nestlevel);
+
+	if (detail_json)
+		appendStringInfoChar(detail_json, ']');
+
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, script_start);
+	return INSTR_TIME_GET_MILLISEC(duration);
+}

@@ -1,0 +1,85 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemamig.c
+ *		Module load: the schemamig GUCs.
+ *
+ * Works whether or not the library is in shared_preload_libraries: when it
+ * is not, the first call of a schemamig function loads it and the GUCs are
+ * defined then (placeholders set earlier keep their values).  Settings that
+ * weaken safety are PGC_SUSET so an application role cannot change them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "schemamig.h"
+
+PG_MODULE_MAGIC;
+
+int			schemamig_lock_wait_timeout = 60 * 1000;
+int			schemamig_lock_timeout = 5 * 1000;
+int			schemamig_statement_timeout = 0;
+bool		schemamig_out_of_order = false;
+bool		schemamig_skip = false;
+bool		schemamig_debug = false;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("schemamig.lock_wait_timeout",
+							"How long apply, migrate and rollback wait for another migration to finish.",
+							"Zero waits without limit.",
+							&schemamig_lock_wait_timeout,
+							60 * 1000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemamig.lock_timeout",
+							"Sets lock_timeout for the statements of a migration.",
+							"A script that sets lock_timeout itself overrides it for the statements that follow. Zero disables the timeout.",
+							&schemamig_lock_timeout,
+							5 * 1000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemamig.statement_timeout",
+							"Sets statement_timeout for the statements of a migration.",
+							"A script that sets statement_timeout itself overrides it for the statements that follow. Zero disables the timeout.",
+							&schemamig_statement_timeout,
+							0, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemamig.out_of_order",
+							 "Allows applying a pending version lower than the highest applied one.",
+							 NULL,
+							 &schemamig_out_of_order,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemamig.skip",
+							 "Makes migrate() do nothing, saying so: an emergency switch.",
+							 NULL,
+							 &schemamig_skip,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("schemamig.debug",
+							 "Logs each migration statement with its checksum and timing.",
+							 NULL,
+							 &schemamig_debug,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("schemamig");
+}

@@ -1,0 +1,165 @@
+/*-------------------------------------------------------------------------
+ *
+ * schemamig.h
+ *		Declarations shared by the schemamig modules.
+ *
+ * Each module owns one concern: GUCs and module load (schemamig.c),
+ * checksums (checksum.c), version names and their order (version.c),
+ * splitting scripts with the server's parser (script.c), secret redaction
+ * (redact.c), catalog access (catalog.c), the migration lock
+ * (migration_lock.c), running scripts (executor.c) and the SQL API (api.c).
+ *
+ * Invariants every module relies on:
+ *	- the SQL API functions connect to SPI once, take the migration lock,
+ *	  and do all catalog work and script execution inside that connection;
+ *	- catalog SQL runs as the extension owner with a pinned search_path
+ *	  (catalog_enter/catalog_leave); migration scripts run as the caller
+ *	  with the caller's own search_path.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMAMIG_H
+#define SCHEMAMIG_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/timestamp.h"
+
+/* Largest up or down script register() accepts, in bytes. */
+#define SCHEMAMIG_MAX_SCRIPT_BYTES	(16 * 1024 * 1024)
+
+/* Longest version name (the catalog CHECK says the same). */
+#define SCHEMAMIG_MAX_VERSION_LEN	128
+
+/*
+ * The advisory lock every apply/migrate/rollback/register holds until the
+ * end of its transaction: the bigint form, pg_advisory_xact_lock(1936550247)
+ * ('smig' in ASCII).  In pg_locks: locktype advisory, classid 0,
+ * objid 1936550247, objsubid 1.
+ */
+#define SCHEMAMIG_LOCK_KEY			INT64CONST(1936550247)
+
+/* SQLSTATEs of our own (class SM); doc/errors.md lists every code. */
+#define ERRCODE_SCHEMAMIG_CHECKSUM_MISMATCH	MAKE_SQLSTATE('S','M','0','0','1')
+#define ERRCODE_SCHEMAMIG_DIRTY				MAKE_SQLSTATE('S','M','0','0','2')
+#define ERRCODE_SCHEMAMIG_OUT_OF_ORDER		MAKE_SQLSTATE('S','M','0','0','3')
+#define ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT	MAKE_SQLSTATE('S','M','0','0','4')
+
+/* schemamig.c: GUC variables */
+extern int	schemamig_lock_wait_timeout;
+extern int	schemamig_lock_timeout;
+extern int	schemamig_statement_timeout;
+extern bool schemamig_out_of_order;
+extern bool schemamig_skip;
+extern bool schemamig_debug;
+
+/* checksum.c */
+extern char *checksum_sha256_hex(const char *data, Size len);
+
+/* version.c */
+extern void version_check_name(const char *version);
+extern int	version_compare(const char *a, const char *b);
+
+/* script.c */
+typedef enum MigrationDirection
+{
+	MIGRATION_UP,
+	MIGRATION_DOWN
+} MigrationDirection;
+
+extern const char *direction_name(MigrationDirection direction);
+
+typedef struct ScriptStatement
+{
+	int			number;			/* 1-based position in the script */
+	int			line;			/* line of the statement's first token */
+	char	   *text;			/* statement, with the comments before it */
+	Node	   *parsetree;		/* raw parse tree */
+	const char *top_level_only; /* why it cannot run in a transaction
+								 * block, or NULL */
+} ScriptStatement;
+
+typedef struct Script
+{
+	List	   *statements;		/* of ScriptStatement * */
+	const char *top_level_only; /* first statement's reason, or NULL */
+	int			top_level_statement;	/* its number, or 0 */
+} Script;
+
+extern void script_check_text(const char *sql, const char *version,
+							  MigrationDirection direction);
+extern Script *script_split(const char *sql, const char *version,
+							MigrationDirection direction);
+
+/* redact.c */
+extern char *redact_secrets(const char *sql);
+
+/* catalog.c */
+typedef struct MigrationState
+{
+	char	   *version;
+	bool		registered;
+	char	   *description;
+	char	   *up_sql;
+	char	   *down_sql;
+	char	   *checksum;
+	char	   *down_checksum;
+	bool		transactional;
+	bool		applied;
+	char	   *applied_checksum;
+	TimestampTz applied_at;
+	double		duration_ms;
+	bool		dirty;
+	int			dirty_statement;	/* 0 when not recorded */
+} MigrationState;
+
+typedef struct CatalogAccess
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} CatalogAccess;
+
+extern void catalog_enter(CatalogAccess *access);
+extern void catalog_leave(CatalogAccess *access);
+extern List *catalog_load_all(void);
+extern MigrationState *catalog_load_one(const char *version);
+extern char *catalog_version_alias(const char *version);
+extern void catalog_insert_migration(const char *version, const char *description,
+									 const char *up_sql, const char *down_sql,
+									 const char *checksum, const char *down_checksum,
+									 bool transactional);
+extern void catalog_update_migration(const char *version, const char *description,
+									 const char *up_sql, const char *down_sql,
+									 const char *checksum, const char *down_checksum,
+									 bool transactional);
+extern void catalog_insert_applied(const char *version, const char *checksum,
+								   double duration_ms);
+extern void catalog_delete_applied(const char *version);
+extern void catalog_repair_applied(const char *version, const char *checksum);
+extern void catalog_log_event(const char *level, const char *event,
+							  const char *version, const char *direction,
+							  double duration_ms, const char *sqlstate,
+							  const char *message, const char *detail_json);
+
+/* migration_lock.c */
+extern void migration_lock_acquire(void);
+
+/* executor.c */
+typedef struct RunningMigration
+{
+	const char *version;
+	MigrationDirection direction;
+	int			statement_no;
+} RunningMigration;
+
+/* Non-NULL while a migration script runs in this backend. */
+extern RunningMigration *schemamig_running;
+
+extern double executor_run_script(const char *version,
+								  MigrationDirection direction,
+								  const char *sql, StringInfo detail_json);
+
+#endif							/* SCHEMAMIG_H */
