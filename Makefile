@@ -50,5 +50,8 @@ installcheck: installcheck-pgtap
 
 .PHONY: installcheck-pgtap
 installcheck-pgtap:
+ifneq ($(PGTAP_TESTS),)
+	$(MKDIR_P) results/pgtap
 	$(pg_regress_installcheck) --inputdir=test/pgtap --outputdir=results/pgtap \
 		--dbname=schemamig_pgtap $(PGTAP_TESTS)
+endif

@@ -90,6 +90,11 @@ RETURNS TABLE (version text, result text, duration_ms double precision)
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'schemamig_rollback_to';
 
+CREATE FUNCTION schemamig.recover(version text DEFAULT NULL)
+RETURNS TABLE (version text, result text, duration_ms double precision)
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemamig_recover';
+
 CREATE FUNCTION schemamig.status()
 RETURNS TABLE (version text, description text, state text, checksum text,
                applied_at timestamptz, duration_ms double precision)
@@ -121,6 +126,7 @@ REVOKE EXECUTE ON FUNCTION
     schemamig.migrate(text),
     schemamig.rollback(integer),
     schemamig.rollback_to(text),
+    schemamig.recover(text),
     schemamig.repair(text, text),
     schemamig.baseline(text, text)
 FROM PUBLIC;

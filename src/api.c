@@ -2,7 +2,7 @@
  *
  * api.c
  *		The SQL API: register, apply, migrate, rollback, rollback_to,
- *		status, validate, repair, baseline.
+ *		recover, status, validate, repair, baseline.
  *
  * Invariants:
  *	- every function that changes state connects to SPI, then takes the
@@ -36,6 +36,7 @@ PG_FUNCTION_INFO_V1(schemamig_apply);
 PG_FUNCTION_INFO_V1(schemamig_migrate);
 PG_FUNCTION_INFO_V1(schemamig_rollback);
 PG_FUNCTION_INFO_V1(schemamig_rollback_to);
+PG_FUNCTION_INFO_V1(schemamig_recover);
 PG_FUNCTION_INFO_V1(schemamig_status);
 PG_FUNCTION_INFO_V1(schemamig_validate);
 PG_FUNCTION_INFO_V1(schemamig_repair);
@@ -203,7 +204,7 @@ run_up(MigrationState *m)
 }
 
 static double
-run_down(MigrationState *m)
+run_down(MigrationState *m, const char *event)
 {
 	StringInfoData statements;
 	StringInfoData detail;
@@ -215,8 +216,11 @@ run_down(MigrationState *m)
 
 	initStringInfo(&detail);
 	appendStringInfo(&detail, "{\"statements\": %s}", statements.data);
-	catalog_log_event("info", "rolled_back", m->version, "down", ms, NULL,
-					  psprintf("rolled back migration %s", m->version), detail.data);
+	catalog_log_event("info", event, m->version, "down", ms, NULL,
+					  psprintf("%s migration %s",
+							   strcmp(event, "recovered") == 0 ? "recovered" : "rolled back",
+							   m->version),
+					  detail.data);
 	return ms;
 }
 
@@ -454,6 +458,25 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 
 /* ---- rollback(steps), rollback_to(target) ---- */
 
+static void
+require_down_script(MigrationState *m)
+{
+	if (!m->registered || m->down_sql == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT),
+					 errmsg("migration \"%s\" has no down script", m->version),
+					 errdetail(m->registered
+							   ? "Nothing was rolled back."
+							   : "It is applied but not registered. Nothing was rolled back."),
+					 errhint("Register the migration again with a down script, or undo it with a new migration.")));
+	if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("down script of migration \"%s\" cannot run inside a transaction block", m->version),
+				 errhint("Run it by hand outside a transaction, then run schemamig.repair('%s') or delete its row from schemamig.applied.",
+						 m->version)));
+}
+
 /* roll back the given applied migrations, newest first, all or nothing */
 static void
 rollback_migrations(ReturnSetInfo *rsinfo, List *victims)
@@ -466,20 +489,13 @@ rollback_migrations(ReturnSetInfo *rsinfo, List *victims)
 
 		if (m->dirty)
 			report_dirty(m);
-		if (!m->registered || m->down_sql == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT),
-					 errmsg("migration \"%s\" has no down script", m->version),
-					 errdetail(m->registered
-							   ? "Nothing was rolled back."
-							   : "It is applied but not registered. Nothing was rolled back."),
-					 errhint("Register the migration again with a down script, or undo it with a new migration.")));
+		require_down_script(m);
 	}
 	foreach(lc, victims)
 	{
 		MigrationState *m = lfirst(lc);
 
-		put_result(rsinfo, m->version, "rolled_back", run_down(m));
+		put_result(rsinfo, m->version, "rolled_back", run_down(m, "rolled_back"));
 	}
 }
 
@@ -542,6 +558,56 @@ schemamig_rollback_to(PG_FUNCTION_ARGS)
 	if (!known)
 		report_unknown(target);
 	rollback_migrations(rsinfo, victims);
+	api_end();
+	return (Datum) 0;
+}
+
+/* ---- recover(version) → table(version, result, duration_ms) ---- */
+
+/*
+ * Undo dirty migrations with their down scripts, newest first: a down
+ * script must be written to work on a partial state (IF EXISTS).
+ */
+Datum
+schemamig_recover(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *version = optional_text(fcinfo, 0);
+	List	   *victims = NIL;
+	ListCell   *lc;
+
+	if (version)
+		version_check_name(version);
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	migration_lock_acquire();
+	foreach(lc, catalog_load_all())
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (version && strcmp(m->version, version) != 0)
+			continue;
+		if (version && !m->dirty)
+		{
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg(m->applied ? "migration \"%s\" is not dirty" : "migration \"%s\" is not applied",
+							version),
+					 errhint("To undo an applied migration, use schemamig.rollback_to().")));
+		}
+		if (m->applied && m->dirty)
+			victims = lcons(m, victims);
+	}
+	if (version && victims == NIL)
+		report_unknown(version);
+	foreach(lc, victims)
+		require_down_script(lfirst(lc));
+	foreach(lc, victims)
+	{
+		MigrationState *m = lfirst(lc);
+
+		put_result(rsinfo, m->version, "recovered", run_down(m, "recovered"));
+	}
 	api_end();
 	return (Datum) 0;
 }

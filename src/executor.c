@@ -10,8 +10,10 @@
  *	  migration and leaves nothing behind;
  *	- lock_timeout and statement_timeout are set from schemamig.lock_timeout
  *	  and schemamig.statement_timeout in a GUC nest level of their own, so a
- *	  script's own SET overrides them for the statements that follow and
- *	  everything the script set is undone when it ends;
+ *	  script's own SET overrides them for the statements that follow; when
+ *	  the script ends, that nest level is unwound as on abort, which undoes
+ *	  every setting the script changed (a plain SET would otherwise outlive
+ *	  the migration), so each migration starts from the caller's settings;
  *	- statement_timeout is armed per statement here: the server arms it
  *	  only when a client statement starts.  The caller's own timer is put
  *	  back afterwards;
@@ -192,7 +194,7 @@ executor_run_script(const char *version, MigrationDirection direction,
 	}
 	PG_END_TRY();
 
-	AtEOXact_GUC(true, nestlevel);
+	AtEOXact_GUC(false, nestlevel);
 
 	if (detail_json)
 		appendStringInfoChar(detail_json, ']');
