@@ -2,8 +2,10 @@
 \set VERBOSITY default
 DELETE FROM schemamig.migrations;
 DELETE FROM schemamig.applied;
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS accounts, notes CASCADE;
 DROP FUNCTION IF EXISTS notes_count();
+RESET client_min_messages;
 
 -- natural version order: 9 before 10, 0002 before 0010
 SELECT schemamig.register(v, format('CREATE TABLE m_%s (id int)', replace(v, '.', '_')),
