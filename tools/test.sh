@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tools/test.sh — build, install, and run every test against a throwaway
+# cluster: pg_regress files, pgTAP files, isolation specs and Perl TAP tests
+# (all reached by `make installcheck`), then print one summary line.
+#
+# Needs the build dependencies (tools/deps.sh installs them).  As root, the
+# tests run as the postgres OS user from a copy of the tree it owns,
+# because PostgreSQL refuses to run as root.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+work=${SCHEMAMIG_TEST_DIR:-$(mktemp -d /tmp/schemamig-test.XXXXXX)}
+cluster="$work/cluster"
+log="$work/installcheck.log"
+
+as_server_user() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+make -C "$top" -s
+make -C "$top" -s install >/dev/null
+
+mkdir -p "$work/tree"
+tar -C "$top" --exclude=./.git --exclude=./results --exclude=./tmp_check -cf - . | tar -C "$work/tree" -xf -
+[ "$(id -u)" = 0 ] && chown -R postgres: "$work"
+
+cleanup() { "$top/tools/cluster.sh" stop "$cluster" || true; }
+trap cleanup EXIT
+eval "$("$top/tools/cluster.sh" start "$cluster")"
+
+status=0
+as_server_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
+  make -C "$work/tree" installcheck "$@" 2>&1 | tee "$log" || status=$?
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+# one summary line over every runner: pg_regress (regress, pgTAP, isolation) and prove
+passed=$(grep -cE '^test .* \.\.\. ok' "$log" || true)
+failed=$(grep -cE '^test .* \.\.\. FAILED' "$log" || true)
+prove_tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$log" | tail -1)
+prove_failed=$(sed -nE 's/.*Failed ([0-9]+)\/[0-9]+ subtests.*/\1/p' "$log" | paste -sd+ | bc 2>/dev/null || true)
+passed=$((passed + ${prove_tests:-0} - ${prove_failed:-0}))
+failed=$((failed + ${prove_failed:-0}))
+if [ "$status" != 0 ]; then
+  for d in "$work"/tree/regression.diffs "$work"/tree/results/*/regression.diffs "$work"/tree/results/isolation/regression.diffs; do
+    [ -f "$d" ] && { echo "=== $d"; head -200 "$d"; }
+  done
+  [ "$failed" = 0 ] && failed=1
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
