@@ -55,3 +55,6 @@ ifneq ($(PGTAP_TESTS),)
 	$(pg_regress_installcheck) --inputdir=test/pgtap --outputdir=results/pgtap \
 		--dbname=schemamig_pgtap $(PGTAP_TESTS)
 endif
+
+# every module includes the shared header
+$(OBJS): src/schemamig.h

@@ -125,18 +125,17 @@ report_unknown(const char *version)
  * The registered checksum must match the stored script (someone may have
  * edited the catalog by hand) and, once applied, the applied checksum.
  */
-static char *
-current_checksum(MigrationState *m)
+static bool
+script_intact(MigrationState *m)
 {
-	return checksum_sha256_hex(m->up_sql, strlen(m->up_sql));
+	return strcmp(m->current_checksum, m->checksum) == 0;
 }
 
 static bool
 is_modified(MigrationState *m)
 {
 	return m->applied && m->registered &&
-		(strcmp(m->applied_checksum, m->checksum) != 0 ||
-		 strcmp(current_checksum(m), m->checksum) != 0);
+		(strcmp(m->applied_checksum, m->checksum) != 0 || !script_intact(m));
 }
 
 static void
@@ -339,7 +338,7 @@ schemamig_apply(PG_FUNCTION_ARGS)
 	{
 		if (!schemamig_out_of_order)
 		{
-			char	   *highest = highest_applied(catalog_load_all());
+			char	   *highest = highest_applied(catalog_load_all(false));
 
 			if (highest && version_compare(version, highest) < 0)
 				refuse_out_of_order(version, highest);
@@ -388,7 +387,7 @@ check_applied(List *all)
 		if (!m->registered)
 			missing++;
 		else if (is_modified(m))
-			report_checksum_mismatch(m->version, m->applied_checksum, current_checksum(m));
+			report_checksum_mismatch(m->version, m->applied_checksum, m->current_checksum);
 	}
 	if (missing > 0)
 		ereport(WARNING,
@@ -423,7 +422,7 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 
 	if (target)
 		version_check_name(target);
-	all = catalog_load_all();
+	all = catalog_load_all(false);
 	check_applied(all);
 	highest = highest_applied(all);
 
@@ -520,7 +519,7 @@ schemamig_rollback(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
 	migration_lock_acquire();
-	foreach(lc, catalog_load_all())
+	foreach(lc, catalog_load_all(true))
 	{
 		MigrationState *m = lfirst(lc);
 
@@ -546,7 +545,7 @@ schemamig_rollback_to(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
 	migration_lock_acquire();
-	foreach(lc, catalog_load_all())
+	foreach(lc, catalog_load_all(true))
 	{
 		MigrationState *m = lfirst(lc);
 
@@ -581,7 +580,7 @@ schemamig_recover(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
 	migration_lock_acquire();
-	foreach(lc, catalog_load_all())
+	foreach(lc, catalog_load_all(true))
 	{
 		MigrationState *m = lfirst(lc);
 
@@ -636,7 +635,7 @@ schemamig_status(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
-	foreach(lc, catalog_load_all())
+	foreach(lc, catalog_load_all(false))
 	{
 		MigrationState *m = lfirst(lc);
 		Datum		values[6];
@@ -668,14 +667,14 @@ schemamig_validate(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
-	all = catalog_load_all();
+	all = catalog_load_all(false);
 	highest = highest_applied(all);
 	foreach(lc, all)
 	{
 		MigrationState *m = lfirst(lc);
 		char	   *problem = NULL;
 
-		if (m->registered && strcmp(current_checksum(m), m->checksum) != 0)
+		if (m->registered && !script_intact(m))
 			problem = psprintf("the stored up script no longer matches its registered checksum %s (the catalog was edited)",
 							   m->checksum);
 		else if (m->applied && m->dirty)
@@ -747,8 +746,8 @@ schemamig_repair(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		checksum = current_checksum(m);
-		if (strcmp(checksum, m->checksum) != 0)
+		checksum = m->current_checksum;
+		if (!script_intact(m))
 		{
 			catalog_update_migration(version, m->description, m->up_sql, m->down_sql,
 									 checksum, m->down_checksum, m->transactional);
@@ -798,7 +797,7 @@ schemamig_baseline(PG_FUNCTION_ARGS)
 	version_check_name(version);
 	api_begin();
 	migration_lock_acquire();
-	all = catalog_load_all();
+	all = catalog_load_all(false);
 	foreach(lc, all)
 	{
 		MigrationState *m = lfirst(lc);
@@ -825,7 +824,7 @@ schemamig_baseline(PG_FUNCTION_ARGS)
 								 BASELINE_SCRIPT, NULL,
 								 checksum_sha256_hex(BASELINE_SCRIPT, strlen(BASELINE_SCRIPT)),
 								 NULL, true);
-		all = catalog_load_all();
+		all = catalog_load_all(false);
 	}
 
 	foreach(lc, all)

@@ -133,62 +133,105 @@ text_or_null(const char *s, char *null)
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
 
+/*
+ * The columns of a MigrationState.  Scripts are returned only when asked
+ * for ($1), except the up script of a pending migration, which migrate()
+ * runs; the checksum of the stored up script is computed here, so status()
+ * and migrate() need not fetch every script to check it.
+ */
 #define STATE_COLUMNS \
 	"SELECT COALESCE(m.version, a.version), m.version IS NOT NULL, " \
-	"       m.description, m.up_sql, m.down_sql, m.checksum, m.down_checksum, " \
+	"       m.description, " \
+	"       CASE WHEN $1 OR a.version IS NULL THEN m.up_sql END, " \
+	"       CASE WHEN $1 THEN m.down_sql END, " \
+	"       m.checksum, m.down_checksum, " \
 	"       m.transactional, a.version IS NOT NULL, a.checksum, a.applied_at, " \
-	"       a.duration_ms, a.dirty, a.dirty_statement "
+	"       a.duration_ms, a.dirty, a.dirty_statement, schemamig.checksum(m.up_sql) "
+
+/*
+ * One row of STATE_COLUMNS.  The tuple is deformed once: fetching its 15
+ * columns one by one would walk the varlena columns again for each, and
+ * status() reads tens of thousands of rows.
+ */
+#define STATE_NCOLUMNS 15
+
+static char *
+text_value(Datum *values, bool *nulls, int i)
+{
+	return nulls[i] ? NULL : TextDatumGetCString(values[i]);
+}
 
 static MigrationState *
 state_from_tuple(HeapTuple tuple, TupleDesc desc)
 {
 	MigrationState *m = palloc0(sizeof(MigrationState));
-	bool		isnull;
-	Datum		d;
+	Datum		values[STATE_NCOLUMNS];
+	bool		nulls[STATE_NCOLUMNS];
 
-	m->version = SPI_getvalue(tuple, desc, 1);
-	m->registered = DatumGetBool(SPI_getbinval(tuple, desc, 2, &isnull));
-	m->description = SPI_getvalue(tuple, desc, 3);
-	m->up_sql = SPI_getvalue(tuple, desc, 4);
-	m->down_sql = SPI_getvalue(tuple, desc, 5);
-	m->checksum = SPI_getvalue(tuple, desc, 6);
-	m->down_checksum = SPI_getvalue(tuple, desc, 7);
-	d = SPI_getbinval(tuple, desc, 8, &isnull);
-	m->transactional = isnull ? true : DatumGetBool(d);
-	m->applied = DatumGetBool(SPI_getbinval(tuple, desc, 9, &isnull));
-	m->applied_checksum = SPI_getvalue(tuple, desc, 10);
-	d = SPI_getbinval(tuple, desc, 11, &isnull);
-	m->applied_at = isnull ? 0 : DatumGetTimestampTz(d);
-	d = SPI_getbinval(tuple, desc, 12, &isnull);
-	m->duration_ms = isnull ? NAN : DatumGetFloat8(d);
-	d = SPI_getbinval(tuple, desc, 13, &isnull);
-	m->dirty = isnull ? false : DatumGetBool(d);
-	d = SPI_getbinval(tuple, desc, 14, &isnull);
-	m->dirty_statement = isnull ? 0 : DatumGetInt32(d);
+	Assert(desc->natts == STATE_NCOLUMNS);
+	heap_deform_tuple(tuple, desc, values, nulls);
+	m->version = text_value(values, nulls, 0);
+	m->registered = DatumGetBool(values[1]);
+	m->description = text_value(values, nulls, 2);
+	m->up_sql = text_value(values, nulls, 3);
+	m->down_sql = text_value(values, nulls, 4);
+	m->checksum = text_value(values, nulls, 5);
+	m->down_checksum = text_value(values, nulls, 6);
+	m->transactional = nulls[7] ? true : DatumGetBool(values[7]);
+	m->applied = DatumGetBool(values[8]);
+	m->applied_checksum = text_value(values, nulls, 9);
+	m->applied_at = nulls[10] ? 0 : DatumGetTimestampTz(values[10]);
+	m->duration_ms = nulls[11] ? NAN : DatumGetFloat8(values[11]);
+	m->dirty = nulls[12] ? false : DatumGetBool(values[12]);
+	m->dirty_statement = nulls[13] ? 0 : DatumGetInt32(values[13]);
+	m->current_checksum = text_value(values, nulls, 14);
 	return m;
 }
 
-/* every registered or applied migration, in natural version order */
+static int
+state_order(const ListCell *a, const ListCell *b)
+{
+	MigrationState *ma = lfirst(a);
+	MigrationState *mb = lfirst(b);
+
+	return version_compare_keys(ma->sort_key, ma->sort_key_len,
+								mb->sort_key, mb->sort_key_len);
+}
+
+/*
+ * Every registered or applied migration, in natural version order (sorted
+ * here on keys built once per row: cheaper than sorting the rows in SQL);
+ * the scripts of applied migrations only if with_scripts.
+ */
 List *
-catalog_load_all(void)
+catalog_load_all(bool with_scripts)
 {
 	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		values[1];
 	CatalogAccess access;
 	List	   *result = NIL;
 	uint64		i;
 
+	values[0] = BoolGetDatum(with_scripts);
 	catalog_enter(&access);
 	run_plan(plan_once(&plan,
 					   STATE_COLUMNS
 					   "FROM schemamig.migrations m FULL JOIN schemamig.applied a "
-					   "  ON a.version OPERATOR(pg_catalog.=) m.version "
-					   "ORDER BY schemamig.version_sort_key(COALESCE(m.version, a.version))",
-					   0, NULL),
-			 NULL, NULL, SPI_OK_SELECT);
+					   "  ON a.version OPERATOR(pg_catalog.=) m.version",
+					   1, argtypes),
+			 values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
-		result = lappend(result, state_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc));
+	{
+		MigrationState *m = state_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+
+		m->sort_key = palloc(VERSION_SORT_KEY_MAX(strlen(m->version)));
+		m->sort_key_len = version_build_sort_key(m->version, m->sort_key);
+		result = lappend(result, m);
+	}
 	SPI_freetuptable(SPI_tuptable);
 	catalog_leave(&access);
+	list_sort(result, state_order);
 	return result;
 }
 
@@ -197,19 +240,20 @@ MigrationState *
 catalog_load_one(const char *version)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
+	Oid			argtypes[2] = {BOOLOID, TEXTOID};
+	Datum		values[2];
 	CatalogAccess access;
 	MigrationState *m;
 
-	values[0] = CStringGetTextDatum(version);
+	values[0] = BoolGetDatum(true);
+	values[1] = CStringGetTextDatum(version);
 	catalog_enter(&access);
 	run_plan(plan_once(&plan,
 					   STATE_COLUMNS
-					   "FROM (SELECT $1 AS version) v "
+					   "FROM (SELECT $2 AS version) v "
 					   "LEFT JOIN schemamig.migrations m ON m.version OPERATOR(pg_catalog.=) v.version "
 					   "LEFT JOIN schemamig.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
-					   1, argtypes),
+					   2, argtypes),
 			 values, NULL, SPI_OK_SELECT);
 	m = state_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 	m->version = pstrdup(version);

@@ -24,6 +24,27 @@ PG_FUNCTION_INFO_V1(schemamig_checksum);
 #define SHA256_DIGEST_BYTES 32
 
 /*
+ * The digest and its context are fetched once per backend and reused:
+ * status() and migrate() hash every stored script, and OpenSSL 3 makes a
+ * fresh fetch per digest expensive.
+ */
+static EVP_MD *sha256_md = NULL;
+static EVP_MD_CTX *sha256_ctx = NULL;
+
+static void
+checksum_prepare(void)
+{
+	if (sha256_md == NULL)
+		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (sha256_ctx == NULL)
+		sha256_ctx = EVP_MD_CTX_new();
+	if (sha256_md == NULL || sha256_ctx == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while computing a checksum")));
+}
+
+/*
  * Hash in chunks between carriage returns, so a CRLF script needs no
  * normalised copy.
  */
@@ -38,13 +59,9 @@ checksum_sha256_hex(const char *data, Size len)
 	const char *end = data + len;
 	bool		ok;
 
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory while computing a checksum")));
-
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	checksum_prepare();
+	ctx = sha256_ctx;
+	ok = EVP_DigestInit_ex(ctx, sha256_md, NULL) == 1;
 	while (ok && chunk < end)
 	{
 		const char *cr = memchr(chunk, '\r', end - chunk);
@@ -62,7 +79,7 @@ checksum_sha256_hex(const char *data, Size len)
 	}
 	if (ok)
 		ok = EVP_DigestFinal_ex(ctx, digest, &digest_len) == 1;
-	EVP_MD_CTX_free(ctx);
+	EVP_MD_CTX_reset(ctx);
 
 	if (!ok || digest_len != SHA256_DIGEST_BYTES)
 		elog(ERROR, "OpenSSL failed to compute a SHA-256 digest");

@@ -59,7 +59,12 @@ extern bool schemamig_debug;
 extern char *checksum_sha256_hex(const char *data, Size len);
 
 /* version.c */
+/* room for a sort key: a one-digit run takes marker, length and digit */
+#define VERSION_SORT_KEY_MAX(len)	(3 * (len) + 1)
+
 extern void version_check_name(const char *version);
+extern int	version_build_sort_key(const char *version, char *buf);
+extern int	version_compare_keys(const char *ka, int la, const char *kb, int lb);
 extern int	version_compare(const char *a, const char *b);
 
 /* script.c */
@@ -100,11 +105,15 @@ extern char *redact_secrets(const char *sql);
 typedef struct MigrationState
 {
 	char	   *version;
+	char	   *sort_key;		/* version_build_sort_key() of version, set
+								 * by catalog_load_all() */
+	int			sort_key_len;
 	bool		registered;
 	char	   *description;
-	char	   *up_sql;
-	char	   *down_sql;
-	char	   *checksum;
+	char	   *up_sql;			/* NULL unless loaded */
+	char	   *down_sql;		/* NULL unless loaded, or none */
+	char	   *checksum;		/* registered */
+	char	   *current_checksum;	/* of the stored up script, recomputed */
 	char	   *down_checksum;
 	bool		transactional;
 	bool		applied;
@@ -124,7 +133,7 @@ typedef struct CatalogAccess
 
 extern void catalog_enter(CatalogAccess *access);
 extern void catalog_leave(CatalogAccess *access);
-extern List *catalog_load_all(void);
+extern List *catalog_load_all(bool with_scripts);
 extern MigrationState *catalog_load_one(const char *version);
 extern char *catalog_version_alias(const char *version);
 extern void catalog_insert_migration(const char *version, const char *description,

@@ -16,7 +16,6 @@
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
 #include "schemamig.h"
@@ -56,25 +55,17 @@ version_check_name(const char *version)
 }
 
 /*
- * Append one digit run to the key: marker, count of significant digits,
- * then the digits without leading zeros.  Longer numbers sort later.
+ * Write the sort key of a version into buf (room for 3 bytes per input
+ * byte: a one-digit run takes marker, length and digit) and return its
+ * length.  A digit run is written as the marker, the count of significant
+ * digits plus one, then the digits without leading zeros: longer numbers
+ * sort later.
  */
-static void
-append_digit_run(StringInfo key, const char *start, const char *end)
-{
-	while (start < end - 1 && *start == '0')
-		start++;
-	if (start == end - 1 && *start == '0')
-		start = end;			/* zero: no significant digits */
-	appendStringInfoChar(key, SORT_KEY_DIGIT_RUN);
-	appendStringInfoChar(key, (char) (end - start + 1));
-	appendBinaryStringInfo(key, start, end - start);
-}
-
-static void
-version_build_sort_key(const char *version, StringInfo key)
+int
+version_build_sort_key(const char *version, char *buf)
 {
 	const char *p = version;
+	char	   *out = buf;
 
 	while (*p)
 	{
@@ -84,29 +75,37 @@ version_build_sort_key(const char *version, StringInfo key)
 
 			while (IS_DIGIT(*p))
 				p++;
-			append_digit_run(key, start, p);
+			while (start < p && *start == '0')
+				start++;
+			*out++ = SORT_KEY_DIGIT_RUN;
+			*out++ = (char) (p - start + 1);
+			memcpy(out, start, p - start);
+			out += p - start;
 		}
 		else
-			appendStringInfoChar(key, *p++);
+			*out++ = *p++;
 	}
+	return out - buf;
+}
+
+int
+version_compare_keys(const char *ka, int la, const char *kb, int lb)
+{
+	int			cmp = memcmp(ka, kb, Min(la, lb));
+
+	return cmp != 0 ? cmp : (la > lb) - (la < lb);
 }
 
 int
 version_compare(const char *a, const char *b)
 {
-	StringInfoData ka;
-	StringInfoData kb;
-	int			cmp;
+	char	   *ka = palloc(VERSION_SORT_KEY_MAX(strlen(a)));
+	char	   *kb = palloc(VERSION_SORT_KEY_MAX(strlen(b)));
+	int			cmp = version_compare_keys(ka, version_build_sort_key(a, ka),
+										   kb, version_build_sort_key(b, kb));
 
-	initStringInfo(&ka);
-	initStringInfo(&kb);
-	version_build_sort_key(a, &ka);
-	version_build_sort_key(b, &kb);
-	cmp = memcmp(ka.data, kb.data, Min(ka.len, kb.len));
-	if (cmp == 0)
-		cmp = (ka.len > kb.len) - (ka.len < kb.len);
-	pfree(ka.data);
-	pfree(kb.data);
+	pfree(ka);
+	pfree(kb);
 	return cmp;
 }
 
@@ -115,13 +114,8 @@ Datum
 schemamig_version_sort_key(PG_FUNCTION_ARGS)
 {
 	char	   *version = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	StringInfoData key;
-	bytea	   *result;
+	bytea	   *result = palloc(VARHDRSZ + VERSION_SORT_KEY_MAX(strlen(version)));
 
-	initStringInfo(&key);
-	version_build_sort_key(version, &key);
-	result = palloc(VARHDRSZ + key.len);
-	SET_VARSIZE(result, VARHDRSZ + key.len);
-	memcpy(VARDATA(result), key.data, key.len);
+	SET_VARSIZE(result, VARHDRSZ + version_build_sort_key(version, VARDATA(result)));
 	PG_RETURN_BYTEA_P(result);
 }
