@@ -80,6 +80,10 @@ RETURNS TABLE (version text, result text, duration_ms double precision)
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'schemamig_migrate';
 
+CREATE PROCEDURE schemamig.run(target text DEFAULT NULL)
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemamig_run';
+
 CREATE FUNCTION schemamig.rollback(steps integer DEFAULT 1)
 RETURNS TABLE (version text, result text, duration_ms double precision)
 LANGUAGE C VOLATILE
@@ -119,6 +123,7 @@ AS 'MODULE_PATHNAME', 'schemamig_baseline';
 -- Privileges: nobody but the owner touches the catalogs directly (the API
 -- reads and writes them as the owner); PUBLIC may look, not change.
 REVOKE ALL ON schemamig.migrations, schemamig.applied, schemamig.events FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE schemamig.run(text) FROM PUBLIC;
 GRANT USAGE ON SCHEMA schemamig TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     schemamig.register(text, text, text, text),
@@ -130,3 +135,4 @@ REVOKE EXECUTE ON FUNCTION
     schemamig.repair(text, text),
     schemamig.baseline(text, text)
 FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE schemamig.run(text) FROM PUBLIC;

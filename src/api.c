@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * api.c
- *		The SQL API: register, apply, migrate, rollback, rollback_to,
+ *		The SQL API: register, apply, migrate, run, rollback, rollback_to,
  *		recover, status, validate, repair, baseline.
  *
  * Invariants:
@@ -24,6 +24,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "nodes/parsenodes.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -34,6 +35,7 @@
 PG_FUNCTION_INFO_V1(schemamig_register);
 PG_FUNCTION_INFO_V1(schemamig_apply);
 PG_FUNCTION_INFO_V1(schemamig_migrate);
+PG_FUNCTION_INFO_V1(schemamig_run);
 PG_FUNCTION_INFO_V1(schemamig_rollback);
 PG_FUNCTION_INFO_V1(schemamig_rollback_to);
 PG_FUNCTION_INFO_V1(schemamig_recover);
@@ -395,30 +397,19 @@ check_applied(List *all)
 				 errhint("See schemamig.validate(); their scripts are gone from schemamig.migrations.")));
 }
 
-Datum
-schemamig_migrate(PG_FUNCTION_ARGS)
+/*
+ * Pending migrations migrate() or run() would apply, after the checks that
+ * refuse the whole request: applied ones dirty or modified, an unknown
+ * target, out-of-order or non-transactional pending ones.
+ */
+static List *
+pending_migrations(const char *target)
 {
-	char	   *target = optional_text(fcinfo, 0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *all;
 	List	   *pending = NIL;
 	char	   *highest;
 	bool		target_known = false;
 	ListCell   *lc;
-
-	InitMaterializedSRF(fcinfo, 0);
-	api_begin();
-	migration_lock_acquire();
-
-	if (schemamig_skip)
-	{
-		ereport(NOTICE,
-				(errmsg("schemamig.skip is on: migrate() applied nothing")));
-		catalog_log_event("warning", "skipped", NULL, "up", NAN, NULL,
-						  "migrate() did nothing because schemamig.skip is on", NULL);
-		api_end();
-		return (Datum) 0;
-	}
 
 	if (target)
 		version_check_name(target);
@@ -444,15 +435,99 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 	}
 	if (target && !target_known)
 		report_unknown(target);
+	return pending;
+}
 
-	foreach(lc, pending)
+static bool
+skipping(void)
+{
+	if (!schemamig_skip)
+		return false;
+	ereport(NOTICE,
+			(errmsg("schemamig.skip is on: nothing was applied")));
+	catalog_log_event("warning", "skipped", NULL, "up", NAN, NULL,
+					  "nothing was applied because schemamig.skip is on", NULL);
+	return true;
+}
+
+Datum
+schemamig_migrate(PG_FUNCTION_ARGS)
+{
+	char	   *target = optional_text(fcinfo, 0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	migration_lock_acquire();
+	if (!skipping())
 	{
-		MigrationState *m = lfirst(lc);
+		foreach(lc, pending_migrations(target))
+		{
+			MigrationState *m = lfirst(lc);
 
-		put_result(rsinfo, m->version, "applied", run_up(m));
+			put_result(rsinfo, m->version, "applied", run_up(m));
+		}
 	}
 	api_end();
 	return (Datum) 0;
+}
+
+/* ---- CALL run(target): like migrate(), committing after each migration ---- */
+
+Datum
+schemamig_run(PG_FUNCTION_ARGS)
+{
+	char	   *target = optional_text(fcinfo, 0);
+	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+		!castNode(CallContext, fcinfo->context)->atomic;
+	List	   *pending;
+	ListCell   *lc;
+	int			applied = 0;
+
+	if (!nonatomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+				 errmsg("schemamig.run() cannot run inside a transaction block"),
+				 errdetail("It commits after each migration."),
+				 errhint("Call it on its own (CALL schemamig.run()), or use SELECT * FROM schemamig.migrate() to apply everything in one transaction.")));
+
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	migration_lock_acquire();
+	if (skipping())
+	{
+		api_end();
+		PG_RETURN_VOID();
+	}
+	pending = pending_migrations(target);
+	SPI_commit();
+
+	foreach(lc, pending)
+	{
+		MigrationState *planned = lfirst(lc);
+		MigrationState *m;
+
+		/* the lock went with the last commit: someone may have been quicker */
+		migration_lock_acquire();
+		m = catalog_load_one(planned->version);
+		if (m->applied || !m->registered || strcmp(m->checksum, planned->checksum) != 0)
+		{
+			ereport(NOTICE,
+					(errmsg("migration %s changed while run() was working; stopping", m->version),
+					 errhint("Call schemamig.run() again to continue from the current state.")));
+			break;
+		}
+		(void) run_up(m);
+		SPI_commit();
+		applied++;
+		ereport(NOTICE,
+				(errmsg("applied migration %s", m->version)));
+	}
+	ereport(NOTICE,
+			(errmsg("run() applied %d migration(s)", applied)));
+	api_end();
+	PG_RETURN_VOID();
 }
 
 /* ---- rollback(steps), rollback_to(target) ---- */
