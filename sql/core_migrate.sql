@@ -69,7 +69,9 @@ UPDATE schemamig.applied SET dirty = true, dirty_statement = 2 WHERE version = '
 INSERT INTO schemamig.applied (version, checksum, applied_by) VALUES ('0.5', 'abc', 'someone');
 SELECT version, state FROM schemamig.status();
 SELECT * FROM schemamig.validate();
+SET schemamig.auto_recover = off;
 SELECT version, result FROM schemamig.migrate();
+RESET schemamig.auto_recover;
 SELECT version, result FROM schemamig.rollback(1);
 SELECT schemamig.apply('8', 'CREATE TABLE m_8 (id int)');
 SELECT schemamig.repair('6');
@@ -81,6 +83,13 @@ SELECT schemamig.register('8', 'CREATE TABLE m_8 (id int)', 'DROP TABLE IF EXIST
 SELECT version, result FROM schemamig.recover();
 SELECT to_regclass('m_8') AS m_8, (SELECT state FROM schemamig.status() WHERE version = '8') AS state;
 SELECT version, result FROM schemamig.recover('6');
+-- with schemamig.auto_recover on (the default), migrate() recovers dirty migrations first
+SELECT schemamig.apply('8', 'CREATE TABLE m_8 (id int)');
+UPDATE schemamig.applied SET dirty = true, dirty_statement = 1 WHERE version = '8';
+SET schemamig.out_of_order = on;
+SELECT version, result FROM schemamig.migrate('2.10');
+RESET schemamig.out_of_order;
+SELECT version, state FROM schemamig.status() WHERE version IN ('2.10', '8');
 SELECT schemamig.repair('0.5');
 DELETE FROM schemamig.applied WHERE version = '0.5';
 SELECT version, state FROM schemamig.status() WHERE state <> 'applied';

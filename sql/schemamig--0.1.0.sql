@@ -56,10 +56,28 @@ CREATE TABLE schemamig.events (
 );
 CREATE INDEX events_version ON schemamig.events (version, id);
 
+-- The worker's queue.
+CREATE TABLE schemamig.jobs (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version         text NOT NULL,
+    direction       text NOT NULL CHECK (direction IN ('up', 'down')),
+    status          text NOT NULL DEFAULT 'queued'
+                    CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    requested_by    name NOT NULL,
+    requested_at    timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    started_at      timestamptz,
+    finished_at     timestamptz,
+    error           text,
+    sqlstate        text
+);
+CREATE INDEX jobs_open ON schemamig.jobs (id) WHERE status IN ('queued', 'running');
+
 SELECT pg_catalog.pg_extension_config_dump('schemamig.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('schemamig.applied', '');
 SELECT pg_catalog.pg_extension_config_dump('schemamig.events', '');
 SELECT pg_catalog.pg_extension_config_dump('schemamig.events_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('schemamig.jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('schemamig.jobs_id_seq', '');
 
 CREATE FUNCTION schemamig.register(version text, up_sql text,
                                    down_sql text DEFAULT NULL,
@@ -120,10 +138,24 @@ RETURNS integer
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'schemamig_baseline';
 
+CREATE FUNCTION schemamig.enqueue(version text, direction text DEFAULT 'up')
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemamig_enqueue';
+
+CREATE PROCEDURE schemamig.wait(job bigint, timeout interval DEFAULT '1 hour')
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'schemamig_wait';
+
+CREATE FUNCTION schemamig.start_worker()
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemamig_start_worker';
+
 -- Privileges: nobody but the owner touches the catalogs directly (the API
 -- reads and writes them as the owner); PUBLIC may look, not change.
-REVOKE ALL ON schemamig.migrations, schemamig.applied, schemamig.events FROM PUBLIC;
-REVOKE EXECUTE ON PROCEDURE schemamig.run(text) FROM PUBLIC;
+REVOKE ALL ON schemamig.migrations, schemamig.applied, schemamig.events, schemamig.jobs FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE schemamig.run(text), schemamig.wait(bigint, interval) FROM PUBLIC;
 GRANT USAGE ON SCHEMA schemamig TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     schemamig.register(text, text, text, text),
@@ -133,6 +165,8 @@ REVOKE EXECUTE ON FUNCTION
     schemamig.rollback_to(text),
     schemamig.recover(text),
     schemamig.repair(text, text),
-    schemamig.baseline(text, text)
+    schemamig.baseline(text, text),
+    schemamig.enqueue(text, text),
+    schemamig.start_worker()
 FROM PUBLIC;
-REVOKE EXECUTE ON PROCEDURE schemamig.run(text) FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE schemamig.run(text), schemamig.wait(bigint, interval) FROM PUBLIC;

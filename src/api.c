@@ -140,21 +140,6 @@ is_modified(MigrationState *m)
 		(strcmp(m->applied_checksum, m->checksum) != 0 || !script_intact(m));
 }
 
-static void
-refuse_top_level_only(const char *version, const char *up_sql)
-{
-	Script	   *script = script_split(up_sql, version, MIGRATION_UP);
-
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("migration \"%s\" cannot run inside a transaction block", version),
-			 errdetail("Statement %d is %s, which PostgreSQL runs only outside a transaction block; "
-					   "such migrations need the schemamig background worker, which this version does not have.",
-					   script->top_level_statement, script->top_level_only),
-			 errhint("Run that statement by hand outside a transaction, then record the migration with schemamig.baseline('%s').",
-					 version)));
-}
-
 static char *
 highest_applied(List *all)
 {
@@ -345,10 +330,16 @@ schemamig_apply(PG_FUNCTION_ARGS)
 			if (highest && version_compare(version, highest) < 0)
 				refuse_out_of_order(version, highest);
 		}
-		if (!m->transactional)
-			refuse_top_level_only(version, up_sql);
-		(void) run_up(m);
-		result = "applied";
+		if (m->transactional)
+		{
+			(void) run_up(m);
+			result = "applied";
+		}
+		else
+		{
+			(void) jobs_enqueue(version, MIGRATION_UP);
+			result = "queued";
+		}
 	}
 	api_end();
 	PG_RETURN_TEXT_P(cstring_to_text(result));
@@ -356,11 +347,18 @@ schemamig_apply(PG_FUNCTION_ARGS)
 
 /* ---- migrate(target) → table(version, result, duration_ms) ---- */
 
+/* a result row of migrate() and friends; a NOTICE for run(), which has no rows */
 static void
 put_result(ReturnSetInfo *rsinfo, const char *version, const char *result, double ms)
 {
 	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	bool		nulls[3] = {false, false, isnan(ms)};
+
+	if (rsinfo == NULL)
+	{
+		ereport(NOTICE, (errmsg("migration %s: %s", version, result)));
+		return;
+	}
 
 	values[0] = CStringGetTextDatum(version);
 	values[1] = CStringGetTextDatum(result);
@@ -369,8 +367,44 @@ put_result(ReturnSetInfo *rsinfo, const char *version, const char *result, doubl
 }
 
 /*
- * Check the applied migrations before migrate() runs anything: none dirty,
- * none modified (checksums recomputed from the stored scripts).
+ * Dirty migrations come first: with schemamig.auto_recover on, undo them
+ * with their down scripts, newest first: here if the down script can run
+ * in a transaction, else by queueing it for the worker.  Returns false if
+ * a recovery was queued (nothing else may run before it is done).
+ */
+static bool
+recover_dirty(ReturnSetInfo *rsinfo, List *all)
+{
+	List	   *dirty = NIL;
+	ListCell   *lc;
+
+	foreach(lc, all)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (m->applied && m->dirty)
+			dirty = lcons(m, dirty);
+	}
+	foreach(lc, dirty)
+	{
+		MigrationState *m = catalog_load_one(((MigrationState *) lfirst(lc))->version);
+
+		if (!schemamig_auto_recover || !m->registered || m->down_sql == NULL)
+			report_dirty(m);
+		if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+		{
+			(void) jobs_enqueue(m->version, MIGRATION_DOWN);
+			put_result(rsinfo, m->version, "queued", NAN);
+			return false;
+		}
+		put_result(rsinfo, m->version, "recovered", run_down(m, "recovered"));
+	}
+	return true;
+}
+
+/*
+ * Check the applied migrations before migrate() runs anything: none
+ * modified (checksums recomputed from the stored scripts).
  */
 static void
 check_applied(List *all)
@@ -399,13 +433,14 @@ check_applied(List *all)
 
 /*
  * Pending migrations migrate() or run() would apply, after the checks that
- * refuse the whole request: applied ones dirty or modified, an unknown
- * target, out-of-order or non-transactional pending ones.
+ * refuse the whole request: applied ones modified, an unknown target,
+ * out-of-order pending ones.  The list ends at the first migration that
+ * cannot run in a transaction block.  all is catalog_load_all(false) with
+ * no dirty migration left.
  */
 static List *
-pending_migrations(const char *target)
+pending_migrations(List *all, const char *target)
 {
-	List	   *all;
 	List	   *pending = NIL;
 	char	   *highest;
 	bool		target_known = false;
@@ -413,7 +448,6 @@ pending_migrations(const char *target)
 
 	if (target)
 		version_check_name(target);
-	all = catalog_load_all(false);
 	check_applied(all);
 	highest = highest_applied(all);
 
@@ -429,9 +463,10 @@ pending_migrations(const char *target)
 			continue;
 		if (highest && !schemamig_out_of_order && version_compare(m->version, highest) < 0)
 			refuse_out_of_order(m->version, highest);
-		if (!m->transactional)
-			refuse_top_level_only(m->version, m->up_sql);
 		pending = lappend(pending, m);
+		/* what follows depends on it: the worker runs it, then migrate() again */
+		if (!m->transactional)
+			break;
 	}
 	if (target && !target_known)
 		report_unknown(target);
@@ -460,13 +495,19 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
 	migration_lock_acquire();
-	if (!skipping())
+	if (!skipping() && recover_dirty(rsinfo, catalog_load_all(false)))
 	{
-		foreach(lc, pending_migrations(target))
+		foreach(lc, pending_migrations(catalog_load_all(false), target))
 		{
 			MigrationState *m = lfirst(lc);
 
-			put_result(rsinfo, m->version, "applied", run_up(m));
+			if (m->transactional)
+				put_result(rsinfo, m->version, "applied", run_up(m));
+			else
+			{
+				(void) jobs_enqueue(m->version, MIGRATION_UP);
+				put_result(rsinfo, m->version, "queued", NAN);
+			}
 		}
 	}
 	api_end();
@@ -495,12 +536,12 @@ schemamig_run(PG_FUNCTION_ARGS)
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	migration_lock_acquire();
-	if (skipping())
+	if (skipping() || !recover_dirty(NULL, catalog_load_all(false)))
 	{
 		api_end();
 		PG_RETURN_VOID();
 	}
-	pending = pending_migrations(target);
+	pending = pending_migrations(catalog_load_all(false), target);
 	SPI_commit();
 
 	foreach(lc, pending)
@@ -516,6 +557,12 @@ schemamig_run(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("migration %s changed while run() was working; stopping", m->version),
 					 errhint("Call schemamig.run() again to continue from the current state.")));
+			break;
+		}
+		if (!m->transactional)
+		{
+			(void) jobs_enqueue(m->version, MIGRATION_UP);
+			SPI_commit();
 			break;
 		}
 		(void) run_up(m);
@@ -547,7 +594,7 @@ require_down_script(MigrationState *m)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("down script of migration \"%s\" cannot run inside a transaction block", m->version),
-				 errhint("Run it by hand outside a transaction, then run schemamig.repair('%s') or delete its row from schemamig.applied.",
+				 errhint("Queue it for the background worker: SELECT schemamig.enqueue('%s', 'down').",
 						 m->version)));
 }
 

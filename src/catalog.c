@@ -105,8 +105,10 @@ plan_once(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
 {
 	if (*slot == NULL)
 	{
+		MemoryContext caller = CurrentMemoryContext;
 		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
 
+		MemoryContextSwitchTo(caller);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for schemamig catalog query: %s",
 				 SPI_result_code_string(SPI_result));
@@ -117,11 +119,18 @@ plan_once(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
 	return *slot;
 }
 
+/*
+ * Execute a kept plan.  SPI leaves CurrentMemoryContext at its procedure
+ * context; go back to the caller's, so what we build from the result
+ * lives as long as the caller wants (the worker keeps it across commits).
+ */
 static void
 run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expected)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	int			rc = SPI_execute_plan(plan, values, nulls, false, 0);
 
+	MemoryContextSwitchTo(caller);
 	if (rc != expected)
 		elog(ERROR, "schemamig catalog statement failed: %s", SPI_result_code_string(rc));
 }

@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * executor.c
- *		Running an up or down script, statement by statement, through SPI.
+ *		Running an up or down script, statement by statement: through SPI
+ *		in the caller's transaction, or one statement at top level for the
+ *		background worker.
  *
  * Invariants:
  *	- the caller is connected to SPI and holds the migration lock; the
@@ -27,12 +29,17 @@
 
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
+#include "pgstat.h"
 #include "portability/instr_time.h"
 #include "storage/proc.h"
 #include "tcop/cmdtag.h"
+#include "tcop/pquery.h"
+#include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/portal.h"
 #include "utils/timeout.h"
 
 #include "schemamig.h"
@@ -99,7 +106,7 @@ arm_statement_timeout(void)
 static void
 append_statement_detail(StringInfo detail, ScriptStatement *s, double ms)
 {
-	if (s->number > 1)
+	if (detail->data[detail->len - 1] != '[')
 		appendStringInfoChar(detail, ',');
 	appendStringInfo(detail, "{\"n\": %d, \"line\": %d, \"tag\": ", s->number, s->line);
 	escape_json(detail, GetCommandTagName(CreateCommandTag(s->parsetree)));
@@ -117,6 +124,18 @@ executor_run_script(const char *version, MigrationDirection direction,
 					const char *sql, StringInfo detail_json)
 {
 	Script	   *script = script_split(sql, version, direction);
+
+	return executor_run_statements(version, direction, script->statements, detail_json);
+}
+
+/*
+ * Run some statements of a script (all transactional) through SPI in the
+ * current transaction; returns their duration in milliseconds.
+ */
+double
+executor_run_statements(const char *version, MigrationDirection direction,
+						List *statements, StringInfo detail_json)
+{
 	RunningMigration running;
 	RunningMigration *save_running = schemamig_running;
 	bool		outer_timer = get_timeout_active(STATEMENT_TIMEOUT);
@@ -148,7 +167,7 @@ executor_run_script(const char *version, MigrationDirection direction,
 	schemamig_running = &running;
 	PG_TRY();
 	{
-		foreach(lc, script->statements)
+		foreach(lc, statements)
 		{
 			ScriptStatement *s = lfirst(lc);
 			StatementErrorContext ctx = {version, direction, s};
@@ -202,4 +221,96 @@ executor_run_script(const char *version, MigrationDirection direction,
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, script_start);
 	return INSTR_TIME_GET_MILLISEC(duration);
+}
+
+/*
+ * Run one statement that cannot run in a transaction block, the way the
+ * server runs a client's statement: parsed, planned and run through a
+ * portal at top level (PROCESS_UTILITY_TOPLEVEL), so PreventInTransactionBlock
+ * is satisfied and CREATE INDEX CONCURRENTLY may commit internally.  SPI,
+ * functions and procedures cannot do this.
+ *
+ * The caller (the background worker) has started a transaction command,
+ * is not connected to SPI, holds no snapshot, and commits afterwards.
+ * lock_timeout and statement_timeout are set for the worker's session:
+ * nest levels do not survive the statement's own commits.
+ */
+double
+executor_run_top_level(const char *version, MigrationDirection direction,
+					   ScriptStatement *statement)
+{
+	StatementErrorContext ctx = {version, direction, statement};
+	ErrorContextCallback callback;
+	RunningMigration running = {version, direction, statement->number};
+	RunningMigration *save_running = schemamig_running;
+	const char *save_query_string = debug_query_string;
+	List	   *parsetrees;
+	RawStmt    *parsetree;
+	List	   *querytrees;
+	List	   *plantrees;
+	Portal		portal;
+	DestReceiver *receiver;
+	QueryCompletion qc;
+	instr_time	start;
+	instr_time	elapsed;
+
+	/*
+	 * The statement may commit and start transactions itself (CREATE INDEX
+	 * CONCURRENTLY does): its parse and plan trees must not live in a
+	 * transaction's memory, as the server keeps them in MessageContext.
+	 */
+	MemoryContext statement_context = AllocSetContextCreate(TopMemoryContext,
+															"schemamig top-level statement",
+															ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller_context = CurrentMemoryContext;
+
+	set_timeout_guc("lock_timeout", schemamig_lock_timeout);
+	set_timeout_guc("statement_timeout", schemamig_statement_timeout);
+
+	callback.callback = statement_error_callback;
+	callback.arg = &ctx;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	debug_query_string = statement->text;
+	pgstat_report_activity(STATE_RUNNING, statement->text);
+	schemamig_running = &running;
+	INSTR_TIME_SET_CURRENT(start);
+
+	PG_TRY();
+	{
+		MemoryContextSwitchTo(statement_context);
+		arm_statement_timeout();
+		parsetrees = pg_parse_query(statement->text);
+		if (list_length(parsetrees) != 1)
+			elog(ERROR, "expected one statement, found %d", list_length(parsetrees));
+		parsetree = linitial_node(RawStmt, parsetrees);
+		querytrees = pg_analyze_and_rewrite_fixedparams(parsetree, statement->text,
+														NULL, 0, NULL);
+		plantrees = pg_plan_queries(querytrees, statement->text, CURSOR_OPT_PARALLEL_OK, NULL);
+
+		portal = CreatePortal("schemamig", true, true);
+		portal->visible = false;
+		PortalDefineQuery(portal, NULL, statement->text,
+						  CreateCommandTag(parsetree->stmt), plantrees, NULL);
+		PortalStart(portal, NULL, 0, InvalidSnapshot);
+		receiver = CreateDestReceiver(DestNone);
+		(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+		receiver->rDestroy(receiver);
+		PortalDrop(portal, false);
+	}
+	PG_FINALLY();
+	{
+		if (get_timeout_active(STATEMENT_TIMEOUT))
+			disable_timeout(STATEMENT_TIMEOUT, false);
+		schemamig_running = save_running;
+		debug_query_string = save_query_string;
+		error_context_stack = callback.previous;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller_context);
+	MemoryContextDelete(statement_context);
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	return INSTR_TIME_GET_MILLISEC(elapsed);
 }

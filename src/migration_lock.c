@@ -11,6 +11,9 @@
  * finds the first session's work done.  That reasoning needs READ
  * COMMITTED, so the stricter isolation levels are refused.
  *
+ * The background worker holds the same lock, at session level, while it
+ * runs jobs; callers do not wait for it (see migration_lock_acquire).
+ *
  * The wait is bounded by schemamig.lock_wait_timeout: the lock manager's
  * own lock_timeout machinery does the waiting (no polling), and its
  * timeout error is replaced by one that names the process holding the lock.
@@ -37,9 +40,12 @@ set_lock_tag(LOCKTAG *tag)
 						 (uint32) SCHEMAMIG_LOCK_KEY, 1);
 }
 
-/* who holds the lock: "process 123 (application \"x\", running since ...)" */
+/*
+ * Who holds the lock: "process 123 (application \"x\", transaction started
+ * ...)"; *is_worker says whether it is a schemamig worker.
+ */
 static char *
-describe_lock_holder(void)
+describe_lock_holder(bool *is_worker)
 {
 	Oid			argtypes[2] = {OIDOID, OIDOID};
 	Datum		values[2];
@@ -50,7 +56,8 @@ describe_lock_holder(void)
 	values[1] = ObjectIdGetDatum((Oid) SCHEMAMIG_LOCK_KEY);
 	rc = SPI_execute_with_args(
 							   "SELECT pg_catalog.format('process %s (application \"%s\", transaction started %s)', "
-							   "    l.pid, a.application_name, a.xact_start) "
+							   "    l.pid, a.application_name, a.xact_start), "
+							   "  a.backend_type OPERATOR(pg_catalog.=) '" SCHEMAMIG_WORKER_TYPE "' "
 							   "FROM pg_catalog.pg_locks l "
 							   "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid "
 							   "WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted "
@@ -60,8 +67,16 @@ describe_lock_holder(void)
 							   "  AND l.objsubid OPERATOR(pg_catalog.=) 1::pg_catalog.int2 "
 							   "LIMIT 1",
 							   2, argtypes, values, NULL, true, 1);
+	*is_worker = false;
 	if (rc == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d;
+
 		holder = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		*is_worker = !isnull && DatumGetBool(d);
+	}
 	return holder ? holder : pstrdup("another process");
 }
 
@@ -70,6 +85,7 @@ migration_lock_acquire(void)
 {
 	LOCKTAG		tag;
 	char	   *volatile holder;
+	bool		is_worker;
 	int			nestlevel;
 	char		timeout[32];
 
@@ -86,7 +102,20 @@ migration_lock_acquire(void)
 		return;
 
 	/* contended: note the holder now, then wait with the bounded timeout */
-	holder = describe_lock_holder();
+	holder = describe_lock_holder(&is_worker);
+
+	/*
+	 * Never wait for the worker: this transaction holds a snapshot, and the
+	 * worker's CREATE INDEX CONCURRENTLY waits for every such snapshot.
+	 */
+	if (is_worker)
+		ereport(ERROR,
+				(errcode(ERRCODE_SCHEMAMIG_WORKER_BUSY),
+				 errmsg("the schemamig worker is applying a migration"),
+				 errdetail("The migration lock is held by %s. Waiting for it here would hold a snapshot that blocks the worker's CREATE INDEX CONCURRENTLY.",
+						   holder),
+				 errhint("Wait with CALL schemamig.wait(job), which holds no snapshot, then try again.")));
+
 	snprintf(timeout, sizeof(timeout), "%d", schemamig_lock_wait_timeout);
 	nestlevel = NewGUCNestLevel();
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,

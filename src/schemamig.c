@@ -15,6 +15,7 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "schemamig.h"
@@ -27,6 +28,10 @@ int			schemamig_statement_timeout = 0;
 bool		schemamig_out_of_order = false;
 bool		schemamig_skip = false;
 bool		schemamig_debug = false;
+bool		schemamig_auto_recover = true;
+int			schemamig_lock_retries = 5;
+int			schemamig_worker_naptime = 1000;
+char	   *schemamig_database = NULL;
 
 void		_PG_init(void);
 
@@ -81,5 +86,40 @@ _PG_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomBoolVariable("schemamig.auto_recover",
+							 "Makes migrate() and the worker undo dirty migrations with their down scripts before going on.",
+							 "When off, a dirty migration stops them with an error.",
+							 &schemamig_auto_recover,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemamig.lock_retries",
+							"How often the worker retries a statement that hit lock_timeout.",
+							NULL,
+							&schemamig_lock_retries,
+							5, 0, 100,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemamig.worker_naptime",
+							"How often the worker looks for jobs when nobody wakes it.",
+							NULL,
+							&schemamig_worker_naptime,
+							1000, 10, 3600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("schemamig.database",
+							   "Databases whose queues the background workers serve, separated by commas.",
+							   NULL,
+							   &schemamig_database,
+							   "postgres",
+							   PGC_SIGHUP, GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("schemamig");
+
+	if (process_shared_preload_libraries_in_progress)
+		worker_register_launcher();
 }

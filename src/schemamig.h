@@ -41,11 +41,20 @@
  */
 #define SCHEMAMIG_LOCK_KEY			INT64CONST(1936550247)
 
+/* enqueue() serialises on this one ('smiq'), so a busy worker never blocks it */
+#define SCHEMAMIG_QUEUE_LOCK_KEY	INT64CONST(1936550257)
+
+/* backend_type of the workers in pg_stat_activity */
+#define SCHEMAMIG_WORKER_TYPE		"schemamig worker"
+#define SCHEMAMIG_LAUNCHER_TYPE		"schemamig launcher"
+
 /* SQLSTATEs of our own (class SM); doc/errors.md lists every code. */
 #define ERRCODE_SCHEMAMIG_CHECKSUM_MISMATCH	MAKE_SQLSTATE('S','M','0','0','1')
 #define ERRCODE_SCHEMAMIG_DIRTY				MAKE_SQLSTATE('S','M','0','0','2')
 #define ERRCODE_SCHEMAMIG_OUT_OF_ORDER		MAKE_SQLSTATE('S','M','0','0','3')
 #define ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT	MAKE_SQLSTATE('S','M','0','0','4')
+#define ERRCODE_SCHEMAMIG_JOB_FAILED		MAKE_SQLSTATE('S','M','0','0','5')
+#define ERRCODE_SCHEMAMIG_WORKER_BUSY		MAKE_SQLSTATE('S','M','0','0','6')
 
 /* schemamig.c: GUC variables */
 extern int	schemamig_lock_wait_timeout;
@@ -54,6 +63,10 @@ extern int	schemamig_statement_timeout;
 extern bool schemamig_out_of_order;
 extern bool schemamig_skip;
 extern bool schemamig_debug;
+extern bool schemamig_auto_recover;
+extern int	schemamig_lock_retries;
+extern int	schemamig_worker_naptime;
+extern char *schemamig_database;
 
 /* checksum.c */
 extern char *checksum_sha256_hex(const char *data, Size len);
@@ -156,6 +169,16 @@ extern void catalog_log_event(const char *level, const char *event,
 /* migration_lock.c */
 extern void migration_lock_acquire(void);
 
+/* jobs.c */
+extern int64 jobs_enqueue(const char *version, MigrationDirection direction);
+extern int	jobs_worker_pid(void);
+
+/* job_runner.c (in the worker) */
+extern void job_runner_pass(void);
+
+/* worker.c */
+extern void worker_register_launcher(void);
+
 /* executor.c */
 typedef struct RunningMigration
 {
@@ -170,5 +193,11 @@ extern RunningMigration *schemamig_running;
 extern double executor_run_script(const char *version,
 								  MigrationDirection direction,
 								  const char *sql, StringInfo detail_json);
+extern double executor_run_statements(const char *version,
+									  MigrationDirection direction,
+									  List *statements, StringInfo detail_json);
+extern double executor_run_top_level(const char *version,
+									 MigrationDirection direction,
+									 ScriptStatement *statement);
 
 #endif							/* SCHEMAMIG_H */

@@ -21,17 +21,25 @@ make -C "$top" -s
 make -C "$top" -s install >/dev/null
 
 mkdir -p "$work/tree"
-tar -C "$top" --exclude=./.git --exclude=./results --exclude=./tmp_check -cf - . | tar -C "$work/tree" -xf -
+tar -C "$top" --exclude=./.git --exclude=./results --exclude=./tmp_check --exclude=./regression.diffs --exclude=./regression.out --exclude="*.o" --exclude="*.so" -cf - . | tar -C "$work/tree" -xf -
 [ "$(id -u)" = 0 ] && chown -R postgres: "$work"
 
-cleanup() { "$top/tools/cluster.sh" stop "$cluster" || true; }
+cleanup() { [ -d "$cluster" ] && "$top/tools/cluster.sh" stop "$cluster" || true; }
 trap cleanup EXIT
 eval "$("$top/tools/cluster.sh" start "$cluster")"
 
+# the pgTAP files first, then the rest (make installcheck alone runs both;
+# run apart, a failure in one does not hide the results of the other)
 status=0
-as_server_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
-  make -C "$work/tree" installcheck "$@" 2>&1 | tee "$log" || status=$?
-[ "${PIPESTATUS[0]}" = 0 ] || status=1
+: >"$log"
+for target in installcheck-pgtap "installcheck PGTAP_TESTS="; do
+  set +e
+  # shellcheck disable=SC2086
+  as_server_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
+    make -C "$work/tree" $target "$@" 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  set -e
+done
 
 # one summary line over every runner: pg_regress (regress, pgTAP, isolation) and prove
 passed=$(grep -cE '^test .* \.\.\. ok' "$log" || true)
@@ -47,4 +55,5 @@ if [ "$status" != 0 ]; then
   [ "$failed" = 0 ] && failed=1
 fi
 echo "$passed passed, $failed failed"
+[ "$status" = 0 ] && [ -z "${SCHEMAMIG_TEST_DIR:-}" ] && rm -rf "$work"
 exit "$status"

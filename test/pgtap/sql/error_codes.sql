@@ -16,7 +16,7 @@ SELECT throws_ok($$SELECT schemamig.register('1', 'COMMIT')$$, '2D000', NULL, 't
 SELECT throws_ok($$SELECT schemamig.register('1', 'COPY t FROM STDIN')$$, '0A000', NULL, 'COPY with the client: 0A000');
 SELECT throws_ok($$SELECT schemamig.register('1', 'SELECT ' || repeat('1', 16 * 1024 * 1024))$$, '54000', NULL, 'script too large: 54000');
 SELECT throws_ok($$SELECT schemamig.register('1', 'CREATE TABLE (')$$, '42601', NULL, 'syntax error: 42601');
-SELECT throws_ok($$SELECT schemamig.apply('1', 'CREATE INDEX CONCURRENTLY i ON t (a)')$$, '0A000', NULL, 'non-transactional migration: 0A000');
+SELECT throws_ok($$SELECT schemamig.enqueue('1', 'sideways')$$, '22023', 'invalid direction "sideways"', 'invalid job direction: 22023');
 SELECT throws_ok($$SELECT schemamig.apply('1', 'SELECT 1/0')$$, '22012', 'division by zero', 'a failing statement keeps its own SQLSTATE');
 
 SELECT is(schemamig.apply('0001', 'CREATE TABLE ec_1 (a int)', 'DROP TABLE ec_1'), 'applied', 'apply works');
@@ -31,6 +31,7 @@ SELECT throws_ok($$SELECT * FROM schemamig.rollback()$$, 'SM004', 'migration "00
 SELECT lives_ok($$SELECT schemamig.register('0002', 'CREATE TABLE ec_2 (a int)')$$, 'register 0002 below the highest applied');
 SELECT throws_ok($$SELECT * FROM schemamig.migrate()$$, 'SM003', NULL, 'out of order: SM003');
 UPDATE schemamig.applied SET dirty = true WHERE version = '0001';
+SET LOCAL schemamig.auto_recover = off;
 SELECT throws_ok($$SELECT * FROM schemamig.migrate()$$, 'SM002', 'migration "0001" is dirty', 'dirty migration: SM002');
 
 SELECT * FROM finish();

@@ -1,0 +1,672 @@
+/*-------------------------------------------------------------------------
+ *
+ * job_runner.c
+ *		What the background worker does with the queue: run jobs, record
+ *		their progress, and recover what was interrupted.
+ *
+ * Invariants:
+ *	- a pass holds the session-level migration lock (the same lock tag as
+ *	  pg_advisory_xact_lock(1936550247)) from the first job it takes to the
+ *	  last, so jobs serialise with apply() and migrate(); it waits for the
+ *	  lock without holding a snapshot;
+ *	- a job's script runs as the role that queued it (SECURITY_LOCAL_USERID_CHANGE,
+ *	  so a script cannot SET ROLE its way to the worker's identity); catalog
+ *	  bookkeeping runs as the extension owner (catalog_enter);
+ *	- the script is cut into stretches: consecutive statements that can run
+ *	  in a transaction block run in one transaction through SPI; each other
+ *	  statement runs alone at top level (executor_run_top_level).  Before the
+ *	  first stretch the migration is recorded as applied and dirty; each
+ *	  stretch's commit records how far it got (dirty_statement); the last
+ *	  one clears dirty.  A crash therefore leaves a dirty migration that says
+ *	  how far it got, never a clean record of a half-applied one;
+ *	- a stretch that fails on lock_timeout is retried with jittered,
+ *	  growing backoff up to schemamig.lock_retries times, each attempt an
+ *	  event; any other failure fails the job with its SQLSTATE and statement,
+ *	  and a failed CREATE INDEX CONCURRENTLY has its INVALID index dropped;
+ *	- at its first pass a worker marks jobs left 'running' as failed
+ *	  (interrupted); with schemamig.auto_recover on, every pass first undoes
+ *	  dirty migrations with their down scripts (which must work on a partial
+ *	  state), after dropping the INVALID indexes their CONCURRENTLY
+ *	  statements left;
+ *	- what outlives a transaction (the job, its migration, its script) lives
+ *	  in job_context, reset after each job; SPI leaves CurrentMemoryContext
+ *	  at its own procedure context, so every SPI call here is followed by a
+ *	  switch back to job_context.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/interrupt.h"
+#include "storage/latch.h"
+#include "storage/lock.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "schemamig.h"
+
+/* lock_timeout backoff: 200 ms, doubling, at most 30 s, times 0.5 to 1.5 */
+#define RETRY_BASE_MS	200
+#define RETRY_MAX_MS	30000
+
+typedef struct Job
+{
+	int64		id;				/* 0 for a recovery the worker started itself */
+	char	   *version;
+	MigrationDirection direction;
+	char	   *role;			/* who queued it (or applied it, for recoveries) */
+} Job;
+
+static MemoryContext job_context = NULL;
+static Oid	worker_userid = InvalidOid;
+static bool interrupted_jobs_checked = false;
+static List *failed_recoveries = NIL;	/* versions not to retry in this worker */
+
+/* ---- transactions ---- */
+
+static void
+txn_begin(Oid role)
+{
+	StartTransactionCommand();
+	SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	MemoryContextSwitchTo(job_context);
+}
+
+static void
+txn_commit(void)
+{
+	PopActiveSnapshot();
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	SetUserIdAndSecContext(worker_userid, 0);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(job_context);
+}
+
+/* run bookkeeping SQL on the catalogs as the extension owner */
+static void
+catalog_sql(const char *sql, int nargs, Oid *argtypes, Datum *values, const char *nulls)
+{
+	CatalogAccess access;
+
+	catalog_enter(&access);
+	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0) < 0)
+		elog(ERROR, "schemamig worker bookkeeping failed: %s", sql);
+	MemoryContextSwitchTo(job_context);
+	catalog_leave(&access);
+}
+
+/* ---- jobs and progress ---- */
+
+static void
+finish_job(Job *job, const char *status, const char *error, const char *sqlstate)
+{
+	Oid			argtypes[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	if (job->id == 0)
+		return;
+	values[0] = Int64GetDatum(job->id);
+	values[1] = CStringGetTextDatum(status);
+	values[2] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	nulls[2] = error ? ' ' : 'n';
+	values[3] = sqlstate ? CStringGetTextDatum(sqlstate) : (Datum) 0;
+	nulls[3] = sqlstate ? ' ' : 'n';
+	catalog_sql("UPDATE schemamig.jobs SET status = $2, error = $3, sqlstate = $4, "
+				"  finished_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) $1",
+				4, argtypes, values, nulls);
+}
+
+static void
+set_progress(const char *version, const char *checksum, bool dirty, int statement, double ms)
+{
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, BOOLOID, INT4OID, FLOAT8OID, NAMEOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(checksum);
+	values[2] = BoolGetDatum(dirty);
+	values[3] = Int32GetDatum(statement);
+	nulls[3] = dirty ? ' ' : 'n';
+	values[4] = Float8GetDatum(ms);
+	values[5] = CStringGetDatum(GetUserNameFromId(GetUserId(), false));
+	catalog_sql("INSERT INTO schemamig.applied AS a (version, checksum, applied_by, duration_ms, dirty, dirty_statement) "
+				"VALUES ($1, $2, $6, $5, $3, $4) "
+				"ON CONFLICT (version) DO UPDATE SET dirty = $3, dirty_statement = $4, "
+				"  duration_ms = $5, checksum = $2",
+				6, argtypes, values, nulls);
+}
+
+static bool
+claim_next_job(Job *job)
+{
+	CatalogAccess access;
+	bool		found;
+
+	txn_begin(worker_userid);
+	catalog_enter(&access);
+	if (SPI_execute("UPDATE schemamig.jobs SET status = 'running', started_at = pg_catalog.clock_timestamp() "
+					"WHERE id OPERATOR(pg_catalog.=) (SELECT id FROM schemamig.jobs "
+					"  WHERE status OPERATOR(pg_catalog.=) 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+					"RETURNING id, version, direction, requested_by::pg_catalog.text",
+					false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "could not claim a schemamig job");
+	MemoryContextSwitchTo(job_context);
+	catalog_leave(&access);
+	found = (SPI_processed == 1);
+	if (found)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		job->id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+		job->version = SPI_getvalue(tuple, desc, 2);
+		job->direction = strcmp(SPI_getvalue(tuple, desc, 3), "down") == 0 ? MIGRATION_DOWN : MIGRATION_UP;
+		job->role = SPI_getvalue(tuple, desc, 4);
+	}
+	txn_commit();
+	return found;
+}
+
+/* jobs left 'running' by a worker or server that stopped */
+static void
+mark_interrupted_jobs(void)
+{
+	CatalogAccess access;
+	uint64		i;
+
+	txn_begin(worker_userid);
+	catalog_enter(&access);
+	if (SPI_execute("UPDATE schemamig.jobs SET status = 'failed', finished_at = pg_catalog.clock_timestamp(), "
+					"  error = 'interrupted: the worker or the server stopped while the job ran' "
+					"WHERE status OPERATOR(pg_catalog.=) 'running' RETURNING id, version, direction",
+					false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "could not mark interrupted schemamig jobs");
+	MemoryContextSwitchTo(job_context);
+	catalog_leave(&access);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *id = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		char	   *version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		char	   *direction = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+
+		catalog_log_event("error", "failed", version, direction, NAN, NULL,
+						  psprintf("job %s was interrupted: the worker or the server stopped while it ran", id),
+						  NULL);
+	}
+	txn_commit();
+}
+
+/* ---- INVALID indexes of failed CONCURRENTLY builds ---- */
+
+/*
+ * Drop the INVALID indexes a CREATE INDEX CONCURRENTLY statement left: the
+ * index it names, or, for an unnamed one, any INVALID index of its table.
+ * DROP INDEX CONCURRENTLY runs at top level, as the role of the job.
+ */
+static void
+drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s)
+{
+	IndexStmt  *stmt;
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	List	   *volatile names = NIL;
+	ListCell   *lc;
+	uint64		i;
+
+	if (!IsA(s->parsetree, IndexStmt) || !((IndexStmt *) s->parsetree)->concurrent)
+		return;
+	stmt = (IndexStmt *) s->parsetree;
+
+	txn_begin(role);
+	values[0] = CStringGetTextDatum(quote_qualified_identifier(stmt->relation->schemaname,
+															   stmt->relation->relname));
+	values[1] = stmt->idxname ? CStringGetTextDatum(stmt->idxname) : (Datum) 0;
+	nulls[1] = stmt->idxname ? ' ' : 'n';
+	if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
+							  "FROM pg_catalog.pg_index i "
+							  "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+							  "WHERE NOT i.indisvalid "
+							  "  AND i.indrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1) "
+							  "  AND ($2 IS NULL OR c.relname OPERATOR(pg_catalog.=) $2)",
+							  2, argtypes, values, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for invalid indexes");
+	MemoryContextSwitchTo(job_context);
+	for (i = 0; i < SPI_processed; i++)
+		names = lappend(names, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	txn_commit();
+
+	foreach(lc, names)
+	{
+		char	   *sql = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", (char *) lfirst(lc));
+		Script	   *drop = script_split(sql, job->version, MIGRATION_DOWN);
+		MemoryContext cxt = CurrentMemoryContext;
+
+		PG_TRY();
+		{
+			StartTransactionCommand();
+			SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
+			(void) executor_run_top_level(job->version, MIGRATION_DOWN, linitial(drop->statements));
+			SetUserIdAndSecContext(worker_userid, 0);
+			CommitTransactionCommand();
+			txn_begin(worker_userid);
+			catalog_log_event("warning", "invalid_index_dropped", job->version, NULL, NAN, NULL,
+							  psprintf("dropped INVALID index %s left by a failed CREATE INDEX CONCURRENTLY",
+									   (char *) lfirst(lc)), NULL);
+			txn_commit();
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			EmitErrorReport();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			SetUserIdAndSecContext(worker_userid, 0);
+			MemoryContextSwitchTo(job_context);
+		}
+		PG_END_TRY();
+	}
+}
+
+/* ---- running a script ---- */
+
+/*
+ * Run one stretch: a list of transactional statements in one transaction,
+ * or one top-level statement; then record progress.  Retries lock_timeout
+ * failures.  Returns NULL, or the error that ended it (the transaction is
+ * aborted by then).
+ */
+static ErrorData *
+run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_level,
+			double *ms)
+{
+	ScriptStatement *last = llast(statements);
+	volatile int attempt;
+
+	for (attempt = 0;; attempt++)
+	{
+		ErrorData  *volatile edata = NULL;
+
+		PG_TRY();
+		{
+			pgstat_report_activity(STATE_RUNNING, last->text);
+			if (top_level)
+			{
+				StartTransactionCommand();
+				SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
+				*ms += executor_run_top_level(job->version, job->direction, last);
+				SetUserIdAndSecContext(worker_userid, 0);
+				CommitTransactionCommand();
+				txn_begin(worker_userid);
+			}
+			else
+			{
+				txn_begin(role);
+				*ms += executor_run_statements(job->version, job->direction, statements, NULL);
+			}
+			set_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
+						 true, job->direction == MIGRATION_UP ? last->number : 0, *ms);
+			txn_commit();
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(job_context);
+			EmitErrorReport();
+			edata = CopyErrorData();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			SetUserIdAndSecContext(worker_userid, 0);
+			MemoryContextSwitchTo(job_context);
+		}
+		PG_END_TRY();
+
+		if (edata == NULL)
+			return NULL;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE || attempt >= schemamig_lock_retries)
+			return edata;
+
+		/* lock_timeout: back off and try the stretch again */
+		{
+			long		backoff = Min(RETRY_MAX_MS, RETRY_BASE_MS * (1L << Min(attempt, 10)));
+
+			backoff = (long) (backoff * (0.5 + pg_prng_double(&pg_global_prng_state)));
+			txn_begin(worker_userid);
+			catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
+							  NAN, unpack_sql_state(edata->sqlerrcode),
+							  psprintf("statement %d hit lock_timeout; retry %d of %d in %ld ms",
+									   last->number, attempt + 1, schemamig_lock_retries, backoff),
+							  NULL);
+			txn_commit();
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 backoff, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+}
+
+static void
+record_failure(Job *job, ScriptStatement *s, ErrorData *edata)
+{
+	StringInfoData detail;
+	char	   *message = psprintf("statement %d (line %d): %s", s->number, s->line, edata->message);
+
+	initStringInfo(&detail);
+	appendStringInfo(&detail, "{\"job\": " INT64_FORMAT ", \"statement\": %d, \"line\": %d, \"sql\": ",
+					 job->id, s->number, s->line);
+	escape_json(&detail, redact_secrets(s->text));
+	appendStringInfoChar(&detail, '}');
+
+	txn_begin(worker_userid);
+	finish_job(job, "failed", message, unpack_sql_state(edata->sqlerrcode));
+	catalog_log_event("error", "failed", job->version, direction_name(job->direction), NAN,
+					  unpack_sql_state(edata->sqlerrcode), message, detail.data);
+	txn_commit();
+}
+
+/*
+ * Run a job's script stretch by stretch.  Returns false if it failed (the
+ * failure is recorded).
+ */
+static bool
+run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
+{
+	List	   *stretch = NIL;
+	ListCell   *lc;
+
+	foreach(lc, script->statements)
+	{
+		ScriptStatement *s = lfirst(lc);
+		ErrorData  *edata = NULL;
+		bool		alone = (s->top_level_only != NULL);
+
+		if (!alone)
+			stretch = lappend(stretch, s);
+		/* end of a transactional stretch: before a top-level one, or at the end */
+		if (stretch != NIL && (alone || lnext(script->statements, lc) == NULL))
+		{
+			edata = run_stretch(job, role, m, stretch, false, ms);
+			if (edata)
+			{
+				record_failure(job, llast(stretch), edata);
+				return false;
+			}
+			stretch = NIL;
+		}
+		if (alone)
+		{
+			edata = run_stretch(job, role, m, list_make1(s), true, ms);
+			if (edata)
+			{
+				drop_invalid_indexes(job, role, s);
+				record_failure(job, s, edata);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void
+run_job(Job *job)
+{
+	MigrationState *m;
+	Oid			role;
+	Script	   *script;
+	double		ms = 0;
+
+	txn_begin(worker_userid);
+	role = get_role_oid(job->role, true);
+	m = catalog_load_one(job->version);
+	txn_commit();
+
+	if (!OidIsValid(role) || !m->registered)
+	{
+		txn_begin(worker_userid);
+		finish_job(job, "failed",
+				   !OidIsValid(role) ? psprintf("role \"%s\" no longer exists", job->role)
+				   : psprintf("migration %s is not registered", job->version),
+				   "42704");
+		txn_commit();
+		return;
+	}
+
+	if (job->direction == MIGRATION_UP)
+	{
+		if (m->applied && !m->dirty)
+		{
+			txn_begin(worker_userid);
+			finish_job(job, "done", NULL, NULL);
+			catalog_log_event("info", "skipped", job->version, "up", NAN, NULL,
+							  psprintf("migration %s was already applied", job->version), NULL);
+			txn_commit();
+			return;
+		}
+		if (m->dirty)
+		{
+			txn_begin(worker_userid);
+			finish_job(job, "failed",
+					   psprintf("migration %s is dirty (stopped at statement %d); recover or repair it first",
+								job->version, m->dirty_statement),
+					   "SM002");
+			txn_commit();
+			return;
+		}
+		script = script_split(m->up_sql, job->version, MIGRATION_UP);
+		txn_begin(worker_userid);
+		set_progress(job->version, m->checksum, true, 0, 0);
+		txn_commit();
+		if (!run_script(job, role, m, script, &ms))
+			return;
+		txn_begin(worker_userid);
+		set_progress(job->version, m->checksum, false, 0, ms);
+		finish_job(job, "done", NULL, NULL);
+		catalog_log_event("info", "applied", job->version, "up", ms, NULL,
+						  psprintf("the worker applied migration %s", job->version), NULL);
+		txn_commit();
+	}
+	else
+	{
+		bool		recovering = m->applied && m->dirty;
+
+		if (!m->applied)
+		{
+			txn_begin(worker_userid);
+			finish_job(job, "done", NULL, NULL);
+			txn_commit();
+			return;
+		}
+		if (m->down_sql == NULL)
+		{
+			txn_begin(worker_userid);
+			finish_job(job, "failed", psprintf("migration %s has no down script", job->version), "SM004");
+			txn_commit();
+			return;
+		}
+		/* a dirty migration may have left INVALID indexes: drop them first */
+		if (recovering)
+		{
+			ListCell   *lc;
+
+			foreach(lc, script_split(m->up_sql, job->version, MIGRATION_UP)->statements)
+			{
+				ScriptStatement *s = lfirst(lc);
+
+				if (s->number > m->dirty_statement + 1)
+					break;
+				drop_invalid_indexes(job, role, s);
+			}
+		}
+		script = script_split(m->down_sql, job->version, MIGRATION_DOWN);
+		if (!run_script(job, role, m, script, &ms))
+			return;
+		txn_begin(worker_userid);
+		catalog_delete_applied(job->version);
+		finish_job(job, "done", NULL, NULL);
+		catalog_log_event("info", recovering ? "recovered" : "rolled_back", job->version, "down", ms, NULL,
+						  psprintf("the worker %s migration %s",
+								   recovering ? "recovered" : "rolled back", job->version),
+						  NULL);
+		txn_commit();
+	}
+}
+
+/* ---- the pass ---- */
+
+static bool
+recovery_failed_before(const char *version)
+{
+	ListCell   *lc;
+
+	foreach(lc, failed_recoveries)
+		if (strcmp(lfirst(lc), version) == 0)
+			return true;
+	return false;
+}
+
+/* undo dirty migrations that no job is working on, newest first */
+static void
+recover_dirty_migrations(void)
+{
+	List	   *dirty = NIL;
+	ListCell   *lc;
+	CatalogAccess access;
+	uint64		i;
+
+	txn_begin(worker_userid);
+	catalog_enter(&access);
+	if (SPI_execute("SELECT a.version, a.applied_by::pg_catalog.text FROM schemamig.applied a "
+					"WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
+					"  WHERE j.version OPERATOR(pg_catalog.=) a.version "
+					"    AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}')) "
+					"ORDER BY schemamig.version_sort_key(a.version) DESC",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for dirty migrations");
+	MemoryContextSwitchTo(job_context);
+	catalog_leave(&access);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Job		   *job = palloc0(sizeof(Job));
+
+		job->version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		job->role = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		job->direction = MIGRATION_DOWN;
+		dirty = lappend(dirty, job);
+	}
+	txn_commit();
+
+	foreach(lc, dirty)
+	{
+		Job		   *job = lfirst(lc);
+		bool		still_dirty;
+
+		if (recovery_failed_before(job->version))
+			continue;
+		run_job(job);
+		txn_begin(worker_userid);
+		still_dirty = catalog_load_one(job->version)->applied;
+		txn_commit();
+		if (still_dirty)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			failed_recoveries = lappend(failed_recoveries, pstrdup(job->version));
+			MemoryContextSwitchTo(old);
+		}
+	}
+}
+
+/* take the session-level migration lock, waiting at most lock_wait_timeout */
+static bool
+lock_migrations(LOCKTAG *tag)
+{
+	volatile bool locked = false;
+	char		timeout[32];
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (SCHEMAMIG_LOCK_KEY >> 32),
+						 (uint32) SCHEMAMIG_LOCK_KEY, 1);
+	snprintf(timeout, sizeof(timeout), "%d", schemamig_lock_wait_timeout);
+	PG_TRY();
+	{
+		StartTransactionCommand();
+		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SET, true, 0, false);
+		(void) LockAcquire(tag, ExclusiveLock, true, false);
+		CommitTransactionCommand();
+		locked = true;
+	}
+	PG_CATCH();
+	{
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(job_context);
+	return locked;
+}
+
+void
+job_runner_pass(void)
+{
+	LOCKTAG		tag;
+	bool		installed;
+	Job			job;
+
+	if (job_context == NULL)
+	{
+		job_context = AllocSetContextCreate(TopMemoryContext, "schemamig job",
+											ALLOCSET_DEFAULT_SIZES);
+		worker_userid = GetUserId();
+	}
+	MemoryContextSwitchTo(job_context);
+
+	StartTransactionCommand();
+	installed = OidIsValid(get_extension_oid("schemamig", true));
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(job_context);
+	if (!installed)
+		return;
+
+	if (!interrupted_jobs_checked)
+	{
+		mark_interrupted_jobs();
+		interrupted_jobs_checked = true;
+	}
+
+	if (!lock_migrations(&tag))
+		return;
+	if (schemamig_auto_recover)
+		recover_dirty_migrations();
+	while (!schemamig_skip && claim_next_job(&job))
+	{
+		run_job(&job);
+		MemoryContextReset(job_context);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+			break;
+	}
+	LockRelease(&tag, ExclusiveLock, true);
+	MemoryContextReset(job_context);
+}
