@@ -31,14 +31,14 @@ my %functions = map { $_ => 1 } $sql =~ /CREATE (?:OR REPLACE )?(?:FUNCTION|PROC
 ok(scalar(keys %functions) >= 10, 'found the SQL API in the install script');
 for my $f (sort keys %functions)
 {
-	like($docs, qr/schemamig\.\Q$f\E\(/, "doc/ documents schemamig.$f()");
+	ok($docs =~ /schemamig\.\Q$f\E\(/, "doc/ documents schemamig.$f()");
 }
 
 my %gucs = map { $_ => 1 } $src =~ /DefineCustom\w+Variable\(\s*"(schemamig\.\w+)"/g;
 ok(scalar(keys %gucs) >= 5, 'found the GUCs in the sources');
 for my $g (sort keys %gucs)
 {
-	like($docs, qr/`\Q$g\E`/, "doc/ documents $g");
+	ok($docs =~ /`\Q$g\E`/, "doc/ documents $g");
 }
 
 # SQLSTATEs: PostgreSQL's names from errcodes.h, ours from schemamig.h
@@ -56,7 +56,7 @@ for my $name (sort keys %used)
 {
 	my $code = $code_of{$name};
 	ok(defined $code, "$name is a known SQLSTATE");
-	like($docs, qr/`\Q$code\E`/, "doc/ documents SQLSTATE $code ($name)") if defined $code;
+	ok($docs =~ /`\Q$code\E`/, "doc/ documents SQLSTATE $code ($name)") if defined $code;
 }
 
 done_testing();
