@@ -310,6 +310,12 @@ run_migrate(PGconn *conn, const CliOptions *opts, const MigrationFolder *folder,
 		add_results(res, results, nresults);
 		for (i = before; i < *nresults; i++)
 			print_result_line(&(*results)[i], folder, "up");
+		if (total >= PROGRESS_MIN_PENDING && *nresults > 0)
+		{
+			progress_update(*nresults, total, (*results)[*nresults - 1].version,
+							now_seconds() - started);
+			progress_clear();
+		}
 	}
 	return res;
 }
