@@ -408,10 +408,42 @@ entry_name_cmp(const void *a, const void *b)
 }
 
 static int
+entry_ptr_stem_cmp(const void *a, const void *b)
+{
+	return strcmp((*(FolderEntry *const *) a)->stem, (*(FolderEntry *const *) b)->stem);
+}
+
+/* natural version order; equal versions in file name order */
+static int
 file_version_cmp(const void *a, const void *b)
 {
-	return version_compare(((const MigrationFile *) a)->version,
-						   ((const MigrationFile *) b)->version);
+	const MigrationFile *fa = (const MigrationFile *) a;
+	const MigrationFile *fb = (const MigrationFile *) b;
+	int			cmp = version_compare(fa->version, fb->version);
+
+	return cmp != 0 ? cmp : strcmp(fa->up_path, fb->up_path);
+}
+
+/* the migration of this version (natural order equality), or NULL */
+static MigrationFile *
+find_by_version(MigrationFolder *folder, const char *version)
+{
+	int			lo = 0;
+	int			hi = folder->nfiles - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			cmp = version_compare(folder->files[mid].version, version);
+
+		if (cmp == 0)
+			return &folder->files[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
 }
 
 static void
@@ -473,21 +505,26 @@ list_entries(const char *dir, MigrationFolder *folder, FolderEntry **entries_out
 
 /*
  * Read a migration folder.  Returns true when it is free of problems;
- * otherwise folder->errors says what is wrong with which file.
+ * otherwise folder->errors says what is wrong with which file.  Sorting
+ * and binary search keep this O(n log n): folders of thousands of
+ * migrations are read on every run.
  */
 bool
 folder_read(const char *dir, MigrationFolder *folder)
 {
 	FolderEntry *entries;
+	FolderEntry **ups;
+	int			nups = 0;
 	int			n;
 	int			i;
-	int			j;
+	int			kept;
 
 	memset(folder, 0, sizeof(*folder));
 	if (!list_entries(dir, folder, &entries, &n))
 		return false;
 
 	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
+	ups = pg_malloc(sizeof(FolderEntry *) * (n + 1));
 
 	/* up and single files make the migrations */
 	for (i = 0; i < n; i++)
@@ -500,16 +537,9 @@ folder_read(const char *dir, MigrationFolder *folder)
 
 		if (e->kind == KIND_DOWN)
 			continue;
+		if (e->kind == KIND_UP)
+			ups[nups++] = e;
 		path = path_join(dir, e->name);
-		for (j = 0; j < folder->nfiles; j++)
-			if (version_compare(folder->files[j].version, e->version) == 0)
-				break;
-		if (j < folder->nfiles)
-		{
-			add_error(folder, psprintf("%s: duplicate version \"%s\": %s has the same version",
-									   path, e->version, folder->files[j].up_path));
-			continue;
-		}
 		file = &folder->files[folder->nfiles];
 		memset(file, 0, sizeof(*file));
 		file->version = e->version;
@@ -540,46 +570,59 @@ folder_read(const char *dir, MigrationFolder *folder)
 		folder->nfiles++;
 	}
 
+	/* one migration per version: after sorting, equal versions are adjacent */
+	if (folder->nfiles > 1)
+		qsort(folder->files, folder->nfiles, sizeof(MigrationFile), file_version_cmp);
+	kept = 0;
+	for (i = 0; i < folder->nfiles; i++)
+	{
+		if (kept > 0 && version_compare(folder->files[kept - 1].version, folder->files[i].version) == 0)
+		{
+			add_error(folder, psprintf("%s: duplicate version \"%s\": %s has the same version",
+									   folder->files[i].up_path, folder->files[i].version,
+									   folder->files[kept - 1].up_path));
+			continue;
+		}
+		folder->files[kept++] = folder->files[i];
+	}
+	folder->nfiles = kept;
+
 	/* each down file needs the up file of the same name */
+	if (nups > 1)
+		qsort(ups, nups, sizeof(FolderEntry *), entry_ptr_stem_cmp);
 	for (i = 0; i < n; i++)
 	{
 		FolderEntry *e = &entries[i];
+		FolderEntry *key = e;
+		FolderEntry **match;
+		MigrationFile *owner;
 		char	   *path;
 		char	   *text;
 		char	   *error = NULL;
-		MigrationFile *owner = NULL;
 
 		if (e->kind != KIND_DOWN)
 			continue;
 		path = path_join(dir, e->name);
-		for (j = 0; j < n; j++)
-			if (entries[j].kind == KIND_UP && strcmp(entries[j].stem, e->stem) == 0)
-				break;
-		if (j == n)
+		match = nups > 0 ? bsearch(&key, ups, nups, sizeof(FolderEntry *), entry_ptr_stem_cmp) : NULL;
+		owner = find_by_version(folder, e->version);
+		if (match == NULL)
 		{
-			for (j = 0; j < n; j++)
-				if (entries[j].kind != KIND_DOWN &&
-					version_compare(entries[j].version, e->version) == 0)
-					break;
-			if (j < n && entries[j].kind == KIND_SINGLE)
+			if (owner && owner->down_path && strcmp(owner->down_path, owner->up_path) == 0)
 				add_error(folder, psprintf("%s: duplicate version \"%s\": %s is a single-file migration "
 										   "of the same version (put the down script in its "
 										   "\"-- migrate:down\" section)",
-										   path, e->version, path_join(dir, entries[j].name)));
-			else if (j < n)
+										   path, e->version, owner->up_path));
+			else if (owner)
 				add_error(folder, psprintf("%s: down script without its up script: expected %s.up.sql, "
 										   "found %s",
-										   path, e->stem, entries[j].name));
+										   path, e->stem, owner->up_path + strlen(dir) +
+										   (dir[strlen(dir) - 1] == '/' ? 0 : 1)));
 			else
 				add_error(folder, psprintf("%s: down script without its up script %s.up.sql",
 										   path, e->stem));
 			continue;
 		}
-		for (j = 0; j < folder->nfiles; j++)
-			if (strcmp(folder->files[j].version, e->version) == 0 &&
-				folder->files[j].down_path == NULL)
-				owner = &folder->files[j];
-		if (owner == NULL)
+		if (owner == NULL || strcmp(owner->up_path, path_join(dir, (*match)->name)) != 0)
 			continue;			/* its up file already has a problem */
 		if (!file_read_text(path, &text, &error))
 		{
@@ -591,9 +634,8 @@ folder_read(const char *dir, MigrationFolder *folder)
 		owner->down_sql = has_sql(text) ? text : NULL;
 	}
 
-	if (folder->nfiles > 1)
-		qsort(folder->files, folder->nfiles, sizeof(MigrationFile), file_version_cmp);
 	for (i = 0; i < folder->nfiles; i++)
 		folder->files[i].checksum = checksum_script(folder->files[i].up_sql);
+	free(ups);
 	return folder->nerrors == 0;
 }
