@@ -1,6 +1,7 @@
 # Makefile — PGXS build of the schemamig extension.
 #
-#   make && make install        build and install into the server of PG_CONFIG
+#   make && make install        build and install into the server of PG_CONFIG,
+#                               with the schemamig client (cli/) next to psql
 #   make installcheck           every test against a running server that has
 #                               shared_preload_libraries = 'schemamig':
 #                               pg_regress files, pgTAP files (through
@@ -61,3 +62,16 @@ endif
 
 # every module includes the shared header
 $(OBJS): src/schemamig.h
+
+# The command-line client has a Makefile of its own (a PGXS PROGRAM).
+all: cli-all
+install: cli-install
+clean: cli-clean
+
+.PHONY: cli-all cli-install cli-clean
+cli-all:
+	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG)
+cli-install:
+	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) install
+cli-clean:
+	$(MAKE) -C cli PG_CONFIG=$(PG_CONFIG) clean

@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# bench/peers.sh — schemamig migrate --dir against the migration runners
+# people use today (dbmate, node-pg-migrate, postgrator-cli, sqitch) and
+# raw `psql -1 -f`, on the same N generated migrations, fresh databases.
+#
+#   bench/peers.sh [N...]        default: 100 1000
+#
+# Environment:
+#   PG_CONFIG    pg_config of the server to use (default: pg_config on PATH);
+#                schemamig must be installed there (make install)
+#   BENCH_DIR    scratch directory for tools, cluster and migrations
+#                (default: /tmp/schemamig-bench); nothing is written to the repo
+#   BENCH_PORT   port of the throwaway cluster (default: 5513)
+#   RUNS         runs per tool and N; the median is reported (default: 3)
+#
+# The peers are installed into BENCH_DIR on first use: dbmate,
+# node-pg-migrate, postgrator-cli and pg from the npm registry (npm
+# install --prefix), sqitch and libdbd-pg-perl from apt (needs root).
+#
+# Migration i creates a table with an identity primary key and a text
+# column, and an index on that column; every tenth migration also adds a
+# column with a constant default to the table of migration i-5.  Every
+# tool runs each migration in its own transaction by default, except
+# psql -1 (all in one) and schemamig (all in one: migrate() is a single
+# transaction).  Each run gets a fresh database; after it, the number of
+# generated tables is checked, so a tool that failed cannot look fast.
+# The no-op column is a second run of the same command on the migrated
+# database (N = the largest N given).  schemamig's CREATE EXTENSION runs
+# once per fresh database before the timed run, like installing a tool.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+PG_CONFIG=${PG_CONFIG:-pg_config}
+bindir=$("$PG_CONFIG" --bindir)
+export PATH="$bindir:$PATH"
+BENCH_DIR=${BENCH_DIR:-/tmp/schemamig-bench}
+BENCH_PORT=${BENCH_PORT:-5513}
+RUNS=${RUNS:-3}
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(100 1000)
+
+tools_dir=$BENCH_DIR/tools
+work=$BENCH_DIR/work
+cluster=$BENCH_DIR/cluster
+mkdir -p "$tools_dir" "$work"
+npx_bin=$tools_dir/node_modules/.bin
+
+say() { echo "# $*" >&2; }
+
+# ---- tools ----
+install_tools() {
+  if [ ! -x "$npx_bin/dbmate" ] || [ ! -x "$npx_bin/node-pg-migrate" ] || [ ! -x "$npx_bin/postgrator" ]; then
+    say "installing dbmate, node-pg-migrate, postgrator-cli from npm into $tools_dir"
+    (cd "$tools_dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
+      npm install --no-audit --no-fund dbmate node-pg-migrate postgrator-cli pg >/dev/null)
+  fi
+  if ! command -v sqitch >/dev/null || ! perl -MDBD::Pg -e1 2>/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+      say "installing sqitch and libdbd-pg-perl from apt"
+      apt-get install -y --no-install-recommends sqitch libdbd-pg-perl >/dev/null
+    else
+      echo "sqitch and DBD::Pg are missing: apt-get install sqitch libdbd-pg-perl" >&2
+      exit 2
+    fi
+  fi
+  command -v schemamig >/dev/null || { echo "schemamig is not in $bindir: run make install" >&2; exit 2; }
+}
+
+# ---- cluster ----
+start_cluster() {
+  SCHEMAMIG_TEST_PORT=$BENCH_PORT "$here/tools/cluster.sh" start "$cluster" >/dev/null
+  if ! grep -q '^# bench settings' "$cluster/data/postgresql.conf"; then
+    # TCP for the Node and Perl drivers; room for 1000 migrations' locks in
+    # one transaction (psql -1 and schemamig need it alike)
+    cat >>"$cluster/data/postgresql.conf" <<CONF
+# bench settings
+listen_addresses = '127.0.0.1'
+max_locks_per_transaction = 256
+CONF
+    "$here/tools/cluster.sh" stop "$cluster"
+    SCHEMAMIG_TEST_PORT=$BENCH_PORT "$here/tools/cluster.sh" start "$cluster" >/dev/null
+  fi
+}
+stop_cluster() { "$here/tools/cluster.sh" stop "$cluster" || true; }
+
+export PGHOST=127.0.0.1 PGPORT=$BENCH_PORT PGUSER=postgres
+url() { echo "postgres://postgres@127.0.0.1:$BENCH_PORT/$1"; }
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+fresh_db() {
+  psql_q -d postgres -c 'SET client_min_messages = warning' -c "DROP DATABASE IF EXISTS $1" \
+    -c "CREATE DATABASE $1" >/dev/null
+}
+
+# ---- migrations ----
+up_sql() {
+  local i=$1
+  echo "CREATE TABLE t_$i (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);"
+  echo "CREATE INDEX t_${i}_name ON t_$i (name);"
+  if [ $((i % 10)) -eq 0 ]; then
+    echo "ALTER TABLE t_$((i - 5)) ADD COLUMN flag_$i integer NOT NULL DEFAULT 0;"
+  fi
+}
+down_sql() { echo "DROP TABLE t_$1;"; }
+
+generate() {
+  local n=$1 d=$work/n$n i v
+  [ -f "$d/.done" ] && return
+  rm -rf "$d"
+  mkdir -p "$d/schemamig" "$d/dbmate" "$d/npm" "$d/postgrator" "$d/sqitch/deploy" "$d/sqitch/revert"
+  : >"$d/psql.sql"
+  printf '%%syntax-version=1.0.0\n%%project=bench\n\n' >"$d/sqitch/sqitch.plan"
+  printf '[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = .\n' >"$d/sqitch/sqitch.conf"
+  for ((i = 1; i <= n; i++)); do
+    v=$(printf '%04d' "$i")
+    up=$(up_sql "$i")
+    down=$(down_sql "$i")
+    printf '%s\n' "$up" >>"$d/psql.sql"
+    printf '%s\n' "$up" >"$d/schemamig/${v}_m$i.up.sql"
+    printf '%s\n' "$down" >"$d/schemamig/${v}_m$i.down.sql"
+    printf -- '-- migrate:up\n%s\n\n-- migrate:down\n%s\n' "$up" "$down" >"$d/dbmate/${v}_m$i.sql"
+    printf -- '-- Up Migration\n%s\n\n-- Down Migration\n%s\n' "$up" "$down" >"$d/npm/${v}_m$i.sql"
+    printf '%s\n' "$up" >"$d/postgrator/$v.do.m$i.sql"
+    printf '%s\n' "$down" >"$d/postgrator/$v.undo.m$i.sql"
+    printf 'BEGIN;\n%s\nCOMMIT;\n' "$up" >"$d/sqitch/deploy/m$i.sql"
+    printf 'BEGIN;\n%s\nCOMMIT;\n' "$down" >"$d/sqitch/revert/m$i.sql"
+    printf 'm%d 2024-01-01T00:00:00Z bench <bench@example.com> # migration %d\n' "$i" "$i" >>"$d/sqitch/sqitch.plan"
+  done
+  touch "$d/.done"
+}
+
+# ---- one timed command per tool: run_TOOL N DB ----
+run_psql() { psql_q -d "$2" -1 -f "$work/n$1/psql.sql" >/dev/null; }
+run_schemamig() { schemamig migrate --dir "$work/n$1/schemamig" --db "$(url "$2")" >/dev/null; }
+run_dbmate() {
+  "$npx_bin/dbmate" --url "$(url "$2")?sslmode=disable" --migrations-dir "$work/n$1/dbmate" \
+    --no-dump-schema up >/dev/null
+}
+run_node_pg_migrate() {
+  DATABASE_URL=$(url "$2") "$npx_bin/node-pg-migrate" up -m "$work/n$1/npm" \
+    --migration-file-language sql >/dev/null
+}
+run_postgrator() {
+  (cd "$work/n$1" && "$npx_bin/postgrator" --no-config --host 127.0.0.1 --port "$BENCH_PORT" \
+    --database "$2" --username postgres --migration-pattern 'postgrator/*' >/dev/null)
+}
+run_sqitch() {
+  (cd "$work/n$1/sqitch" && sqitch --quiet deploy --target "db:pg://postgres@127.0.0.1:$BENCH_PORT/$2" >/dev/null)
+}
+
+prepare() { # TOOL DB: untimed per-database setup
+  fresh_db "$2"
+  if [ "$1" = schemamig ]; then psql_q -d "$2" -c 'CREATE EXTENSION schemamig' >/dev/null; fi
+}
+
+time_ms() { # command... → elapsed ms on stdout; fails if the command fails
+  local t0 t1
+  t0=$EPOCHREALTIME # bash's clock: no process started around the command
+  "$@" || { echo "FAILED: $*" >&2; return 1; }
+  t1=$EPOCHREALTIME
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }'
+}
+
+check_tables() { # N DB
+  local got
+  got=$(psql -X -At -d "$2" -c "SELECT count(*) FROM pg_class WHERE relname ~ '^t_[0-9]+\$' AND relkind = 'r'")
+  [ "$got" = "$1" ] || { echo "expected $1 tables in $2, found $got" >&2; return 1; }
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+tools=(psql schemamig dbmate node_pg_migrate postgrator sqitch)
+declare -A result noop
+
+install_tools
+start_cluster
+trap stop_cluster EXIT
+
+for n in "${SIZES[@]}"; do
+  generate "$n"
+  for tool in "${tools[@]}"; do
+    samples=()
+    for ((r = 1; r <= RUNS; r++)); do
+      db="bench_${tool}_$n"
+      prepare "$tool" "$db"
+      ms=$(time_ms "run_$tool" "$n" "$db")
+      check_tables "$n" "$db"
+      samples+=("$ms")
+      say "N=$n $tool run $r: $ms ms"
+    done
+    result[$tool,$n]=$(printf '%s\n' "${samples[@]}" | median)
+    if [ "$n" = "${SIZES[-1]}" ] && [ "$tool" != psql ]; then
+      samples=()
+      for ((r = 1; r <= RUNS; r++)); do
+        samples+=("$(time_ms "run_$tool" "$n" "$db")")
+      done
+      noop[$tool]=$(printf '%s\n' "${samples[@]}" | median)
+      say "N=$n $tool no-op: ${noop[$tool]} ms"
+    fi
+    psql_q -d postgres -c "DROP DATABASE IF EXISTS bench_${tool}_$n" >/dev/null
+  done
+done
+
+fmt_s() { awk -v ms="$1" 'BEGIN { if (ms < 1000) printf "%.0f ms", ms; else printf "%.2f s", ms / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
+
+last=${SIZES[-1]}
+printf '\n| tool |'
+for n in "${SIZES[@]}"; do printf ' N = %s | vs psql -1 |' "$n"; done
+printf ' no-op re-run (N = %s) |\n|---|' "$last"
+for n in "${SIZES[@]}"; do printf -- '---:|---:|'; done
+printf -- '---:|\n'
+for tool in "${tools[@]}"; do
+  name=$tool
+  case $tool in
+    psql) name='raw `psql -1 -f`' ;;
+    schemamig) name='**schemamig migrate --dir**' ;;
+    node_pg_migrate) name='node-pg-migrate' ;;
+    postgrator) name='postgrator-cli' ;;
+  esac
+  printf '| %s |' "$name"
+  for n in "${SIZES[@]}"; do
+    printf ' %s | %s |' "$(fmt_s "${result[$tool,$n]}")" "$(ratio "${result[$tool,$n]}" "${result[psql,$n]}")"
+  done
+  if [ "$tool" = psql ]; then printf ' – |\n'; else printf ' %s |\n' "$(fmt_s "${noop[$tool]}")"; fi
+done
+printf '\nmedian of %s runs, fresh database per run; %s, %s cores\n' "$RUNS" \
+  "$(psql -X -At -d postgres -c 'SHOW server_version')" "$(nproc)"

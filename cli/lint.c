@@ -1,0 +1,359 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint.c
+ *		The lint command: scripts through schemamig.lint(), findings as
+ *		text, JSON or GitHub workflow annotations.
+ *
+ * The linter lives in the server, because its rules read the live catalog;
+ * the client sends every script in one round trip and maps each finding
+ * back to the file and line it came from.  Servers whose extension has no
+ * schemamig.lint(text) are told apart by the probe, and the command says
+ * so instead of failing on an unknown function.
+ *
+ * A finding is a safety finding unless its severity is "advisory", "info"
+ * or "notice"; any safety finding makes the exit code 1.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <math.h>
+
+#include "schemamig_cli.h"
+
+static const char *lint_sql =
+"SELECT f.ord, l.statement_no, l.line, l.rule, l.severity, l.message, l.hint"
+" FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS f(sql, ord)"
+" CROSS JOIN LATERAL schemamig.lint(f.sql) AS l"
+" ORDER BY f.ord, l.statement_no, l.line";
+
+static bool
+is_safety_finding(const char *severity)
+{
+	return pg_strcasecmp(severity, "advisory") != 0 &&
+		pg_strcasecmp(severity, "info") != 0 &&
+		pg_strcasecmp(severity, "notice") != 0;
+}
+
+/* escape for a workflow command: data escapes %, CR, LF; properties also : and , */
+static void
+github_escape(PQExpBuffer buf, const char *text, bool property)
+{
+	char	   *clean = redact(text);
+	const char *p;
+
+	for (p = clean; *p; p++)
+	{
+		if (*p == '%')
+			appendPQExpBufferStr(buf, "%25");
+		else if (*p == '\r')
+			appendPQExpBufferStr(buf, "%0D");
+		else if (*p == '\n')
+			appendPQExpBufferStr(buf, "%0A");
+		else if (property && *p == ':')
+			appendPQExpBufferStr(buf, "%3A");
+		else if (property && *p == ',')
+			appendPQExpBufferStr(buf, "%2C");
+		else
+			appendPQExpBufferChar(buf, *p);
+	}
+	free(clean);
+}
+
+static void
+print_finding(const LintInput *input, PGresult *res, int row, OutputFormat format,
+			  PQExpBuffer json, int nth)
+{
+	const char *rule = PQgetvalue(res, row, 3);
+	const char *severity = PQgetvalue(res, row, 4);
+	const char *message = PQgetvalue(res, row, 5);
+	const char *hint = PQgetisnull(res, row, 6) ? NULL : PQgetvalue(res, row, 6);
+	int			line = PQgetisnull(res, row, 2) ? 0 : atoi(PQgetvalue(res, row, 2));
+	int			file_line = line > 0 ? input->first_line + line - 1 : input->first_line;
+	PQExpBufferData out;
+
+	log_event(is_safety_finding(severity) ? "error" : "info",
+			  psprintf("%s:%d: %s: %s [%s]", input->path, file_line, severity, message, rule),
+			  input->version, input->direction, NULL, NAN);
+
+	initPQExpBuffer(&out);
+	switch (format)
+	{
+		case FORMAT_JSON:
+			if (nth > 0)
+				appendPQExpBufferStr(json, ", ");
+			appendPQExpBufferChar(json, '{');
+			json_key(json, "file", true);
+			json_string(json, input->path);
+			json_key(json, "line", false);
+			appendPQExpBuffer(json, "%d", file_line);
+			json_key(json, "version", false);
+			json_string(json, input->version);
+			json_key(json, "direction", false);
+			json_string(json, input->direction);
+			json_key(json, "statement_no", false);
+			appendPQExpBufferStr(json, PQgetisnull(res, row, 1) ? "null" : PQgetvalue(res, row, 1));
+			json_key(json, "rule", false);
+			json_string(json, rule);
+			json_key(json, "severity", false);
+			json_string(json, severity);
+			json_key(json, "message", false);
+			json_string(json, message);
+			json_key(json, "hint", false);
+			json_string(json, hint);
+			appendPQExpBufferChar(json, '}');
+			break;
+		case FORMAT_GITHUB:
+			appendPQExpBuffer(&out, "::%s file=",
+							  pg_strcasecmp(severity, "error") == 0 ? "error"
+							  : is_safety_finding(severity) ? "warning" : "notice");
+			github_escape(&out, input->path, true);
+			appendPQExpBuffer(&out, ",line=%d,title=", file_line);
+			github_escape(&out, psprintf("schemamig %s", rule), true);
+			appendPQExpBufferStr(&out, "::");
+			github_escape(&out, hint ? psprintf("%s\nHint: %s", message, hint) : message, false);
+			appendPQExpBufferChar(&out, '\n');
+			fputs(out.data, stdout);
+			break;
+		case FORMAT_TEXT:
+			appendPQExpBuffer(&out, "%s:%d: %s: %s [%s]\n", input->path, file_line, severity,
+							  message, rule);
+			if (hint)
+				appendPQExpBuffer(&out, "  hint: %s\n", hint);
+			print_redacted(stdout, out.data);
+			break;
+	}
+	termPQExpBuffer(&out);
+}
+
+static PGresult *
+lint_batch(PGconn *conn, const LintInput *inputs, int n)
+{
+	char	  **scripts = pg_malloc(sizeof(char *) * (n + 1));
+	PQExpBufferData array;
+	const char *params[1];
+	PGresult   *res;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		scripts[i] = (char *) inputs[i].sql;
+	initPQExpBuffer(&array);
+	text_array_literal(&array, scripts, n);
+	params[0] = array.data;
+	res = db_query(conn, lint_sql, 1, params);
+	termPQExpBuffer(&array);
+	free(scripts);
+	return res;
+}
+
+/*
+ * The batch failed (a script that does not parse, say): find the script
+ * that fails on its own, so the error can name its file.  Inside a
+ * transaction each try runs under a savepoint.
+ */
+static int
+report_failing_input(PGconn *conn, const LintInput *inputs, int n, PGresult *batch)
+{
+	bool		in_transaction = PQtransactionStatus(conn) == PQTRANS_INERROR;
+	int			i;
+
+	if (in_transaction)
+		PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT schemamig_lint"));
+	for (i = 0; i < n; i++)
+	{
+		PGresult   *res;
+
+		if (in_transaction)
+			PQclear(PQexec(conn, "SAVEPOINT schemamig_lint_one"));
+		res = lint_batch(conn, &inputs[i], 1);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			int			code = report_server_error(res, psprintf("cannot lint %s", inputs[i].path));
+
+			PQclear(res);
+			PQclear(batch);
+			return code;
+		}
+		PQclear(res);
+		if (in_transaction)
+			PQclear(PQexec(conn, "RELEASE SAVEPOINT schemamig_lint_one"));
+	}
+	{
+		int			code = report_server_error(batch, "cannot lint");
+
+		PQclear(batch);
+		return code;
+	}
+}
+
+/*
+ * Lint the scripts in one round trip and print the findings.  In JSON
+ * format the findings are appended to json as an array.  Returns 0, 1 when
+ * there is a safety finding or a script cannot be linted, 2 when the
+ * connection failed.
+ */
+int
+lint_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format,
+		 PQExpBuffer json, int *findings)
+{
+	PGresult   *res;
+	bool		in_transaction = PQtransactionStatus(conn) == PQTRANS_INTRANS;
+	int			safety = 0;
+	int			i;
+
+	*findings = 0;
+	if (in_transaction)
+		PQclear(PQexec(conn, "SAVEPOINT schemamig_lint"));
+	res = lint_batch(conn, inputs, ninputs);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		if (format == FORMAT_JSON)
+			appendPQExpBufferStr(json, "null");
+		return report_failing_input(conn, inputs, ninputs, res);
+	}
+	if (in_transaction)
+		PQclear(PQexec(conn, "RELEASE SAVEPOINT schemamig_lint"));
+
+	if (format == FORMAT_JSON)
+		appendPQExpBufferChar(json, '[');
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		int			ord = atoi(PQgetvalue(res, i, 0));
+
+		if (ord < 1 || ord > ninputs)
+			continue;
+		print_finding(&inputs[ord - 1], res, i, format, json, *findings);
+		(*findings)++;
+		if (is_safety_finding(PQgetvalue(res, i, 4)))
+			safety++;
+	}
+	if (format == FORMAT_JSON)
+		appendPQExpBufferChar(json, ']');
+	PQclear(res);
+	return safety > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static void
+add_input(LintInput **inputs, int *n, const char *path, const char *version,
+		  const char *direction, const char *sql, int first_line)
+{
+	LintInput  *in;
+
+	*inputs = pg_realloc(*inputs, sizeof(LintInput) * (*n + 1));
+	in = &(*inputs)[(*n)++];
+	in->path = path;
+	in->version = version;
+	in->direction = direction;
+	in->sql = sql;
+	in->first_line = first_line;
+}
+
+int
+cmd_lint(const CliOptions *opts)
+{
+	LintInput  *inputs = NULL;
+	int			ninputs = 0;
+	ServerInfo	info;
+	PGconn	   *conn;
+	PQExpBufferData json;
+	int			findings = 0;
+	int			code;
+	int			i;
+
+	if (opts->nargs == 0)
+	{
+		MigrationFolder folder;
+
+		if (!folder_read(opts->dir, &folder))
+		{
+			if (output_json())
+				json_folder_errors(opts->command, &folder);
+			for (i = 0; i < folder.nerrors; i++)
+				report_error("%s", folder.errors[i]);
+			return folder.missing ? EXIT_USAGE : EXIT_FAILED;
+		}
+		for (i = 0; i < folder.nfiles; i++)
+		{
+			MigrationFile *f = &folder.files[i];
+
+			add_input(&inputs, &ninputs, f->up_path, f->version, "up", f->up_sql, f->up_line);
+			if (f->down_sql)
+				add_input(&inputs, &ninputs, f->down_path, f->version, "down", f->down_sql,
+						  f->down_line);
+		}
+	}
+	for (i = 0; i < opts->nargs; i++)
+	{
+		MigrationFile *f = pg_malloc0(sizeof(MigrationFile));
+		char	   *error;
+
+		if (!migration_file_parse(opts->args[i], f, &error))
+		{
+			report_error("%s", error);
+			if (output_json())
+				json_result_error(opts->command, NULL);
+			return EXIT_FAILED;
+		}
+		if (f->up_sql)
+			add_input(&inputs, &ninputs, f->up_path, f->version, f->version ? "up" : NULL,
+					  f->up_sql, f->up_line);
+		if (f->down_sql)
+			add_input(&inputs, &ninputs, f->down_path, f->version, "down", f->down_sql,
+					  f->down_line);
+	}
+
+	conn = db_connect(opts);
+	if (conn == NULL)
+		return EXIT_USAGE;
+	if (!db_probe(conn, &info, false) || !db_require_extension(&info))
+	{
+		if (output_json())
+			json_result_error(opts->command, NULL);
+		db_finish(conn);
+		return EXIT_USAGE;
+	}
+	if (!info.has_lint)
+	{
+		report_error("schemamig.lint() is not available in database \"%s\": the installed schemamig "
+					 "extension (version %s) has no linter; install a version that has it",
+					 info.database, info.extversion);
+		if (output_json())
+			json_result_error(opts->command, NULL);
+		db_finish(conn);
+		return EXIT_USAGE;
+	}
+
+	initPQExpBuffer(&json);
+	appendPQExpBufferChar(&json, '{');
+	json_key(&json, "command", true);
+	json_string(&json, "lint");
+	json_key(&json, "scripts", false);
+	appendPQExpBuffer(&json, "%d", ninputs);
+	json_key(&json, "findings", false);
+	if (ninputs > 0)
+		code = lint_run(conn, inputs, ninputs, opts->format, &json, &findings);
+	else
+	{
+		appendPQExpBufferStr(&json, "[]");
+		code = EXIT_OK;
+	}
+	db_finish(conn);
+	if (opts->format == FORMAT_JSON)
+	{
+		if (code == EXIT_OK || json.data[json.len - 1] == ']')
+		{
+			json_key(&json, "ok", false);
+			appendPQExpBufferStr(&json, code == EXIT_OK ? "true}\n" : "false}\n");
+			fputs(json.data, stdout);
+		}
+		else
+			json_result_error(opts->command, NULL);
+	}
+	else if (opts->format == FORMAT_TEXT)
+		printf("%d script(s) linted, %d finding(s)\n", ninputs, findings);
+	log_event(code == EXIT_OK ? "info" : "error",
+			  psprintf("lint: %d script(s), %d finding(s)", ninputs, findings),
+			  NULL, NULL, NULL, NAN);
+	termPQExpBuffer(&json);
+	return code;
+}

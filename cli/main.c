@@ -1,0 +1,381 @@
+/*-------------------------------------------------------------------------
+ *
+ * main.c
+ *		schemamig: command line, help, and dispatch to the commands.
+ *
+ * Usage: schemamig [OPTION]... COMMAND [ARG]... [OPTION]...
+ * Options may come before or after the command; each command accepts only
+ * the options that mean something to it, and anything else is a usage
+ * error (exit 2) before any file is read or any connection is made.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <errno.h>
+#include <limits.h>
+
+#include "schemamig_cli.h"
+
+#define DEFAULT_DIR "migrations"
+
+/* which commands take an option */
+#define C_MIGRATE	(1 << 0)
+#define C_STATUS	(1 << 1)
+#define C_VALIDATE	(1 << 2)
+#define C_ROLLBACK	(1 << 3)
+#define C_REPAIR	(1 << 4)
+#define C_BASELINE	(1 << 5)
+#define C_LINT		(1 << 6)
+#define C_NEW		(1 << 7)
+#define C_ALL		0xff
+#define C_DATABASE	(C_ALL & ~C_NEW)
+
+typedef struct CommandDef
+{
+	const char *name;
+	int			bit;
+	int			min_args;
+	int			max_args;		/* -1: any number */
+	int			(*run) (const CliOptions *opts);
+	const char *synopsis;
+	const char *help;
+} CommandDef;
+
+static const CommandDef commands[] = {
+	{"migrate", C_MIGRATE, 0, 0, cmd_migrate,
+		"migrate [--dir DIR] [--target V] [--dry-run] [--no-auto-recover]",
+		"Register every migration in DIR (default: migrations/) with its up and down\n"
+		"scripts in one round trip, then apply the pending ones in version order, in\n"
+		"one transaction: all of them or none.\n"
+		"\n"
+		"  --dir DIR           migration folder (default: migrations)\n"
+		"  --target V          apply pending migrations up to and including V\n"
+		"  --dry-run           show what would be applied and the linter's findings;\n"
+		"                      change nothing\n"
+		"  --no-auto-recover   do not let migrate() recover dirty migrations first\n"
+		"                      (sets schemamig.auto_recover = off where it exists)\n"},
+	{"status", C_STATUS, 0, 0, cmd_status,
+		"status [--dir DIR]",
+		"List every migration the database knows, with its state (pending, applied,\n"
+		"dirty, modified, missing), when it was applied and how long it took.  With\n"
+		"--dir, also compare with the folder: files not yet registered are listed as\n"
+		"\"new\", and files that differ from what is registered are marked.\n"},
+	{"validate", C_VALIDATE, 0, 0, cmd_validate,
+		"validate [--dir DIR]",
+		"Report problems (dirty, modified, missing, out of order, edited catalog).\n"
+		"With --dir, also report applied migrations whose file changed or is gone.\n"
+		"Exit code 1 when there is any problem.\n"},
+	{"rollback", C_ROLLBACK, 0, 0, cmd_rollback,
+		"rollback --steps N | --to V",
+		"Run down scripts, newest first, in one transaction: the last N applied\n"
+		"migrations, or every applied migration above V.\n"},
+	{"repair", C_REPAIR, 1, 1, cmd_repair,
+		"repair V [--dir DIR]",
+		"Clear the dirty state of V after a manual fix, or accept its registered\n"
+		"checksum.  With --dir, accept the up script now in the folder as V's text\n"
+		"(without running it).\n"},
+	{"baseline", C_BASELINE, 1, 1, cmd_baseline,
+		"baseline V [--description TEXT]",
+		"Mark an existing database as being at version V: V and every registered\n"
+		"migration below it count as applied, without running anything.\n"},
+	{"lint", C_LINT, 0, -1, cmd_lint,
+		"lint [FILE...] [--dir DIR] [--format text|json|github]",
+		"Check scripts with the server's linter, schemamig.lint(), against the live\n"
+		"catalog, running nothing.  FILEs are .up.sql, .down.sql, sectioned .sql or\n"
+		"plain SQL files; without FILEs, every script in DIR.  Exit code 1 on any\n"
+		"safety finding (severity other than advisory).  --format github prints\n"
+		"GitHub Actions workflow annotations.\n"},
+	{"new", C_NEW, 1, 1, cmd_new,
+		"new NAME [--dir DIR]",
+		"Create the next NNNN_name.up.sql and NNNN_name.down.sql in DIR, numbered one\n"
+		"above the highest numeric version, each with a header comment.\n"},
+};
+
+typedef enum OptionId
+{
+	OPT_DB,
+	OPT_DIR,
+	OPT_TARGET,
+	OPT_DRY_RUN,
+	OPT_NO_AUTO_RECOVER,
+	OPT_STEPS,
+	OPT_TO,
+	OPT_DESCRIPTION,
+	OPT_FORMAT,
+	OPT_JSON,
+	OPT_LOG_FILE,
+	OPT_HELP,
+	OPT_VERSION
+} OptionId;
+
+typedef struct OptionDef
+{
+	const char *name;
+	OptionId	id;
+	bool		has_arg;
+	int			commands;		/* bitmask of commands that take it */
+} OptionDef;
+
+static const OptionDef options[] = {
+	{"db", OPT_DB, true, C_DATABASE},
+	{"dir", OPT_DIR, true, C_MIGRATE | C_STATUS | C_VALIDATE | C_REPAIR | C_LINT | C_NEW},
+	{"target", OPT_TARGET, true, C_MIGRATE},
+	{"dry-run", OPT_DRY_RUN, false, C_MIGRATE},
+	{"no-auto-recover", OPT_NO_AUTO_RECOVER, false, C_MIGRATE},
+	{"steps", OPT_STEPS, true, C_ROLLBACK},
+	{"to", OPT_TO, true, C_ROLLBACK},
+	{"description", OPT_DESCRIPTION, true, C_BASELINE},
+	{"format", OPT_FORMAT, true, C_LINT},
+	{"json", OPT_JSON, false, C_ALL},
+	{"log-file", OPT_LOG_FILE, true, C_ALL},
+	{"help", OPT_HELP, false, C_ALL},
+	{"version", OPT_VERSION, false, C_ALL},
+};
+
+static void
+print_usage(FILE *out)
+{
+	size_t		i;
+
+	fprintf(out,
+			"schemamig - run the migrations of a folder inside PostgreSQL (schemamig extension)\n"
+			"\n"
+			"Usage:\n"
+			"  schemamig [OPTION]... COMMAND [ARG]...\n"
+			"\n"
+			"Commands:\n");
+	for (i = 0; i < lengthof(commands); i++)
+		fprintf(out, "  %s\n", commands[i].synopsis);
+	fprintf(out,
+			"\n"
+			"Options for every command:\n"
+			"  --db CONNINFO       conninfo string or URI (postgresql://...); default:\n"
+			"                      $DATABASE_URL, then the PG* variables and ~/.pgpass\n"
+			"  --json              print one JSON document on stdout\n"
+			"  --log-file PATH     append a JSON line per event to PATH (secrets redacted)\n"
+			"  --help              show help (schemamig COMMAND --help for a command)\n"
+			"  --version           show the version\n"
+			"\n"
+			"Exit codes: 0 success; 1 a migration, a check or the folder failed;\n"
+			"2 usage, connection or installation error.\n"
+			"\n"
+			"Migration files: {version}_{description}.up.sql with an optional .down.sql,\n"
+			"or {version}_{description}.sql with \"-- migrate:up\" and \"-- migrate:down\"\n"
+			"sections.  Full reference: doc/cli.md.\n");
+}
+
+static void
+print_command_help(const CommandDef *cmd)
+{
+	printf("Usage: schemamig %s\n\n%s\n"
+		   "Also: --db CONNINFO, --json, --log-file PATH (see schemamig --help).\n",
+		   cmd->synopsis, cmd->help);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fputs("schemamig: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry \"schemamig --help\" for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static const CommandDef *
+find_command(const char *name)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static bool
+parse_steps(const char *value, int *steps)
+{
+	char	   *end;
+	long		n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || n < 1 || n > INT_MAX)
+		return false;
+	*steps = (int) n;
+	return true;
+}
+
+int
+main(int argc, char **argv)
+{
+	CliOptions	opts;
+	const CommandDef *cmd = NULL;
+	const OptionDef *given[lengthof(options)];
+	int			ngiven = 0;
+	bool		help = false;
+	int			i;
+	int			code;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.dir = DEFAULT_DIR;
+	opts.format = FORMAT_TEXT;
+	opts.args = pg_malloc0(sizeof(char *) * (argc + 1));
+
+	for (i = 1; i < argc; i++)
+	{
+		const char *arg = argv[i];
+
+		if (strncmp(arg, "--", 2) == 0 && arg[2] != '\0')
+		{
+			const char *name = arg + 2;
+			const char *eq = strchr(name, '=');
+			size_t		len = eq ? (size_t) (eq - name) : strlen(name);
+			const char *value = eq ? eq + 1 : NULL;
+			const OptionDef *opt = NULL;
+			size_t		j;
+
+			for (j = 0; j < lengthof(options); j++)
+				if (strlen(options[j].name) == len && strncmp(options[j].name, name, len) == 0)
+					opt = &options[j];
+			if (opt == NULL)
+				return usage_error("unknown option \"%s\"", arg);
+			if (opt->has_arg && value == NULL)
+			{
+				if (i + 1 >= argc)
+					return usage_error("option \"%s\" needs a value", arg);
+				value = argv[++i];
+			}
+			else if (!opt->has_arg && value != NULL)
+				return usage_error("option \"%s\" takes no value", arg);
+			for (j = 0; j < (size_t) ngiven; j++)
+				if (given[j] == opt)
+					return usage_error("option \"--%s\" given twice", opt->name);
+			given[ngiven++] = opt;
+
+			switch (opt->id)
+			{
+				case OPT_DB:
+					opts.db = value;
+					break;
+				case OPT_DIR:
+					opts.dir = value;
+					opts.dir_given = true;
+					break;
+				case OPT_TARGET:
+				case OPT_TO:
+					if (opts.target)
+						return usage_error("%s", "give either --steps or --to, not both");
+					opts.target = value;
+					break;
+				case OPT_DRY_RUN:
+					opts.dry_run = true;
+					break;
+				case OPT_NO_AUTO_RECOVER:
+					opts.no_auto_recover = true;
+					break;
+				case OPT_STEPS:
+					if (!parse_steps(value, &opts.steps))
+						return usage_error("--steps needs a whole number of at least 1, not \"%s\"", value);
+					break;
+				case OPT_DESCRIPTION:
+					opts.description = value;
+					break;
+				case OPT_FORMAT:
+					if (strcmp(value, "text") == 0)
+						opts.format = FORMAT_TEXT;
+					else if (strcmp(value, "json") == 0)
+						opts.format = FORMAT_JSON;
+					else if (strcmp(value, "github") == 0)
+						opts.format = FORMAT_GITHUB;
+					else
+						return usage_error("--format must be text, json or github, not \"%s\"", value);
+					break;
+				case OPT_JSON:
+					opts.json = true;
+					break;
+				case OPT_LOG_FILE:
+					opts.log_file = value;
+					break;
+				case OPT_HELP:
+					help = true;
+					break;
+				case OPT_VERSION:
+					printf("schemamig %s\n", SCHEMAMIG_CLI_VERSION);
+					return EXIT_OK;
+			}
+		}
+		else if (strcmp(arg, "-h") == 0)
+			help = true;
+		else if (arg[0] == '-' && arg[1] != '\0')
+			return usage_error("unknown option \"%s\"", arg);
+		else if (cmd == NULL && opts.command == NULL)
+		{
+			if (strcmp(arg, "help") == 0)
+			{
+				help = true;
+				opts.command = "help";
+				continue;
+			}
+			cmd = find_command(arg);
+			if (cmd == NULL)
+				return usage_error("unknown command \"%s\"", arg);
+			opts.command = cmd->name;
+		}
+		else if (cmd == NULL)
+		{
+			/* "help COMMAND" */
+			cmd = find_command(arg);
+			if (cmd == NULL)
+				return usage_error("unknown command \"%s\"", arg);
+		}
+		else
+			opts.args[opts.nargs++] = argv[i];
+	}
+
+	if (help)
+	{
+		if (cmd)
+			print_command_help(cmd);
+		else
+			print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (cmd == NULL)
+	{
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	opts.command = cmd->name;
+
+	for (i = 0; i < ngiven; i++)
+		if ((given[i]->commands & cmd->bit) == 0)
+			return usage_error("%s", psprintf("option \"--%s\" does not apply to %s",
+											  given[i]->name, cmd->name));
+	if (opts.nargs < cmd->min_args)
+		return usage_error("%s", psprintf("%s needs an argument: schemamig %s",
+										  cmd->name, cmd->synopsis));
+	if (cmd->max_args >= 0 && opts.nargs > cmd->max_args)
+		return usage_error("unexpected argument \"%s\"", opts.args[cmd->max_args]);
+	if (cmd->bit == C_ROLLBACK && opts.steps == 0 && opts.target == NULL)
+		return usage_error("%s", "rollback needs --steps N or --to V");
+	if (cmd->bit == C_ROLLBACK && opts.steps != 0 && opts.target != NULL)
+		return usage_error("%s", "give either --steps or --to, not both");
+	if (opts.target && !version_name_valid(opts.target))
+		return usage_error("invalid version \"%s\"", opts.target);
+	if ((cmd->bit & (C_REPAIR | C_BASELINE)) && !version_name_valid(opts.args[0]))
+		return usage_error("invalid version \"%s\"", opts.args[0]);
+	if (cmd->bit == C_LINT && opts.nargs > 0 && opts.dir_given)
+		return usage_error("%s", "give either FILEs or --dir, not both");
+	if (cmd->bit == C_LINT && opts.json)
+		opts.format = FORMAT_JSON;
+	if (cmd->bit == C_LINT && opts.format == FORMAT_JSON)
+		opts.json = true;
+
+	output_init(&opts);
+	code = cmd->run(&opts);
+	output_close();
+	fflush(stdout);
+	return code;
+}

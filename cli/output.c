@@ -1,0 +1,391 @@
+/*-------------------------------------------------------------------------
+ *
+ * output.c
+ *		What the client says: text on stdout/stderr, JSON documents for
+ *		--json, JSON lines for --log-file, and progress on a terminal.
+ *
+ * Invariants:
+ *	- every string that may come from the server, the environment or a
+ *	  file goes through redact() before it is printed or logged;
+ *	- with --json, stdout holds exactly one JSON document per run (the
+ *	  command's result, or its error); human messages go to stderr;
+ *	- the log file is opened for append and each record is one line,
+ *	  flushed at once, so concurrent runs and a crash leave whole lines.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schemamig_cli.h"
+
+static const char *current_command = NULL;
+static bool json_mode = false;
+static FILE *log_file = NULL;
+static bool progress_shown = false;
+static char *last_error = NULL;	/* for the JSON document of a client-side error */
+
+double
+now_seconds(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+void
+output_init(const CliOptions *opts)
+{
+	current_command = opts->command;
+	json_mode = opts->json;
+	if (opts->log_file)
+	{
+		log_file = fopen(opts->log_file, "a");
+		if (log_file == NULL)
+		{
+			fprintf(stderr, "schemamig: error: cannot open log file \"%s\": %s\n",
+					opts->log_file, strerror(errno));
+			exit(EXIT_USAGE);
+		}
+	}
+}
+
+bool
+output_json(void)
+{
+	return json_mode;
+}
+
+void
+output_close(void)
+{
+	if (log_file)
+		fclose(log_file);
+	log_file = NULL;
+}
+
+/* ---- JSON ---- */
+
+void
+json_string(PQExpBuffer buf, const char *s)
+{
+	char	   *clean;
+	const unsigned char *p;
+
+	if (s == NULL)
+	{
+		appendPQExpBufferStr(buf, "null");
+		return;
+	}
+	clean = redact(s);
+	appendPQExpBufferChar(buf, '"');
+	for (p = (const unsigned char *) clean; *p; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				appendPQExpBufferStr(buf, "\\\"");
+				break;
+			case '\\':
+				appendPQExpBufferStr(buf, "\\\\");
+				break;
+			case '\n':
+				appendPQExpBufferStr(buf, "\\n");
+				break;
+			case '\r':
+				appendPQExpBufferStr(buf, "\\r");
+				break;
+			case '\t':
+				appendPQExpBufferStr(buf, "\\t");
+				break;
+			default:
+				if (*p < 0x20)
+					appendPQExpBuffer(buf, "\\u%04x", *p);
+				else
+					appendPQExpBufferChar(buf, (char) *p);
+		}
+	}
+	appendPQExpBufferChar(buf, '"');
+	free(clean);
+}
+
+void
+json_key(PQExpBuffer buf, const char *key, bool first)
+{
+	if (!first)
+		appendPQExpBufferStr(buf, ", ");
+	json_string(buf, key);
+	appendPQExpBufferStr(buf, ": ");
+}
+
+void
+json_number(PQExpBuffer buf, double value)
+{
+	if (isnan(value) || isinf(value))
+		appendPQExpBufferStr(buf, "null");
+	else
+		appendPQExpBuffer(buf, "%.3f", value);
+}
+
+/* the fields of a server error, as the members of a JSON object */
+void
+json_error_fields(PQExpBuffer buf, const PGresult *res)
+{
+	json_key(buf, "sqlstate", true);
+	json_string(buf, PQresultErrorField(res, PG_DIAG_SQLSTATE));
+	json_key(buf, "message", false);
+	json_string(buf, res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : last_error);
+	json_key(buf, "detail", false);
+	json_string(buf, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL));
+	json_key(buf, "hint", false);
+	json_string(buf, PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+	json_key(buf, "context", false);
+	json_string(buf, PQresultErrorField(res, PG_DIAG_CONTEXT));
+}
+
+void
+json_result_error(const char *command, const PGresult *res)
+{
+	PQExpBufferData buf;
+
+	initPQExpBuffer(&buf);
+	appendPQExpBufferChar(&buf, '{');
+	json_key(&buf, "command", true);
+	json_string(&buf, command);
+	json_key(&buf, "ok", false);
+	appendPQExpBufferStr(&buf, "false");
+	json_key(&buf, "error", false);
+	appendPQExpBufferChar(&buf, '{');
+	json_error_fields(&buf, res);
+	appendPQExpBufferStr(&buf, "}}\n");
+	fputs(buf.data, stdout);
+	termPQExpBuffer(&buf);
+}
+
+void
+json_folder_errors(const char *command, const MigrationFolder *folder)
+{
+	PQExpBufferData buf;
+	int			i;
+
+	initPQExpBuffer(&buf);
+	appendPQExpBufferChar(&buf, '{');
+	json_key(&buf, "command", true);
+	json_string(&buf, command);
+	json_key(&buf, "ok", false);
+	appendPQExpBufferStr(&buf, "false");
+	json_key(&buf, "error", false);
+	appendPQExpBufferChar(&buf, '{');
+	json_key(&buf, "message", true);
+	json_string(&buf, folder->missing ? "cannot open the migration folder"
+				: "the migration folder has problems");
+	json_key(&buf, "problems", false);
+	appendPQExpBufferChar(&buf, '[');
+	for (i = 0; i < folder->nerrors; i++)
+	{
+		if (i > 0)
+			appendPQExpBufferStr(&buf, ", ");
+		json_string(&buf, folder->errors[i]);
+	}
+	appendPQExpBufferStr(&buf, "]}}\n");
+	fputs(buf.data, stdout);
+	termPQExpBuffer(&buf);
+}
+
+/* ---- log file ---- */
+
+void
+log_event(const char *level, const char *message, const char *version,
+		  const char *direction, const char *checksum, double duration_ms)
+{
+	PQExpBufferData buf;
+	struct timeval tv;
+	struct tm	tm;
+	char		stamp[64];
+
+	if (log_file == NULL)
+		return;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03dZ",
+			 (int) (tv.tv_usec / 1000));
+
+	initPQExpBuffer(&buf);
+	appendPQExpBufferChar(&buf, '{');
+	json_key(&buf, "timestamp", true);
+	json_string(&buf, stamp);
+	json_key(&buf, "level", false);
+	json_string(&buf, level);
+	json_key(&buf, "command", false);
+	json_string(&buf, current_command);
+	json_key(&buf, "message", false);
+	json_string(&buf, message);
+	json_key(&buf, "version", false);
+	json_string(&buf, version);
+	json_key(&buf, "direction", false);
+	json_string(&buf, direction);
+	json_key(&buf, "checksum", false);
+	json_string(&buf, checksum);
+	json_key(&buf, "duration_ms", false);
+	json_number(&buf, duration_ms);
+	appendPQExpBufferStr(&buf, "}\n");
+	fputs(buf.data, log_file);
+	fflush(log_file);
+	termPQExpBuffer(&buf);
+}
+
+/* ---- messages ---- */
+
+void
+report_error(const char *fmt,...)
+{
+	va_list		ap;
+	char		message[8192];
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	free(last_error);
+	last_error = pg_strdup(message);
+	progress_clear();
+	fputs("schemamig: error: ", stderr);
+	print_redacted(stderr, message);
+	fputc('\n', stderr);
+	log_event("error", message, NULL, NULL, NULL, NAN);
+}
+
+void
+report_note(const char *fmt,...)
+{
+	va_list		ap;
+	char		message[8192];
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	progress_clear();
+	fputs("schemamig: ", stderr);
+	print_redacted(stderr, message);
+	fputc('\n', stderr);
+	log_event("info", message, NULL, NULL, NULL, NAN);
+}
+
+/*
+ * The version a server error is about, from the executor's context line
+ * ("schemamig migration \"0003\" (up), statement ...") or the message.
+ */
+static char *
+error_version(const PGresult *res)
+{
+	const char *fields[] = {
+		PQresultErrorField(res, PG_DIAG_CONTEXT),
+		PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+	};
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		const char *p = fields[i] ? strstr(fields[i], "migration \"") : NULL;
+		const char *end;
+
+		if (p == NULL)
+			continue;
+		p += strlen("migration \"");
+		end = strchr(p, '"');
+		if (end && end - p <= MAX_VERSION_LEN)
+			return pnstrdup(p, end - p);
+	}
+	return NULL;
+}
+
+/*
+ * Print a server error (message, SQLSTATE, detail, hint, context) to
+ * stderr and the log.  Returns the exit code it calls for: 2 when the
+ * connection broke, else 1.
+ */
+int
+report_server_error(const PGresult *res, const char *context)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	const char *errcontext = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	PQExpBufferData msg;
+	char	   *version = error_version(res);
+
+	progress_clear();
+	initPQExpBuffer(&msg);
+	if (context)
+		appendPQExpBuffer(&msg, "%s: ", context);
+	if (primary)
+		appendPQExpBufferStr(&msg, primary);
+	else
+		appendPQExpBufferStr(&msg, res ? PQresultErrorMessage(res) : "no answer from the server");
+	if (sqlstate)
+		appendPQExpBuffer(&msg, " (SQLSTATE %s)", sqlstate);
+	free(last_error);
+	last_error = pg_strdup(msg.data);
+	fputs("schemamig: error: ", stderr);
+	print_redacted(stderr, msg.data);
+	fputc('\n', stderr);
+	if (detail)
+	{
+		fputs("DETAIL:  ", stderr);
+		print_redacted(stderr, detail);
+		fputc('\n', stderr);
+	}
+	if (hint)
+	{
+		fputs("HINT:  ", stderr);
+		print_redacted(stderr, hint);
+		fputc('\n', stderr);
+	}
+	if (errcontext)
+	{
+		fputs("CONTEXT:  ", stderr);
+		print_redacted(stderr, errcontext);
+		fputc('\n', stderr);
+	}
+	log_event("error", msg.data, version, NULL, NULL, NAN);
+	termPQExpBuffer(&msg);
+	if (sqlstate == NULL || strncmp(sqlstate, "08", 2) == 0)
+		return EXIT_USAGE;
+	return EXIT_FAILED;
+}
+
+/* ---- progress on a terminal ---- */
+
+bool
+progress_wanted(void)
+{
+	return !json_mode && isatty(fileno(stderr));
+}
+
+void
+progress_update(int done, int total, const char *version, double seconds)
+{
+	if (!progress_wanted())
+		return;
+	fprintf(stderr, "\r\033[K[%*d/%d] %s  %.1f s", (int) strlen(psprintf("%d", total)),
+			done, total, version ? version : "", seconds);
+	fflush(stderr);
+	progress_shown = true;
+}
+
+void
+progress_clear(void)
+{
+	if (!progress_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	progress_shown = false;
+}

@@ -1,0 +1,169 @@
+# 510_cli_files.pl — migration folder layouts: the two layouts (mixed),
+# natural order, and every folder problem, each reported with the file's
+# name before anything reaches the server (exit 1, catalogs untouched).
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use SchemamigCLI;
+
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = cli_node('cli_files');
+my ($code, $out, $err);
+
+# nothing registered, applied or logged: the server was never asked
+sub server_untouched
+{
+	my ($what) = @_;
+	is( $node->safe_psql(
+			'postgres',
+			'SELECT (SELECT count(*) FROM schemamig.migrations) + (SELECT count(*) FROM schemamig.applied)'
+			  . ' + (SELECT count(*) FROM schemamig.events)'),
+		'0',
+		"nothing reached the server: $what");
+}
+
+my @problems = (
+	[
+		'duplicate version (two up files)',
+		{ '0001_a.up.sql' => "SELECT 1;\n", '0001_b.up.sql' => "SELECT 2;\n" },
+		qr/0001_b\.up\.sql: duplicate version "0001": .*0001_a\.up\.sql has the same version/
+	],
+	[
+		'duplicate version (same numeric value)',
+		{ '1_a.up.sql' => "SELECT 1;\n", '0001_b.up.sql' => "SELECT 2;\n" },
+		qr/duplicate version/
+	],
+	[
+		'duplicate version (up file and single file)',
+		{ '0001_a.up.sql' => "SELECT 1;\n", '0001_a.sql' => "-- migrate:up\nSELECT 1;\n" },
+		qr/duplicate version "0001"/
+	],
+	[
+		'down file beside a single file of its version',
+		{ '0001_a.sql' => "-- migrate:up\nSELECT 1;\n", '0001_a.down.sql' => "SELECT 1;\n" },
+		qr/0001_a\.down\.sql: duplicate version "0001": .* single-file migration/
+	],
+	[
+		'.down.sql without its .up.sql',
+		{ '0001_a.up.sql' => "SELECT 1;\n", '0002_b.down.sql' => "SELECT 1;\n" },
+		qr/0002_b\.down\.sql: down script without its up script 0002_b\.up\.sql/
+	],
+	[
+		'.down.sql whose name differs from its .up.sql',
+		{ '0001_a.up.sql' => "SELECT 1;\n", '0001_b.down.sql' => "SELECT 1;\n" },
+		qr/0001_b\.down\.sql: down script without its up script: expected 0001_b\.up\.sql, found 0001_a\.up\.sql/
+	],
+	[
+		'name that does not parse',
+		{ '0001_a.up.sql' => "SELECT 1;\n", '-bad_name.up.sql' => "SELECT 1;\n" },
+		qr/-bad_name\.up\.sql: file name does not parse/
+	],
+	[
+		'version with characters a version cannot have',
+		{ 'v1+2_x.sql' => "-- migrate:up\nSELECT 1;\n" },
+		qr/v1\+2_x\.sql: file name does not parse/
+	],
+	[
+		'single file without -- migrate:up',
+		{ '0001_a.sql' => "SELECT 1;\n" },
+		qr/0001_a\.sql: no "-- migrate:up" section/
+	],
+	[
+		'single file with two up sections',
+		{ '0001_a.sql' => "-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n" },
+		qr/0001_a\.sql:3: second "-- migrate:up" section/
+	],
+	[
+		'SQL before the first section',
+		{ '0001_a.sql' => "SELECT 0;\n-- migrate:up\nSELECT 1;\n" },
+		qr/0001_a\.sql: SQL before the first "-- migrate:" section marker/
+	],
+	[
+		'empty up script',
+		{ '0001_a.up.sql' => "  \n\n" },
+		qr/0001_a\.up\.sql: the up script is empty/
+	],);
+
+for my $case (@problems)
+{
+	my ($what, $files, $message) = @$case;
+	my $dir = folder_of(%$files);
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, "folder problem exits 1: $what");
+	like($err, $message, "folder problem is named: $what");
+	like($err, qr/nothing was sent to the database/, "and says nothing was sent: $what");
+	server_untouched($what);
+}
+
+# an unreadable file (the test does not run as root, so mode 000 bites)
+{
+	my $dir = folder_of('0001_a.up.sql' => "SELECT 1;\n", '0002_b.up.sql' => "SELECT 2;\n");
+	chmod 0000, "$dir/0002_b.up.sql";
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, 'unreadable file exits 1');
+	like($err, qr/0002_b\.up\.sql: cannot read: Permission denied/, 'unreadable file is named');
+	server_untouched('unreadable file');
+}
+
+# every problem is listed at once, and --json lists them too
+{
+	my $dir = folder_of(
+		'0001_a.up.sql'   => "SELECT 1;\n",
+		'0001_b.up.sql'   => "SELECT 1;\n",
+		'0005_c.down.sql' => "SELECT 1;\n");
+	my $doc;
+	($code, $doc, $err) = cli_json('migrate', '--dir', $dir);
+	is($code, 1, 'two problems exit 1');
+	is(scalar @{ $doc->{error}{problems} }, 2, '--json lists both problems');
+	like($err, qr/2 problem\(s\) in migration folder/, 'the summary counts them');
+	server_untouched('two problems');
+}
+
+# the layouts, mixed, in natural order: 9 before 10, sections with down
+my $dir = folder_of(
+	'9_nine.up.sql'    => "CREATE TABLE nine (id int);\n",
+	'9_nine.down.sql'  => "DROP TABLE nine;\n",
+	'10_ten.sql'       => "-- header comment\n-- migrate:up\nCREATE TABLE ten (id int);\n\n-- migrate:down\nDROP TABLE ten;\n",
+	'11_eleven.up.sql' => "CREATE TABLE eleven (id int);\n",
+	'README.md'        => "not a migration\n",
+	'.hidden.sql'      => "not a migration either\n");
+mkdir "$dir/subfolder.sql";
+($code, $out, $err) = cli('migrate', '--dir', $dir);
+is($code, 0, 'mixed layouts migrate') or diag($err);
+like($out, qr/applied\s+9\s+nine.*\n.*applied\s+10\s+ten.*\n.*applied\s+11\s+eleven/,
+	'applied in natural order: 9, 10, 11');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT string_agg(version, ',' ORDER BY id) FROM schemamig.events WHERE event = 'applied'"),
+	'9,10,11',
+	'the server applied them in natural order');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT string_agg(version || '=' || coalesce(down_sql, '-'), ' ' ORDER BY version) FROM schemamig.migrations"),
+	"10=DROP TABLE ten;\n 11=- 9=DROP TABLE nine;\n",
+	'down scripts come from .down.sql files and -- migrate:down sections');
+is( $node->safe_psql('postgres',
+		"SELECT up_sql FROM schemamig.migrations WHERE version = '10'"),
+	"CREATE TABLE ten (id int);\n\n",
+	'a section holds exactly the text between its markers');
+is( $node->safe_psql('postgres',
+		"SELECT description FROM schemamig.migrations WHERE version = '11'"),
+	'eleven', 'the description comes from the file name');
+
+# CRLF files keep their checksum (the server normalises, so does the client)
+$node->safe_psql('postgres', 'CREATE DATABASE crlf');
+$node->safe_psql('crlf', 'CREATE EXTENSION schemamig');
+my $crlf = folder_of('0001_crlf.up.sql' => "CREATE TABLE crlf (id int);\r\nSELECT 1;\r\n");
+($code, $out, $err) = cli('migrate', '--dir', $crlf, '--db', 'dbname=crlf');
+is($code, 0, 'CRLF migration applies (--db picks the database)') or diag($err);
+is($node->safe_psql('crlf', "SELECT to_regclass('crlf') IS NOT NULL"), 't', 'in the database --db names');
+($code, $out, $err) = cli('status', '--dir', $crlf, '--db', 'dbname=crlf');
+like($out, qr/^0001\s+applied/m, 'status shows it applied');
+unlike($out, qr/file differs/, 'client and server checksums agree on a CRLF file');
+
+$node->stop;
+done_testing();

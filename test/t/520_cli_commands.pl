@@ -1,0 +1,166 @@
+# 520_cli_commands.pl — migrate (apply, no-op, --target, --dry-run,
+# failures, --no-auto-recover), status, validate, rollback, repair and
+# baseline through the client, with exit codes and --json.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use SchemamigCLI;
+
+use JSON::PP;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = cli_node('cli_commands');
+my ($code, $out, $err, $doc);
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sub catalog_snapshot
+{
+	return sql("SELECT (SELECT count(*) FROM schemamig.migrations) || '/' || "
+		  . "(SELECT count(*) FROM schemamig.applied) || '/' || (SELECT count(*) FROM schemamig.events) || '/' || "
+		  . "(SELECT count(*) FROM pg_class WHERE relname IN ('users', 'orders'))");
+}
+
+my %files = (
+	'0001_users.up.sql'    => "CREATE TABLE users (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);\n",
+	'0001_users.down.sql'  => "DROP TABLE users;\n",
+	'0002_email.up.sql'    => "ALTER TABLE users ADD COLUMN email text;\n",
+	'0002_email.down.sql'  => "ALTER TABLE users DROP COLUMN email;\n",
+	'0003_orders.up.sql'   => "CREATE TABLE orders (id int, user_id int);\n",
+	'0003_orders.down.sql' => "DROP TABLE orders;\n",);
+my $dir = folder_of(%files);
+
+# extension missing: a clear message, exit 2
+$node->safe_psql('postgres', 'CREATE DATABASE bare');
+($code, $out, $err) = cli('status', '--db', 'dbname=bare');
+is($code, 2, 'extension not installed exits 2');
+like($err, qr/the schemamig extension is not installed in database "bare"/, 'and says so');
+
+# dry run: lists what would run, changes nothing
+my $before = catalog_snapshot();
+($code, $out, $err) = cli('migrate', '--dir', $dir, '--dry-run');
+is($code, 0, 'dry run exits 0') or diag($err);
+like($out, qr/would apply 0001  users\nwould apply 0002  email\nwould apply 0003  orders\n/,
+	'dry run lists the pending migrations in order');
+like($out, qr/dry run: 3 migration\(s\) would be applied; nothing was changed/, 'dry run summary');
+is(catalog_snapshot(), $before, 'dry run changed nothing (catalogs, events, tables)');
+($code, $doc) = cli_json('migrate', '--dir', $dir, '--dry-run', '--target', '0002');
+is($doc->{would_apply}, 2, 'dry run --json honours --target');
+is_deeply([ map { $_->{version} } @{ $doc->{migrations} } ], [ '0001', '0002' ], 'and lists them');
+is(catalog_snapshot(), $before, 'dry run --json changed nothing either');
+
+# migrate --target, then the rest
+($code, $doc, $err) = cli_json('migrate', '--dir', $dir, '--target', '0002');
+is($code, 0, 'migrate --target exits 0') or diag($err);
+is_deeply([ map { "$_->{version}:$_->{result}" } @{ $doc->{migrations} } ],
+	[ '0001:applied', '0002:applied' ], '--target stops at 0002');
+is($doc->{registered}, 3, 'the whole folder was registered');
+like($doc->{migrations}[0]{checksum}, qr/^[0-9a-f]{64}$/, '--json carries checksums');
+is($doc->{migrations}[0]{checksum}, sql("SELECT checksum FROM schemamig.applied WHERE version = '0001'"),
+	"the client's checksum is the server's");
+ok(defined $doc->{migrations}[0]{duration_ms}, '--json carries durations');
+
+($code, $out, $err) = cli('migrate', '--dir', $dir, '--no-auto-recover');
+is($code, 0, 'migrate --no-auto-recover exits 0') or diag($err);
+like($out, qr/^applied\s+0003\s+orders\s+\(\d+\.\d ms\)$/m, 'one line per migration with its duration');
+like($out, qr/applied 1 migration\(s\) in \d+\.\d+ s/, 'and a summary');
+
+# no-op re-run
+my $events = sql('SELECT count(*) FROM schemamig.events');
+($code, $out) = cli('migrate', '--dir', $dir);
+is($code, 0, 'no-op re-run exits 0');
+like($out, qr/nothing to apply: postgres is up to date \(3 migration\(s\) in /, 'no-op says so');
+is(sql('SELECT count(*) FROM schemamig.events'), $events, 'no-op re-run registers nothing again');
+
+# status
+($code, $out) = cli('status');
+is($code, 0, 'status exits 0');
+like($out, qr/^0003\s+applied\s+\d{4}-/m, 'status lists applied migrations');
+($code, $doc) = cli_json('status');
+is_deeply([ map { "$_->{version}:$_->{state}" } @{ $doc->{migrations} } ],
+	[ '0001:applied', '0002:applied', '0003:applied' ], 'status --json');
+
+# validate: clean, then a file edited after it was applied
+($code, $out) = cli('validate', '--dir', $dir);
+is($code, 0, 'validate of a clean database exits 0');
+like($out, qr/valid: no problems found/, 'and says so');
+write_file("$dir/0002_email.up.sql", "ALTER TABLE users ADD COLUMN email varchar(200);\n");
+($code, $doc) = cli_json('validate', '--dir', $dir);
+is($code, 1, 'validate --dir finds an edited applied file (exit 1)');
+like($doc->{problems}[0]{problem}, qr/0002_email\.up\.sql differs from the applied migration/,
+	'and names the file');
+($code, $out) = cli('status', '--dir', $dir);
+like($out, qr/^0002\s+applied.*\[file differs\]/m, 'status --dir marks the edited file');
+
+# migrate refuses the edited applied migration: SM001, exit 1, nothing applied
+write_file("$dir/0004_more.up.sql", "CREATE TABLE more (id int);\n");
+($code, $doc, $err) = cli_json('migrate', '--dir', $dir);
+is($code, 1, 'checksum mismatch exits 1');
+is($doc->{error}{sqlstate}, 'SM001', '--json carries the SQLSTATE');
+like($err, qr/checksum mismatch for applied migration "0002"/, 'the message names the migration');
+is(sql("SELECT count(*) FROM schemamig.migrations WHERE version = '0004'"), '0',
+	'nothing of the failed run was kept (0004 not registered)');
+write_file("$dir/0002_email.up.sql", $files{'0002_email.up.sql'});
+
+# a failing migration: exit 1, nothing applied, context names it
+write_file("$dir/0004_more.up.sql", "CREATE TABLE more (id int);\nSELECT 1/0;\n");
+($code, $out, $err) = cli('migrate', '--dir', $dir);
+is($code, 1, 'a failing migration exits 1');
+like($err, qr/division by zero \(SQLSTATE 22012\)/, 'the error and SQLSTATE are shown');
+like($err, qr/CONTEXT:.*schemamig migration "0004" \(up\), statement 2/s, 'the context names the statement');
+is(sql("SELECT to_regclass('more') IS NULL"), 't', 'the failed migration left nothing behind');
+unlink "$dir/0004_more.up.sql";
+
+# rollback
+($code, $out, $err) = cli('rollback', '--steps', '1');
+is($code, 0, 'rollback --steps 1 exits 0') or diag($err);
+like($out, qr/^rolled_back\s+0003/m, 'rolled back 0003');
+is(sql("SELECT to_regclass('orders') IS NULL"), 't', 'its down script ran');
+($code, $doc) = cli_json('rollback', '--to', '0001');
+is_deeply([ map { $_->{version} } @{ $doc->{migrations} } ], ['0002'], 'rollback --to 0001 rolls back 0002');
+($code, $out) = cli('rollback', '--to', '0001');
+like($out, qr/nothing to roll back/, 'rolling back again does nothing');
+($code, $out, $err) = cli('rollback', '--to', '0099');
+is($code, 1, 'rollback --to an unknown version exits 1');
+like($err, qr/SQLSTATE 42704/, 'with the server\'s error code');
+
+# rollback without a down script: SM004, exit 1, nothing changed
+my $nodown = folder_of(%files, '0005_nodown.up.sql' => "CREATE TABLE nodown (id int);\n");
+($code, $out, $err) = cli('migrate', '--dir', $nodown);
+is($code, 0, 'migrate again') or diag($err);
+($code, $doc) = cli_json('rollback', '--steps', '2');
+is($code, 1, 'rollback over a migration without down script exits 1');
+is($doc->{error}{sqlstate}, 'SM004', 'SM004');
+is(sql("SELECT count(*) FROM schemamig.applied"), '4', 'nothing was rolled back');
+
+# repair: accept an edited file's text without running it
+write_file("$nodown/0005_nodown.up.sql", "CREATE TABLE nodown (id bigint);\n");
+($code, $out, $err) = cli('repair', '0005', '--dir', $nodown);
+is($code, 0, 'repair --dir exits 0') or diag($err);
+like($out, qr/repair 0005: replaced the registered up script; accepted checksum [0-9a-f]{64}/,
+	'repair says what it did');
+($code, $out) = cli('validate', '--dir', $nodown);
+is($code, 0, 'after repair, validate --dir is clean');
+($code, $out) = cli('repair', '0005');
+like($out, qr/repair 0005: nothing to repair/, 'repair of a clean migration does nothing');
+($code, $doc) = cli_json('repair', '9999');
+is($code, 1, 'repair of an unknown version exits 1');
+is($doc->{error}{sqlstate}, '42704', 'with 42704');
+
+# baseline, in a database of its own
+$node->safe_psql('postgres', 'CREATE DATABASE legacy');
+$node->safe_psql('legacy', 'CREATE EXTENSION schemamig');
+($code, $doc, $err) = cli_json('baseline', '0010', '--description', 'legacy schema', '--db', 'dbname=legacy');
+is($code, 0, 'baseline exits 0') or diag($err);
+is($doc->{marked}, 1, 'baseline marks one migration');
+is($node->safe_psql('legacy', "SELECT description FROM schemamig.migrations WHERE version = '0010'"),
+	'legacy schema', 'with the description given');
+($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=legacy');
+is($code, 1, 'migrations below the baseline are refused as out of order');
+like($err, qr/SQLSTATE SM003/, 'SM003');
+
+$node->stop;
+done_testing();
