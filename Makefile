@@ -16,7 +16,10 @@ OBJS = \
 	src/catalog.o \
 	src/migration_lock.o \
 	src/executor.o \
-	src/api.o
+	src/api.o \
+	src/lint_rules.o \
+	src/lint_hook.o \
+	src/lint_api.o
 
 EXTENSION = schemamig
 DATA = sql/schemamig--0.1.0.sql

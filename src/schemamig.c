@@ -81,5 +81,7 @@ _PG_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
+	lint_hook_init();
+
 	MarkGUCPrefixReserved("schemamig");
 }
