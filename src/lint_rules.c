@@ -42,6 +42,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -49,6 +50,7 @@
 #include "parser/parse_type.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
@@ -2019,6 +2021,34 @@ set_config_walker(Node *node, LintState *st)
 	return raw_expression_tree_walker(node, set_config_walker, st);
 }
 
+/*
+ * The pre-existing relation an earlier statement of this transaction holds
+ * ACCESS EXCLUSIVE, or NULL.  Live mode asks the lock manager, so locks
+ * released by a rolled-back subtransaction do not count.
+ */
+static const char *
+exclusive_lock_held(LintState *st)
+{
+	ListCell   *lc;
+
+	if (!st->live)
+		return st->exclusive != NIL ? (const char *) linitial(st->exclusive) : NULL;
+	foreach(lc, st->exclusive_oids)
+	{
+		LOCKTAG		tag;
+		Oid			relid = lfirst_oid(lc);
+
+		SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+		if (LockHeldByMe(&tag, AccessExclusiveLock))
+		{
+			char	   *name = get_rel_name(relid);
+
+			return name ? name : "a table";
+		}
+	}
+	return NULL;
+}
+
 /* ---- entry points ---- */
 
 static bool
@@ -2118,6 +2148,7 @@ lint_statement(LintState *st, Node *stmt)
 			break;
 		case T_CreateTableAsStmt:
 			st->slow = true;
+			st->touched_relation = true;
 			if (((CreateTableAsStmt *) stmt)->into->rel->relpersistence != RELPERSISTENCE_TEMP)
 				st->only_temporary = false;
 			break;
@@ -2174,11 +2205,16 @@ lint_statement(LintState *st, Node *stmt)
 					st->strongest_lock == AccessExclusiveLock || st->strongest_lock == ExclusiveLock ? "n" : "",
 					lock_mode_name(st->strongest_lock), st->strongest_lock_relation,
 					lock_blocks(st->strongest_lock));
-	if (st->slow && (st->exclusive != NIL || st->exclusive_oids != NIL))
-		add_finding(st, "exclusive-lock-held-across-statements",
-					"Commit right after the statement that needs the ACCESS EXCLUSIVE lock, and do backfills and validations in later transactions.",
-					"This statement does slow work while the transaction still holds the ACCESS EXCLUSIVE lock on \"%s\" taken by an earlier statement; reads and writes on it stay blocked.",
-					st->exclusive != NIL ? (char *) linitial(st->exclusive) : "a table");
+	if (st->slow)
+	{
+		const char *held = exclusive_lock_held(st);
+
+		if (held)
+			add_finding(st, "exclusive-lock-held-across-statements",
+						"Commit right after the statement that needs the ACCESS EXCLUSIVE lock, and do backfills and validations in later transactions.",
+						"This statement does slow work while the transaction still holds the ACCESS EXCLUSIVE lock on \"%s\" taken by an earlier statement; reads and writes on it stay blocked.",
+						held);
+	}
 	if (st->advisory && st->strongest_lock >= ShareUpdateExclusiveLock &&
 		(st->live ? StatementTimeout : st->statement_timeout_ms) == 0 &&
 		GetCommandLogLevel(stmt) == LOGSTMT_DDL)
@@ -2198,11 +2234,16 @@ lint_query(LintState *st, Query *query)
 	st->exclusive_now = NIL;
 	st->exclusive_now_oids = NIL;
 	lint_query_dml(st, query);
-	if (st->slow && (st->exclusive != NIL || st->exclusive_oids != NIL))
-		add_finding(st, "exclusive-lock-held-across-statements",
-					"Commit right after the statement that needs the ACCESS EXCLUSIVE lock, and do backfills and validations in later transactions.",
-					"This statement does slow work while the transaction still holds the ACCESS EXCLUSIVE lock on \"%s\" taken by an earlier statement; reads and writes on it stay blocked.",
-					st->exclusive != NIL ? (char *) linitial(st->exclusive) : "a table");
+	if (st->slow)
+	{
+		const char *held = exclusive_lock_held(st);
+
+		if (held)
+			add_finding(st, "exclusive-lock-held-across-statements",
+						"Commit right after the statement that needs the ACCESS EXCLUSIVE lock, and do backfills and validations in later transactions.",
+						"This statement does slow work while the transaction still holds the ACCESS EXCLUSIVE lock on \"%s\" taken by an earlier statement; reads and writes on it stay blocked.",
+						held);
+	}
 	if (st->advisory && query->commandType == CMD_UPDATE)
 	{
 		/* duplicate SET targets are an analysis error already; nothing to add */
@@ -2517,9 +2558,11 @@ lint_parse_allows(const char *text, int len)
 		else if (c == '/' && offset + 1 < len && text[offset + 1] == '*')
 		{
 			int			start = offset + 2;
-			int			end = lint_first_token_offset(text, offset) - 2;
+			int			end = start;
 
-			if (end < start)
+			while (end + 1 < len && !(text[end] == '*' && text[end + 1] == '/'))
+				end++;
+			if (end + 1 >= len)
 				break;
 			allows = parse_allow_directive(allows, text + start, end - start);
 			offset = end + 2;
