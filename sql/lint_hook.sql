@@ -2,7 +2,9 @@
 -- anything is locked or created, warning mode warns, overrides and warnings
 -- are recorded, ad hoc DDL is recorded as drift, down scripts keep only the
 -- lock and rewrite rules, and the GUCs are superuser-only.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schemamig;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schemamig.lint = off;
 DROP SCHEMA IF EXISTS lint_h CASCADE;

@@ -2,7 +2,9 @@
 -- schemamig.lint() (nothing runs) and by the ProcessUtility/post-parse hooks
 -- while schemamig.apply() really runs the case as a migration (warning
 -- mode; every case is rolled back).  The two must name the same rules.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schemamig;
+RESET client_min_messages;
 SET schemamig.lint = off;
 DROP SCHEMA IF EXISTS lint_t CASCADE;
 DROP SCHEMA IF EXISTS lint_s CASCADE;

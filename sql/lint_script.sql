@@ -1,7 +1,9 @@
 -- lint_script: what schemamig.lint() knows about a script: statement numbers
 -- and lines, objects created earlier in it, transaction structure, settings
 -- made by the script, overrides, advisory rules; and that it runs nothing.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schemamig;
+RESET client_min_messages;
 SET schemamig.lint = off;
 DROP SCHEMA IF EXISTS lint_sc CASCADE;
 CREATE SCHEMA lint_sc;
