@@ -20,7 +20,10 @@ OBJS = \
 	src/api.o \
 	src/jobs.o \
 	src/job_runner.o \
-	src/worker.o
+	src/worker.o \
+	src/lint_rules.o \
+	src/lint_hook.o \
+	src/lint_api.o
 
 EXTENSION = schemamig
 DATA = sql/schemamig--0.1.0.sql

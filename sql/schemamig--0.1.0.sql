@@ -170,3 +170,12 @@ REVOKE EXECUTE ON FUNCTION
     schemamig.start_worker()
 FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE schemamig.run(text), schemamig.wait(bigint, interval) FROM PUBLIC;
+
+-- The safety linter over a script, against the live catalog; executes
+-- nothing, so anyone may call it (doc/lint.md).
+CREATE FUNCTION schemamig.lint(sql text)
+RETURNS TABLE (statement_no integer, line integer, rule text, severity text,
+               message text, hint text)
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'schemamig_lint';
+GRANT EXECUTE ON FUNCTION schemamig.lint(text) TO PUBLIC;

@@ -118,6 +118,8 @@ _PG_init(void)
 							   PGC_SIGHUP, GUC_LIST_INPUT,
 							   NULL, NULL, NULL);
 
+	lint_hook_init();
+
 	MarkGUCPrefixReserved("schemamig");
 
 	if (process_shared_preload_libraries_in_progress)

@@ -1,0 +1,225 @@
+/*-------------------------------------------------------------------------
+ *
+ * lint_api.c
+ *		schemamig.lint(sql): the linter's rules over a script, executing
+ *		nothing.
+ *
+ * Invariants:
+ *	- the script is parsed with raw_parser() and never executed; the rules
+ *	  read the live catalog and lint_track_statement() remembers what
+ *	  earlier statements of the script created, validated, set or locked;
+ *	- the script is judged as schemamig would run it: without transaction
+ *	  control and without statements that must run outside a transaction
+ *	  block it is one transaction (a migration); otherwise every statement
+ *	  outside an explicit BEGIN ... COMMIT is a transaction of its own;
+ *	- it starts with lock_timeout and statement_timeout at
+ *	  schemamig.lock_timeout and schemamig.statement_timeout, the values a
+ *	  migration starts with;
+ *	- rules allowed by a "schemamig:allow" comment before a statement are
+ *	  left out, as the hook would let the statement run.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "schemamig.h"
+
+PG_FUNCTION_INFO_V1(schemamig_lint);
+
+static bool
+has_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			return opt->arg == NULL || defGetBoolean(opt);
+	}
+	return false;
+}
+
+/* PostgreSQL 15 refuses these inside a transaction block */
+static bool
+needs_top_level(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent;
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *r = (ReindexStmt *) stmt;
+
+				return has_option(r->params, "concurrently") ||
+					r->kind == REINDEX_OBJECT_SYSTEM || r->kind == REINDEX_OBJECT_DATABASE;
+			}
+		case T_VacuumStmt:
+			return ((VacuumStmt *) stmt)->is_vacuumcmd;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) stmt)->relation == NULL;
+		case T_CreatedbStmt:
+		case T_DropdbStmt:
+		case T_CreateTableSpaceStmt:
+		case T_DropTableSpaceStmt:
+		case T_AlterSystemStmt:
+			return true;
+		case T_AlterTableStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_DetachPartition &&
+						((PartitionCmd *) cmd->def)->concurrent)
+						return true;
+				}
+				return false;
+			}
+		default:
+			return false;
+	}
+}
+
+static void
+emit_row(ReturnSetInfo *rsinfo, int statement_no, int line, LintFinding *f)
+{
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+
+	values[0] = Int32GetDatum(statement_no);
+	values[1] = Int32GetDatum(line);
+	values[2] = CStringGetTextDatum(f->rule);
+	values[3] = CStringGetTextDatum(lint_severity_name(f->severity));
+	values[4] = CStringGetTextDatum(f->message);
+	values[5] = CStringGetTextDatum(f->hint);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+static bool
+is_allowed(List *allows, const char *rule)
+{
+	ListCell   *lc;
+
+	foreach(lc, allows)
+		if (strcmp(((LintAllow *) lfirst(lc))->rule, rule) == 0)
+			return true;
+	return false;
+}
+
+Datum
+schemamig_lint(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	List	   *raw;
+	ListCell   *lc;
+	LintState	st;
+	bool		whole_transaction = true;
+	bool		in_block = false;
+	int			begin_no = 0;
+	int			begin_line = 0;
+	int			number = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	script_check_text(sql, "lint", MIGRATION_UP);
+	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+
+	foreach(lc, raw)
+	{
+		Node	   *stmt = lfirst_node(RawStmt, lc)->stmt;
+
+		if (IsA(stmt, TransactionStmt) || needs_top_level(stmt))
+			whole_transaction = false;
+	}
+
+	memset(&st, 0, sizeof(st));
+	st.live = false;
+	st.down = false;
+	st.advisory = schemamig_lint_advisory;
+	st.lock_timeout_ms = schemamig_lock_timeout;
+	st.statement_timeout_ms = schemamig_statement_timeout;
+
+	foreach(lc, raw)
+	{
+		RawStmt    *rs = lfirst_node(RawStmt, lc);
+		Node	   *stmt = rs->stmt;
+		int			start = rs->stmt_location;
+		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
+		char	   *text = pnstrdup(sql + start, len);
+		int			line = lint_line_of_offset(sql, lint_first_token_offset(sql, start));
+		List	   *allows;
+		ListCell   *fc;
+
+		number++;
+		st.in_transaction = whole_transaction || in_block;
+		st.in_transaction_block = in_block;
+
+		(void) lint_statement(&st, stmt);
+		lint_identifiers(&st, text);
+		allows = lint_parse_allows(text, len);
+		foreach(fc, st.findings)
+		{
+			LintFinding *f = lfirst(fc);
+
+			if (!is_allowed(allows, f->rule))
+				emit_row(rsinfo, number, line, f);
+		}
+		lint_track_statement(&st, stmt);
+
+		if (IsA(stmt, TransactionStmt))
+		{
+			TransactionStmt *t = (TransactionStmt *) stmt;
+
+			switch (t->kind)
+			{
+				case TRANS_STMT_BEGIN:
+				case TRANS_STMT_START:
+					if (!in_block)
+					{
+						in_block = true;
+						begin_no = number;
+						begin_line = line;
+						lint_reset_transaction(&st);
+					}
+					break;
+				case TRANS_STMT_COMMIT:
+				case TRANS_STMT_ROLLBACK:
+				case TRANS_STMT_PREPARE:
+					in_block = false;
+					lint_reset_transaction(&st);
+					break;
+				default:
+					break;
+			}
+		}
+		else if (!whole_transaction && !in_block)
+			lint_reset_transaction(&st);
+	}
+
+	if (in_block)
+	{
+		LintFinding f;
+
+		f.rule = "ban-uncommitted-transaction";
+		f.severity = LINT_SAFETY;
+		f.message = psprintf("BEGIN at line %d has no matching COMMIT by the end of the script; the transaction and its locks stay open until the session ends.",
+							 begin_line);
+		f.hint = pstrdup("End the transaction with COMMIT.");
+		emit_row(rsinfo, begin_no, begin_line, &f);
+	}
+	return (Datum) 0;
+}
