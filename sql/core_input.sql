@@ -43,6 +43,6 @@ SELECT schemamig.register('1', 'SELECT 1', E'SELECT \'\xc3\'');
 SELECT schemamig.register('2', E'SELECT \'caf\xc3\xa9\'') IS NOT NULL AS utf8_ok;
 SELECT count(*) FROM schemamig.migrations;
 \c contrib_regression
-DROP DATABASE schemamig_ascii;
+/* schemamig:allow ban-drop-database test cleanup */ DROP DATABASE schemamig_ascii;
 
 SELECT count(*) = :before AS unchanged FROM schemamig.migrations;

@@ -1,9 +1,11 @@
 -- migrate(), rollback(), rollback_to(), status(), validate(), baseline(), repair()
 \set VERBOSITY default
-DELETE FROM schemamig.migrations;
-DELETE FROM schemamig.applied;
+DELETE FROM schemamig.migrations WHERE true;
+DELETE FROM schemamig.applied WHERE true;
 SET client_min_messages = warning;
-DROP TABLE IF EXISTS accounts, notes CASCADE;
+SET lock_timeout = '5s';
+/* schemamig:allow ban-drop-table test cleanup */ DROP TABLE IF EXISTS accounts, notes CASCADE;
+RESET lock_timeout;
 DROP FUNCTION IF EXISTS notes_count();
 RESET client_min_messages;
 
@@ -95,8 +97,8 @@ DELETE FROM schemamig.applied WHERE version = '0.5';
 SELECT version, state FROM schemamig.status() WHERE state <> 'applied';
 
 -- baseline: an existing database starts at a version without running anything
-DELETE FROM schemamig.applied;
-DELETE FROM schemamig.migrations;
+DELETE FROM schemamig.applied WHERE true;
+DELETE FROM schemamig.migrations WHERE true;
 SELECT schemamig.register('1', 'CREATE TABLE never_run_1 (id int)');
 SELECT schemamig.register('2', 'CREATE TABLE never_run_2 (id int)');
 SELECT schemamig.register('3', 'CREATE TABLE b_3 (id int)', 'DROP TABLE b_3');
@@ -106,8 +108,8 @@ SELECT to_regclass('never_run_1') AS never_run_1;
 SELECT version, result FROM schemamig.migrate();
 SELECT schemamig.baseline('1');
 SELECT schemamig.baseline('4', 'production at release 4');
-DELETE FROM schemamig.applied;
-DELETE FROM schemamig.migrations;
+DELETE FROM schemamig.applied WHERE true;
+DELETE FROM schemamig.migrations WHERE true;
 SELECT schemamig.baseline('20260101', 'schema created by hand');
 SELECT version, description, state FROM schemamig.status();
 SELECT version, result FROM schemamig.rollback();

@@ -1,6 +1,6 @@
 -- SQL stored in schemamig.events has its secrets redacted.
-DELETE FROM schemamig.applied;
-DELETE FROM schemamig.migrations;
+DELETE FROM schemamig.applied WHERE true;
+DELETE FROM schemamig.migrations WHERE true;
 SELECT schemamig.apply('1', $$
 CREATE ROLE regress_schemamig_secret LOGIN PASSWORD 'hunter2' VALID UNTIL 'infinity';
 ALTER ROLE regress_schemamig_secret ENCRYPTED PASSWORD E'hunter\'3';

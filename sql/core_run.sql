@@ -1,9 +1,9 @@
 -- CALL schemamig.run(): like migrate(), but commits after each migration,
 -- so progress survives a later failure; and the schemamig.skip switch.
 \set VERBOSITY default
-DELETE FROM schemamig.applied;
-DELETE FROM schemamig.migrations;
-DELETE FROM schemamig.events;
+DELETE FROM schemamig.applied WHERE true;
+DELETE FROM schemamig.migrations WHERE true;
+DELETE FROM schemamig.events WHERE true;
 SELECT schemamig.register('1', 'CREATE TABLE r_1 (id int)', 'DROP TABLE r_1') IS NOT NULL AS registered;
 SELECT schemamig.register('2', 'CREATE TABLE r_2 (id int)', 'DROP TABLE r_2') IS NOT NULL AS registered;
 SELECT schemamig.register('3', 'CREATE TABLE r_3 (id int); SELECT 1/0;', 'DROP TABLE r_3') IS NOT NULL AS registered;

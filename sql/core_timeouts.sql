@@ -1,8 +1,8 @@
 -- schemamig.lock_timeout and schemamig.statement_timeout apply inside
 -- migrations unless the script sets its own; both are restored afterwards.
 \set VERBOSITY default
-DELETE FROM schemamig.applied;
-DELETE FROM schemamig.migrations;
+DELETE FROM schemamig.applied WHERE true;
+DELETE FROM schemamig.migrations WHERE true;
 SET lock_timeout = '42s';
 SET statement_timeout = '10min';
 CREATE FUNCTION show_timeouts() RETURNS void LANGUAGE plpgsql AS $$

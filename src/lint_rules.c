@@ -2024,7 +2024,8 @@ set_config_walker(Node *node, LintState *st)
 /*
  * The pre-existing relation an earlier statement of this transaction holds
  * ACCESS EXCLUSIVE, or NULL.  Live mode asks the lock manager, so locks
- * released by a rolled-back subtransaction do not count.
+ * released by a rolled-back subtransaction, and locks on tables dropped
+ * since, do not count.
  */
 static const char *
 exclusive_lock_held(LintState *st)
@@ -2043,7 +2044,9 @@ exclusive_lock_held(LintState *st)
 		{
 			char	   *name = get_rel_name(relid);
 
-			return name ? name : "a table";
+			/* a table this transaction dropped blocks nobody's work */
+			if (name)
+				return name;
 		}
 	}
 	return NULL;
@@ -2170,8 +2173,16 @@ lint_statement(LintState *st, Node *stmt)
 		case T_TransactionStmt:
 			{
 				TransactionStmt *t = (TransactionStmt *) stmt;
-				bool		in_block = st->live ? IsTransactionBlock() : st->in_transaction_block;
+				bool		in_block = st->in_transaction_block;
 
+				/*
+				 * A script's structure only: live, the server already warns
+				 * about both, and a client's "BEGIN; ..." string opens an
+				 * implicit block that IsTransactionBlock() cannot tell from
+				 * an explicit one.
+				 */
+				if (st->live)
+					return st->findings;
 				if ((t->kind == TRANS_STMT_BEGIN || t->kind == TRANS_STMT_START) && in_block)
 					add_finding(st, "transaction-nesting",
 								"Remove the inner BEGIN: PostgreSQL has no nested transactions (use SAVEPOINT).",

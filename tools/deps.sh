@@ -10,6 +10,8 @@ packages=(
   postgresql-15
   postgresql-server-dev-15
   postgresql-15-pgtap
+  postgresql-15-pgaudit
+  libpq-dev
   libtap-parser-sourcehandler-pgtap-perl
   libipc-run-perl
   libio-pty-perl
