@@ -63,7 +63,8 @@ needs_top_level(Node *stmt)
 				ReindexStmt *r = (ReindexStmt *) stmt;
 
 				return has_option(r->params, "concurrently") ||
-					r->kind == REINDEX_OBJECT_SYSTEM || r->kind == REINDEX_OBJECT_DATABASE;
+					r->kind == REINDEX_OBJECT_SCHEMA || r->kind == REINDEX_OBJECT_SYSTEM ||
+					r->kind == REINDEX_OBJECT_DATABASE;
 			}
 		case T_VacuumStmt:
 			return ((VacuumStmt *) stmt)->is_vacuumcmd;

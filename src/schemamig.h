@@ -268,6 +268,9 @@ typedef struct LintState
 								 * validated earlier */
 	List	   *checks;			/* script mode: LintCheck * added earlier */
 	List	   *indexes;		/* script mode: LintIndex * created earlier */
+	List	   *added_columns;	/* LintName * of columns added to
+								 * pre-existing tables earlier in the script
+								 * (live: in this transaction) */
 	/* per transaction */
 	List	   *exclusive;		/* names (script) or Oids (live) of
 								 * pre-existing relations held ACCESS

@@ -7,7 +7,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10,2),
 INSERT INTO orders SELECT g, g, g, 'new', 'x', now() FROM generate_series(1, 100) g;
 CREATE INDEX orders_user_id_idx ON orders (user_id);
 ALTER TABLE users ADD CONSTRAINT users_name_len CHECK (length(name) > 0);
-CREATE DOMAIN positive_int AS int CHECK (VALUE > 0);
+CREATE DOMAIN nonneg_int AS int CHECK (VALUE >= 0);
 CREATE DOMAIN plain_int AS int;
 ALTER TABLE orders ADD COLUMN net cidr;
 -- migration:
