@@ -1738,6 +1738,14 @@ lint_vacuum_stmt(LintState *st, VacuumStmt *stmt)
 
 /* ---- DML ---- */
 
+/* does this EXPLAIN run its statement (ANALYZE)? */
+bool
+lint_explain_executes(Node *stmt)
+{
+	return IsA(stmt, ExplainStmt) &&
+		option_true(((ExplainStmt *) stmt)->options, "analyze");
+}
+
 static void
 lint_where(LintState *st, LintRel *r, bool has_where, const char *what)
 {
@@ -2297,16 +2305,14 @@ lint_statement(LintState *st, Node *stmt)
 			lint_raw_dml(st, stmt);
 			break;
 		case T_ExplainStmt:
-			/* EXPLAIN ANALYZE runs the statement; live, it is analyzed already */
-			if (option_true(((ExplainStmt *) stmt)->options, "analyze"))
-			{
-				Node	   *q = ((ExplainStmt *) stmt)->query;
 
-				if (IsA(q, Query))
-					lint_query_dml(st, (Query *) q);
-				else
-					lint_raw_dml(st, q);
-			}
+			/*
+			 * EXPLAIN ANALYZE runs the statement.  Live, ExplainQuery gives
+			 * the explained query to the post-parse-analyze hook, which
+			 * judges it there.
+			 */
+			if (!st->live && lint_explain_executes(stmt))
+				lint_raw_dml(st, ((ExplainStmt *) stmt)->query);
 			break;
 		default:
 			break;

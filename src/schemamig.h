@@ -292,6 +292,7 @@ typedef struct LintState
 extern List *lint_statement(LintState *state, Node *stmt);
 extern List *lint_query(LintState *state, Query *query);
 extern void lint_identifiers(LintState *state, const char *text);
+extern bool lint_explain_executes(Node *stmt);
 extern void lint_track_statement(LintState *state, Node *stmt);
 extern void lint_reset_transaction(LintState *state);
 extern List *lint_parse_allows(const char *text, int len);
