@@ -1596,7 +1596,9 @@ lint_rename_stmt(LintState *st, RenameStmt *stmt)
 					"Add the new column, write both, backfill, move readers, then drop the old one; or rename behind a view.",
 					"RENAME COLUMN \"%s\" on \"%s\" breaks running code that uses the old name.",
 					stmt->subname, r.name);
-	else if (stmt->renameType == OBJECT_TABLE)
+	else if (stmt->renameType == OBJECT_TABLE &&
+			 (r.relkind == 0 || r.relkind == RELKIND_RELATION ||
+			  r.relkind == RELKIND_PARTITIONED_TABLE || r.relkind == RELKIND_FOREIGN_TABLE))
 		add_finding(st, "renaming-table",
 					"Create the new name as a view over the table (or the other way round) until every client uses the new name.",
 					"RENAME TO on \"%s\" breaks running code that uses the old name.",
@@ -2568,10 +2570,31 @@ lint_track_statement(LintState *st, Node *stmt)
 					st->lock_timeout_ms = timeout_reset_value("lock_timeout");
 					st->statement_timeout_ms = timeout_reset_value("statement_timeout");
 				}
+
+				/*
+				 * Settings that change what later statements mean: where
+				 * names resolve, and whether timestamp <-> timestamptz
+				 * rewrites.  Applied for real, at the GUC nest level that
+				 * schemamig.lint() opened and unwinds when it returns.
+				 */
+				if (v->name &&
+					(strcmp(v->name, "search_path") == 0 || strcmp(v->name, "timezone") == 0) &&
+					(v->kind == VAR_SET_VALUE || v->kind == VAR_SET_DEFAULT || v->kind == VAR_RESET))
+					(void) set_config_option(v->name,
+											 v->kind == VAR_SET_VALUE ? ExtractSetVariableArgs(v) : NULL,
+											 superuser() ? PGC_SUSET : PGC_USERSET, PGC_S_SESSION,
+											 GUC_ACTION_SAVE, true, DEBUG1, false);
 				break;
 			}
 		case T_SelectStmt:
 			raw_expression_tree_walker(stmt, set_config_walker, st);
+			/* SELECT ... INTO creates a table */
+			if (((SelectStmt *) stmt)->intoClause)
+			{
+				RangeVar   *rel = ((SelectStmt *) stmt)->intoClause->rel;
+
+				remember_name(st, 'r', rel->schemaname, rel->relname, NULL);
+			}
 			break;
 		default:
 			break;
