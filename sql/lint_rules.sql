@@ -36,6 +36,7 @@ INSERT INTO orders SELECT g, g, 10, 'x' FROM generate_series(1, 50) g;
 CREATE FUNCTION hook_rules(v text, script text) RETURNS text
 LANGUAGE plpgsql
 SET schemamig.lint = warning
+SET schemamig.out_of_order = on
 SET client_min_messages = error
 AS $$
 DECLARE
@@ -83,7 +84,9 @@ INSERT INTO cases (name, verdict, script) VALUES
 ('add-column-with-check', 'unsafe', 'ALTER TABLE orders ADD COLUMN qty int CHECK (qty > 0)'),
 ('add-foreign-key', 'unsafe', 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)'),
 ('add-foreign-key-not-valid', 'safe', 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID'),
-('add-column-references', 'unsafe', 'ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id)'),
+('add-column-references', 'safe', 'ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id)'),
+('add-column-references-with-default', 'unsafe', 'ALTER TABLE orders ADD COLUMN buyer_id bigint DEFAULT 1 REFERENCES users (id)'),
+('add-column-references-and-table-fk', 'unsafe', 'ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id), ADD FOREIGN KEY (user_id) REFERENCES users (id)'),
 ('add-unique', 'unsafe', 'ALTER TABLE users ADD CONSTRAINT nick_u UNIQUE (nick)'),
 ('add-unique-using-index', 'safe', 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key'),
 ('add-column-unique', 'unsafe', 'ALTER TABLE orders ADD COLUMN code text UNIQUE'),
@@ -109,9 +112,12 @@ INSERT INTO cases (name, verdict, script) VALUES
 ('type-bigint-to-int', 'unsafe', 'ALTER TABLE orders ALTER COLUMN user_id TYPE int'),
 ('type-with-check-constraint', 'unsafe', 'ALTER TABLE users ALTER COLUMN code TYPE varchar(20)'),
 ('type-with-using', 'unsafe', 'ALTER TABLE orders ALTER COLUMN note TYPE text USING upper(note)'),
+('type-using-binary-coercible-cast', 'safe', 'ALTER TABLE users ALTER COLUMN email TYPE varchar(100) USING email::varchar(100)'),
+('type-using-rewriting-cast', 'unsafe', 'ALTER TABLE orders ALTER COLUMN user_id TYPE int USING user_id::int'),
 ('set-not-null', 'unsafe', 'ALTER TABLE users ALTER COLUMN name SET NOT NULL'),
 ('set-not-null-with-validated-check', 'safe', 'ALTER TABLE users ALTER COLUMN bio SET NOT NULL'),
 ('set-not-null-already', 'safe', 'ALTER TABLE acct ALTER COLUMN id SET NOT NULL'),
+('set-not-null-check-not-implying', 'unsafe', 'ALTER TABLE users ALTER COLUMN age SET NOT NULL'),
 ('set-unlogged', 'unsafe', 'ALTER TABLE orders SET UNLOGGED'),
 ('cluster', 'unsafe', 'CLUSTER orders USING orders_pkey'),
 ('lock-table', 'unsafe', 'LOCK TABLE orders IN ACCESS EXCLUSIVE MODE'),
@@ -122,6 +128,9 @@ INSERT INTO cases (name, verdict, script) VALUES
 ('lock-timeout-zero', 'unsafe', 'SET lock_timeout = 0; ALTER TABLE orders ADD COLUMN memo text'),
 ('lock-timeout-zero-new-table', 'safe', 'SET lock_timeout = 0; CREATE TABLE t6 (id int); ALTER TABLE t6 ADD COLUMN memo text'),
 ('drop-column', 'unsafe', 'ALTER TABLE orders DROP COLUMN note'),
+('drop-column-if-exists-missing', 'safe', 'ALTER TABLE orders DROP COLUMN IF EXISTS no_such_column'),
+('drop-column-added-in-migration', 'safe', 'ALTER TABLE orders ADD COLUMN scratch text; ALTER TABLE orders DROP COLUMN scratch'),
+('rename-column-added-in-migration', 'safe', 'ALTER TABLE orders ADD COLUMN scratch text; ALTER TABLE orders RENAME COLUMN scratch TO memo'),
 ('drop-table', 'unsafe', 'DROP TABLE acct'),
 ('drop-table-new', 'safe', 'CREATE TABLE t3 (id int); DROP TABLE t3'),
 ('drop-schema', 'unsafe', 'DROP SCHEMA lint_s CASCADE'),
@@ -132,12 +141,15 @@ INSERT INTO cases (name, verdict, script) VALUES
 ('rename-new-table', 'safe', 'CREATE TABLE t7 (id int); ALTER TABLE t7 RENAME TO t8'),
 ('rename-enum-value', 'unsafe', 'ALTER TYPE mood RENAME VALUE ''ok'' TO ''fine'''),
 ('drop-not-null', 'unsafe', 'ALTER TABLE acct ALTER COLUMN id DROP NOT NULL'),
+('drop-not-null-already-nullable', 'safe', 'ALTER TABLE orders ALTER COLUMN note DROP NOT NULL'),
 ('truncate', 'unsafe', 'TRUNCATE orders'),
 ('truncate-cascade', 'unsafe', 'TRUNCATE users CASCADE'),
 ('truncate-new-table', 'safe', 'CREATE TABLE t9 (id int); TRUNCATE t9'),
 ('update-without-where', 'unsafe', 'UPDATE orders SET note = ''y'''),
 ('delete-without-where', 'unsafe', 'DELETE FROM orders'),
 ('delete-in-cte', 'unsafe', 'WITH gone AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM gone'),
+('explain-analyze-delete', 'unsafe', 'EXPLAIN ANALYZE DELETE FROM orders'),
+('explain-delete', 'safe', 'EXPLAIN DELETE FROM orders'),
 ('update-with-where', 'safe', 'UPDATE orders SET note = ''y'' WHERE id = 1'),
 ('add-column-then-comment', 'safe', 'ALTER TABLE orders ADD COLUMN memo text; COMMENT ON COLUMN orders.memo IS ''free text'''),
 ('allowed-by-comment', 'safe', E'-- schemamig:allow ban-drop-column replaced by remark in 0042\nALTER TABLE orders DROP COLUMN note'),

@@ -16,7 +16,11 @@
  *	  schemamig.lock_timeout and schemamig.statement_timeout, the values a
  *	  migration starts with;
  *	- rules allowed by a "schemamig:allow" comment before a statement are
- *	  left out, as the hook would let the statement run.
+ *	  left out, as the hook would let the statement run;
+ *	- the script's SET search_path and SET timezone take effect for the
+ *	  statements after them (names resolve, and timestamp type changes are
+ *	  judged, as they will run) and are undone when lint() returns, like a
+ *	  function's SET clause.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +31,7 @@
 #include "funcapi.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/tuplestore.h"
 
 #include "schemamig.h"
@@ -63,7 +68,8 @@ needs_top_level(Node *stmt)
 				ReindexStmt *r = (ReindexStmt *) stmt;
 
 				return has_option(r->params, "concurrently") ||
-					r->kind == REINDEX_OBJECT_SYSTEM || r->kind == REINDEX_OBJECT_DATABASE;
+					r->kind == REINDEX_OBJECT_SCHEMA || r->kind == REINDEX_OBJECT_SYSTEM ||
+					r->kind == REINDEX_OBJECT_DATABASE;
 			}
 		case T_VacuumStmt:
 			return ((VacuumStmt *) stmt)->is_vacuumcmd;
@@ -133,6 +139,7 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	int			begin_no = 0;
 	int			begin_line = 0;
 	int			number = 0;
+	int			guc_nest_level;
 
 	InitMaterializedSRF(fcinfo, 0);
 	script_check_text(sql, "lint", MIGRATION_UP);
@@ -145,6 +152,9 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		if (IsA(stmt, TransactionStmt) || needs_top_level(stmt))
 			whole_transaction = false;
 	}
+
+	/* SET search_path / timezone in the script apply until lint() returns */
+	guc_nest_level = NewGUCNestLevel();
 
 	memset(&st, 0, sizeof(st));
 	st.live = false;
@@ -221,5 +231,6 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		f.hint = pstrdup("End the transaction with COMMIT.");
 		emit_row(rsinfo, begin_no, begin_line, &f);
 	}
+	AtEOXact_GUC(true, guc_nest_level);
 	return (Datum) 0;
 }

@@ -78,6 +78,7 @@ static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
 
 /* true while we write our own events: their statements are not linted */
 static bool lint_busy = false;
+static bool lint_in_plain_explain = false;	/* inside EXPLAIN without ANALYZE */
 
 static LintState live_state;
 static LocalTransactionId live_lxid = InvalidLocalTransactionId;
@@ -348,16 +349,33 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 					ProcessUtilityContext context, ParamListInfo params,
 					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
+	bool		plain_explain = IsA(pstmt->utilityStmt, ExplainStmt) &&
+		!lint_explain_executes(pstmt->utilityStmt);
+	bool		save_in_plain_explain = lint_in_plain_explain;
+
 	if (context != PROCESS_UTILITY_SUBCOMMAND &&
 		lint_applies(schemamig_running != NULL))
 		lint_utility(pstmt, queryString, context);
 
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
-							queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+	/*
+	 * ExplainQuery hands the explained query to post_parse_analyze_hook;
+	 * without ANALYZE it does not run, so the DML rules stay quiet.
+	 */
+	lint_in_plain_explain = lint_in_plain_explain || plain_explain;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
 								queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+									queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		lint_in_plain_explain = save_in_plain_explain;
+	}
+	PG_END_TRY();
 }
 
 /* can this query give a finding?  (no catalog access: the hot path) */
@@ -394,8 +412,9 @@ lint_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 	if (prev_post_parse_analyze)
 		prev_post_parse_analyze(pstate, query, jstate);
 
-	if (schemamig_lint_mode == LINT_MODE_OFF || lint_busy ||
-		query->commandType == CMD_SELECT || query->commandType == CMD_UTILITY)
+	if (schemamig_lint_mode == LINT_MODE_OFF || lint_busy || lint_in_plain_explain)
+		return;
+	if (query->commandType == CMD_SELECT || query->commandType == CMD_UTILITY)
 	{
 		if (!query->hasModifyingCTE)
 			return;

@@ -160,7 +160,8 @@ typedef struct LintName
 {
 	char		kind;			/* 'r' relation, 'i' index, 't' type, 'n'
 								 * schema, 'c' constraint, 'd' domain with
-								 * constraints */
+								 * constraints, 'v' validated constraint,
+								 * 'a' added column */
 	char	   *schema;			/* NULL when not written */
 	char	   *name;
 	char	   *owner;			/* for 'c': the relation */
@@ -195,6 +196,8 @@ remember_name(LintState *st, char kind, const char *schema, const char *name,
 		st->not_valid = lappend(st->not_valid, n);
 	else if (kind == 'v')
 		st->validated = lappend(st->validated, n);
+	else if (kind == 'a')
+		st->added_columns = lappend(st->added_columns, n);
 	else
 		st->created = lappend(st->created, n);
 }
@@ -535,7 +538,11 @@ not_null_implied(LintState *st, LintRel *r, const char *colname)
 			nnulltest->nulltesttype = IS_NOT_NULL;
 			nnulltest->argisrow = false;
 			nnulltest->location = -1;
-			result = predicate_implied_by(list_make1(nnulltest), constraints, false);
+			/*
+			 * Weak implication, as ConstraintImpliedByRelConstraint: a CHECK
+			 * passes when it yields NULL, so CHECK (c <> '') proves nothing.
+			 */
+			result = predicate_implied_by(list_make1(nnulltest), constraints, true);
 		}
 		RelationClose(rel);
 		return result;
@@ -592,14 +599,29 @@ type_change_rewrites(LintRel *r, AttrNumber attnum, TypeName *typeName,
 	int32		newtypmod;
 	Node	   *expr;
 
+	List	   *using_casts = NIL;
+	ListCell   *lc;
+
 	*known = false;
 	if (using_expr != NULL)
 	{
-		/* USING col is no different from no USING */
-		if (!(IsA(using_expr, ColumnRef) &&
-			  list_length(((ColumnRef *) using_expr)->fields) == 1 &&
-			  IsA(linitial(((ColumnRef *) using_expr)->fields), String) &&
-			  strcmp(strVal(linitial(((ColumnRef *) using_expr)->fields)), colname) == 0))
+		/*
+		 * USING col, or col::type (what Django writes for every type
+		 * change), possibly cast more than once: the casts are applied to
+		 * the column as the server would, and the result judged like a
+		 * change without USING.  Anything else computes new values.
+		 */
+		Node	   *e = using_expr;
+
+		while (IsA(e, TypeCast))
+		{
+			using_casts = lcons(((TypeCast *) e)->typeName, using_casts);
+			e = ((TypeCast *) e)->arg;
+		}
+		if (!(IsA(e, ColumnRef) &&
+			  IsA(llast(((ColumnRef *) e)->fields), String) &&
+			  list_length(((ColumnRef *) e)->fields) <= 2 &&
+			  strcmp(strVal(llast(((ColumnRef *) e)->fields)), colname) == 0))
 		{
 			*known = true;
 			return true;
@@ -622,8 +644,23 @@ type_change_rewrites(LintRel *r, AttrNumber attnum, TypeName *typeName,
 	ReleaseSysCache(target);
 
 	*known = true;
-	expr = coerce_to_target_type(NULL, (Node *) makeVar(1, attnum, oldtype, oldtypmod, oldcoll, 0),
-								 oldtype, newtype, newtypmod,
+	expr = (Node *) makeVar(1, attnum, oldtype, oldtypmod, oldcoll, 0);
+	foreach(lc, using_casts)
+	{
+		int32		casttypmod;
+		Type		cast = LookupTypeName(NULL, lfirst(lc), &casttypmod, true);
+		Oid			casttype;
+
+		if (cast == NULL)
+			return true;
+		casttype = typeTypeId(cast);
+		ReleaseSysCache(cast);
+		expr = coerce_to_target_type(NULL, expr, exprType(expr), casttype, casttypmod,
+									 COERCION_EXPLICIT, COERCE_EXPLICIT_CAST, -1);
+		if (expr == NULL)
+			return true;
+	}
+	expr = coerce_to_target_type(NULL, expr, exprType(expr), newtype, newtypmod,
 								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
 	if (expr == NULL)
 		return true;			/* no cast: the statement fails anyway */
@@ -788,8 +825,56 @@ static const char *HINT_REQUIRED_FIELD =
 static const char *HINT_SET_NOT_NULL =
 "Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (it uses the validated constraint and skips the scan) and drop the CHECK.";
 
+/*
+ * Does PostgreSQL validate the inline REFERENCES of the columns this ALTER
+ * TABLE adds?  transformAlterTableStmt skips the validation (the new
+ * columns are NULL in every row) unless an added column has a default
+ * (serial and GENERATED columns have one) or the statement also adds a
+ * table FOREIGN KEY constraint.
+ */
+static bool
+alter_validates_inline_references(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) &&
+			IsA(cmd->def, ColumnDef))
+		{
+			ColumnDef  *col = (ColumnDef *) cmd->def;
+			ListCell   *cc;
+
+			if (col->raw_default != NULL || type_is_serial(col->typeName))
+				return true;
+			foreach(cc, col->constraints)
+			{
+				ConstrType	t = lfirst_node(Constraint, cc)->contype;
+
+				if (t == CONSTR_DEFAULT || t == CONSTR_GENERATED)
+					return true;
+			}
+		}
+		else if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+				 IsA(cmd->def, Constraint) &&
+				 ((Constraint *) cmd->def)->contype == CONSTR_FOREIGN)
+			return true;
+	}
+	return false;
+}
+
+/* was the column added by an earlier statement (of the script, or live: of the transaction)? */
+static bool
+column_is_new(LintState *st, LintRel *r, const char *colname)
+{
+	return colname != NULL && name_in(st->added_columns, 'a', NULL, colname, r->name);
+}
+
 static void
-lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col)
+lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col,
+					  bool validates_references)
 {
 	ListCell   *lc;
 	bool		has_default = false;
@@ -827,7 +912,7 @@ lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col)
 								col->colname, r->name);
 				break;
 			case CONSTR_FOREIGN:
-				if (existing && !c->skip_validation)
+				if (existing && !c->skip_validation && validates_references)
 				{
 					add_finding(st, "adding-foreign-key-constraint",
 								"Add the column first, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE CONSTRAINT in a later transaction.",
@@ -1039,7 +1124,8 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 	LOCKMODE	mode = AlterTableGetLockLevel(stmt->cmds);
 	ListCell   *lc;
 
-	if (r.kind == LINT_REL_MISSING && st->live)
+	/* ALTER TABLE IF EXISTS of a table that is not there does nothing */
+	if (r.kind == LINT_REL_MISSING && (st->live || stmt->missing_ok))
 		return;
 	note_lock(st, &r, mode);
 
@@ -1051,7 +1137,8 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 		{
 			case AT_AddColumn:
 			case AT_AddColumnRecurse:
-				lint_column_def_added(st, &r, castNode(ColumnDef, cmd->def));
+				lint_column_def_added(st, &r, castNode(ColumnDef, cmd->def),
+									  alter_validates_inline_references(stmt));
 				if (st->advisory && !st->in_transaction && !cmd->missing_ok)
 					add_finding(st, "prefer-robust-stmts", "Use ADD COLUMN IF NOT EXISTS so a re-run after a failure succeeds.",
 								"ADD COLUMN without IF NOT EXISTS outside a transaction cannot be re-run.");
@@ -1113,7 +1200,9 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 				}
 				break;
 			case AT_DropNotNull:
-				if (existing)
+				if (existing && !column_is_new(st, &r, cmd->name) &&
+					!(OidIsValid(r.relid) && column_attnum(&r, cmd->name) > 0 &&
+					  !column_not_null(&r, column_attnum(&r, cmd->name))))
 					add_finding(st, "ban-drop-not-null",
 								"Keep the column NOT NULL until every reader handles NULLs, and deploy that first.",
 								"DROP NOT NULL on \"%s\".\"%s\": readers that rely on the column being set may now get NULLs.",
@@ -1121,7 +1210,9 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 				break;
 			case AT_DropColumn:
 			case AT_DropColumnRecurse:
-				if (existing)
+				if (existing && !column_is_new(st, &r, cmd->name) &&
+					!(cmd->missing_ok && OidIsValid(r.relid) &&
+					  column_attnum(&r, cmd->name) == InvalidAttrNumber))
 					add_finding(st, "ban-drop-column",
 								"Stop using the column in the application first and deploy that; drop it in a later migration, with -- schemamig:allow ban-drop-column <reason>.",
 								"DROP COLUMN \"%s\" on \"%s\" loses its data, and running code that still uses it fails.",
@@ -1499,12 +1590,15 @@ lint_rename_stmt(LintState *st, RenameStmt *stmt)
 	if (!rel_preexisting(st, &r))
 		return;
 	if (stmt->renameType == OBJECT_COLUMN &&
-		(stmt->relationType == OBJECT_TABLE || stmt->relationType == OBJECT_FOREIGN_TABLE))
+		(stmt->relationType == OBJECT_TABLE || stmt->relationType == OBJECT_FOREIGN_TABLE) &&
+		!column_is_new(st, &r, stmt->subname))
 		add_finding(st, "renaming-column",
 					"Add the new column, write both, backfill, move readers, then drop the old one; or rename behind a view.",
 					"RENAME COLUMN \"%s\" on \"%s\" breaks running code that uses the old name.",
 					stmt->subname, r.name);
-	else if (stmt->renameType == OBJECT_TABLE)
+	else if (stmt->renameType == OBJECT_TABLE &&
+			 (r.relkind == 0 || r.relkind == RELKIND_RELATION ||
+			  r.relkind == RELKIND_PARTITIONED_TABLE || r.relkind == RELKIND_FOREIGN_TABLE))
 		add_finding(st, "renaming-table",
 					"Create the new name as a view over the table (or the other way round) until every client uses the new name.",
 					"RENAME TO on \"%s\" breaks running code that uses the old name.",
@@ -1645,6 +1739,14 @@ lint_vacuum_stmt(LintState *st, VacuumStmt *stmt)
 }
 
 /* ---- DML ---- */
+
+/* does this EXPLAIN run its statement (ANALYZE)? */
+bool
+lint_explain_executes(Node *stmt)
+{
+	return IsA(stmt, ExplainStmt) &&
+		option_true(((ExplainStmt *) stmt)->options, "analyze");
+}
 
 static void
 lint_where(LintState *st, LintRel *r, bool has_where, const char *what)
@@ -2204,6 +2306,16 @@ lint_statement(LintState *st, Node *stmt)
 		case T_SelectStmt:
 			lint_raw_dml(st, stmt);
 			break;
+		case T_ExplainStmt:
+
+			/*
+			 * EXPLAIN ANALYZE runs the statement.  Live, ExplainQuery gives
+			 * the explained query to the post-parse-analyze hook, which
+			 * judges it there.
+			 */
+			if (!st->live && lint_explain_executes(stmt))
+				lint_raw_dml(st, ((ExplainStmt *) stmt)->query);
+			break;
 		default:
 			break;
 	}
@@ -2300,6 +2412,22 @@ lint_track_statement(LintState *st, Node *stmt)
 		st->exclusive = lappend(st->exclusive, pstrdup(lfirst(lc)));
 	foreach(lc, st->exclusive_now_oids)
 		st->exclusive_oids = lappend_oid(st->exclusive_oids, lfirst_oid(lc));
+
+	/* columns added to pre-existing tables hold no data anyone relies on yet */
+	if (IsA(stmt, AlterTableStmt) && ((AlterTableStmt *) stmt)->relation)
+	{
+		AlterTableStmt *at = (AlterTableStmt *) stmt;
+
+		foreach(lc, at->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+			if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) &&
+				IsA(cmd->def, ColumnDef))
+				remember_name(st, 'a', NULL, ((ColumnDef *) cmd->def)->colname,
+							  at->relation->relname);
+		}
+	}
 
 	if (st->live)
 		return;
@@ -2442,10 +2570,31 @@ lint_track_statement(LintState *st, Node *stmt)
 					st->lock_timeout_ms = timeout_reset_value("lock_timeout");
 					st->statement_timeout_ms = timeout_reset_value("statement_timeout");
 				}
+
+				/*
+				 * Settings that change what later statements mean: where
+				 * names resolve, and whether timestamp <-> timestamptz
+				 * rewrites.  Applied for real, at the GUC nest level that
+				 * schemamig.lint() opened and unwinds when it returns.
+				 */
+				if (v->name &&
+					(strcmp(v->name, "search_path") == 0 || strcmp(v->name, "timezone") == 0) &&
+					(v->kind == VAR_SET_VALUE || v->kind == VAR_SET_DEFAULT || v->kind == VAR_RESET))
+					(void) set_config_option(v->name,
+											 v->kind == VAR_SET_VALUE ? ExtractSetVariableArgs(v) : NULL,
+											 superuser() ? PGC_SUSET : PGC_USERSET, PGC_S_SESSION,
+											 GUC_ACTION_SAVE, true, DEBUG1, false);
 				break;
 			}
 		case T_SelectStmt:
 			raw_expression_tree_walker(stmt, set_config_walker, st);
+			/* SELECT ... INTO creates a table */
+			if (((SelectStmt *) stmt)->intoClause)
+			{
+				RangeVar   *rel = ((SelectStmt *) stmt)->intoClause->rel;
+
+				remember_name(st, 'r', rel->schemaname, rel->relname, NULL);
+			}
 			break;
 		default:
 			break;

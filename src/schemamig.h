@@ -268,6 +268,9 @@ typedef struct LintState
 								 * validated earlier */
 	List	   *checks;			/* script mode: LintCheck * added earlier */
 	List	   *indexes;		/* script mode: LintIndex * created earlier */
+	List	   *added_columns;	/* LintName * of columns added to
+								 * pre-existing tables earlier in the script
+								 * (live: in this transaction) */
 	/* per transaction */
 	List	   *exclusive;		/* names (script) or Oids (live) of
 								 * pre-existing relations held ACCESS
@@ -289,6 +292,7 @@ typedef struct LintState
 extern List *lint_statement(LintState *state, Node *stmt);
 extern List *lint_query(LintState *state, Query *query);
 extern void lint_identifiers(LintState *state, const char *text);
+extern bool lint_explain_executes(Node *stmt);
 extern void lint_track_statement(LintState *state, Node *stmt);
 extern void lint_reset_transaction(LintState *state);
 extern List *lint_parse_allows(const char *text, int len);

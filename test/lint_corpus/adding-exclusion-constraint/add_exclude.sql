@@ -1,0 +1,7 @@
+-- expect: unsafe
+-- reason: EXCLUDE builds its index under ACCESS EXCLUSIVE; no NOT VALID form
+-- setup:
+CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange);
+INSERT INTO bookings SELECT g, g % 10, tsrange(now()::timestamp + g * interval '1 day', now()::timestamp + (g + 1) * interval '1 day') FROM generate_series(1, 100) g;
+-- migration:
+ALTER TABLE bookings ADD CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&);

@@ -1,0 +1,7 @@
+-- expect: unsafe
+-- reason: same, named
+-- setup:
+CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);
+INSERT INTO legacy SELECT g, g, 'b' FROM generate_series(1, 100) g;
+-- migration:
+ALTER TABLE legacy ADD CONSTRAINT legacy_pkey PRIMARY KEY (id);

@@ -1,0 +1,8 @@
+-- expect: safe
+-- reason: CONCURRENTLY then USING INDEX in one non-transactional script
+-- setup:
+CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);
+INSERT INTO legacy SELECT g, g, 'b' FROM generate_series(1, 100) g;
+-- migration:
+CREATE UNIQUE INDEX CONCURRENTLY legacy_id_idx ON legacy (id);
+ALTER TABLE legacy ADD CONSTRAINT legacy_pkey PRIMARY KEY USING INDEX legacy_id_idx;

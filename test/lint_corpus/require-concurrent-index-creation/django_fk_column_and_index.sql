@@ -1,0 +1,14 @@
+-- expect: unsafe
+-- reason: Django-style ADD COLUMN ... REFERENCES (no validation) followed by a plain CREATE INDEX
+-- setup:
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);
+INSERT INTO users SELECT g, 'u' || g || '@example.com', 'n' || g, g % 90, now() FROM generate_series(1, 100) g;
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10,2), status text, note varchar(20), placed_at timestamptz);
+INSERT INTO orders SELECT g, g, g, 'new', 'x', now() FROM generate_series(1, 100) g;
+CREATE INDEX orders_user_id_idx ON orders (user_id);
+-- migration:
+BEGIN;
+ALTER TABLE "orders" ADD COLUMN "coupon_id" bigint NULL CONSTRAINT "orders_coupon_id_fk_users_id" REFERENCES "users"("id") DEFERRABLE INITIALLY DEFERRED;
+SET CONSTRAINTS "orders_coupon_id_fk_users_id" IMMEDIATE;
+CREATE INDEX "orders_coupon_id_idx" ON "orders" ("coupon_id");
+COMMIT;

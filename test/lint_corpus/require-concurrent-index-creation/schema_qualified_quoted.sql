@@ -1,0 +1,7 @@
+-- expect: unsafe
+-- reason: qualified, quoted names resolve to the pre-existing table
+-- setup:
+CREATE SCHEMA app;
+CREATE TABLE app."Accounts" (id int, "Name" text);
+-- migration:
+CREATE INDEX ON app."Accounts" ("Name");

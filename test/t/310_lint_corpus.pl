@@ -1,0 +1,163 @@
+# 310_lint_corpus.pl — the linter's verdicts over the migration corpus in
+# test/lint_corpus/: every case's setup is applied to a fresh database, its
+# migration goes through schemamig.lint(), and the verdict (unsafe = at
+# least one finding whose severity is not advisory) is compared with the
+# case's expected one.  Prints every disagreement, precision and recall
+# (unsafe is the positive class), and fails below 0.95 on either.
+#
+# A case file (test/lint_corpus/<rule>/<name>.sql):
+#
+#   -- expect: unsafe|safe
+#   -- reason: one line
+#   -- setup:
+#   <SQL run first with the hook off: the pre-existing schema and data>
+#   -- migration:
+#   <SQL given to schemamig.lint()>
+#
+# SCHEMAMIG_CORPUS_FILTER=regexp limits the run to matching case paths.
+use strict;
+use warnings;
+use File::Basename qw(dirname);
+use File::Find;
+use File::Spec;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $corpus = File::Spec->rel2abs(dirname(__FILE__) . '/../lint_corpus');
+my @files;
+find(sub { push @files, $File::Find::name if /\.sql$/ }, $corpus);
+@files = sort @files;
+if (my $filter = $ENV{SCHEMAMIG_CORPUS_FILTER})
+{
+	@files = grep { /$filter/ } @files;
+}
+plan skip_all => 'no corpus cases' unless @files;
+
+sub parse_case
+{
+	my ($path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!";
+	my %case = (setup => '', migration => '');
+	my $part = 'header';
+	while (my $line = <$fh>)
+	{
+		if ($part eq 'header' && $line =~ /^-- expect:\s*(unsafe|safe)\s*$/)
+		{
+			$case{expect} = $1;
+		}
+		elsif ($part eq 'header' && $line =~ /^-- reason:\s*(.*?)\s*$/)
+		{
+			$case{reason} = $1;
+		}
+		elsif ($line =~ /^-- setup:\s*$/ && $part eq 'header')
+		{
+			$part = 'setup';
+		}
+		elsif ($line =~ /^-- migration:\s*$/ && $part ne 'migration')
+		{
+			$part = 'migration';
+		}
+		elsif ($part ne 'header')
+		{
+			$case{$part} .= $line;
+		}
+	}
+	close $fh;
+	die "$path: no '-- expect: unsafe|safe' line" unless $case{expect};
+	die "$path: no '-- reason:' line" unless defined $case{reason};
+	die "$path: empty migration" unless $case{migration} =~ /\S/;
+	return \%case;
+}
+
+# the directory names a rule, or a group of safe look-alikes
+sub lint_rule_known { return $_[0] ne 'safe-statements'; }
+
+my $node = PostgreSQL::Test::Cluster->new('lint_corpus');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemamig'\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE DATABASE corpus_template');
+$node->safe_psql('corpus_template', 'CREATE EXTENSION schemamig');
+
+my ($tp, $fp, $tn, $fn) = (0, 0, 0, 0);
+my %per_rule;
+my @broken;
+my $previous;
+my $n = 0;
+
+foreach my $path (@files)
+{
+	my $case = parse_case($path);
+	my $name = File::Spec->abs2rel($path, $corpus);
+	my ($rule) = $name =~ m{^([^/]+)/};
+	my $db = 'corpus_case_' . ++$n;
+
+	$node->safe_psql('postgres',
+		($previous ? "DROP DATABASE $previous;\n" : '') . "CREATE DATABASE $db TEMPLATE corpus_template");
+	$previous = $db;
+
+	my ($ret, $out, $err) = $node->psql($db,
+		"SET schemamig.lint = off;\nSET client_min_messages = warning;\n$case->{setup}",
+		on_error_stop => 1);
+	if ($ret != 0)
+	{
+		push @broken, "$name: setup failed: $err";
+		next;
+	}
+
+	my $tag = '$lint_corpus$';
+	die "$name: migration contains $tag" if index($case->{migration}, $tag) >= 0;
+	($ret, $out, $err) = $node->psql($db,
+		"SELECT coalesce(string_agg(rule || ':' || severity, ' ' ORDER BY statement_no, rule), '') "
+		  . "FROM schemamig.lint($tag$case->{migration}$tag)",
+		on_error_stop => 1);
+	if ($ret != 0)
+	{
+		push @broken, "$name: lint() failed: $err";
+		next;
+	}
+	my @findings = split ' ', $out;
+	my @safety = grep { !/:advisory$/ } @findings;
+	my $got = @safety ? 'unsafe' : 'safe';
+
+	$per_rule{$rule}{ $case->{expect} }++;
+	if ($case->{expect} eq 'unsafe')
+	{
+		$got eq 'unsafe' ? $tp++ : $fn++;
+	}
+	else
+	{
+		$got eq 'safe' ? $tn++ : $fp++;
+	}
+	if ($got eq 'unsafe' && $case->{expect} eq 'unsafe'
+		&& lint_rule_known($rule) && !grep { /^\Q$rule\E:/ } @safety)
+	{
+		note("$name: unsafe, but found by " . join(' ', @safety) . " rather than $rule");
+	}
+	if ($got ne $case->{expect})
+	{
+		$per_rule{$rule}{wrong}++;
+		diag(sprintf("%s: expected %s, got %s (%s) -- %s",
+			$name, $case->{expect}, $got, (@findings ? join(' ', @findings) : 'no findings'),
+			$case->{reason}));
+	}
+}
+
+is(join("\n", @broken), '', 'every case sets up and lints without error');
+
+my $precision = ($tp + $fp) ? $tp / ($tp + $fp) : 1;
+my $recall = ($tp + $fn) ? $tp / ($tp + $fn) : 1;
+diag(sprintf("corpus: %d cases (%d unsafe, %d safe): TP %d FP %d FN %d TN %d; precision %.3f recall %.3f",
+	$tp + $fp + $tn + $fn, $tp + $fn, $tn + $fp, $tp, $fp, $fn, $tn, $precision, $recall));
+foreach my $rule (sort keys %per_rule)
+{
+	note(sprintf("  %-46s %3d unsafe %3d safe %3d wrong", $rule,
+		$per_rule{$rule}{unsafe} // 0, $per_rule{$rule}{safe} // 0, $per_rule{$rule}{wrong} // 0));
+}
+
+cmp_ok($precision, '>=', 0.95, 'precision (unsafe verdicts that are right) is at least 0.95');
+cmp_ok($recall, '>=', 0.95, 'recall (unsafe cases found) is at least 0.95');
+
+$node->stop;
+done_testing();
