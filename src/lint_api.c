@@ -38,68 +38,6 @@
 
 PG_FUNCTION_INFO_V1(schemamig_lint);
 
-static bool
-has_option(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *opt = lfirst_node(DefElem, lc);
-
-		if (strcmp(opt->defname, name) == 0)
-			return opt->arg == NULL || defGetBoolean(opt);
-	}
-	return false;
-}
-
-/* PostgreSQL 15 refuses these inside a transaction block */
-static bool
-needs_top_level(Node *stmt)
-{
-	switch (nodeTag(stmt))
-	{
-		case T_IndexStmt:
-			return ((IndexStmt *) stmt)->concurrent;
-		case T_DropStmt:
-			return ((DropStmt *) stmt)->concurrent;
-		case T_ReindexStmt:
-			{
-				ReindexStmt *r = (ReindexStmt *) stmt;
-
-				return has_option(r->params, "concurrently") ||
-					r->kind == REINDEX_OBJECT_SCHEMA || r->kind == REINDEX_OBJECT_SYSTEM ||
-					r->kind == REINDEX_OBJECT_DATABASE;
-			}
-		case T_VacuumStmt:
-			return ((VacuumStmt *) stmt)->is_vacuumcmd;
-		case T_ClusterStmt:
-			return ((ClusterStmt *) stmt)->relation == NULL;
-		case T_CreatedbStmt:
-		case T_DropdbStmt:
-		case T_CreateTableSpaceStmt:
-		case T_DropTableSpaceStmt:
-		case T_AlterSystemStmt:
-			return true;
-		case T_AlterTableStmt:
-			{
-				ListCell   *lc;
-
-				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
-				{
-					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-					if (cmd->subtype == AT_DetachPartition &&
-						((PartitionCmd *) cmd->def)->concurrent)
-						return true;
-				}
-				return false;
-			}
-		default:
-			return false;
-	}
-}
-
 static void
 emit_row(ReturnSetInfo *rsinfo, int statement_no, int line, LintFinding *f)
 {
@@ -149,7 +87,7 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	{
 		Node	   *stmt = lfirst_node(RawStmt, lc)->stmt;
 
-		if (IsA(stmt, TransactionStmt) || needs_top_level(stmt))
+		if (IsA(stmt, TransactionStmt) || script_top_level_only(stmt) != NULL)
 			whole_transaction = false;
 	}
 
@@ -170,7 +108,7 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		int			start = rs->stmt_location;
 		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
 		char	   *text = pnstrdup(sql + start, len);
-		int			line = lint_line_of_offset(sql, lint_first_token_offset(sql, start));
+		int			line = script_line_of_offset(sql, script_first_token_offset(sql, start));
 		List	   *allows;
 		ListCell   *fc;
 

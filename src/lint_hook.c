@@ -130,7 +130,7 @@ live_state_begin(bool in_migration, bool top_level)
 static char *
 statement_echo(const char *text, int len)
 {
-	const char *start = text + lint_first_token_offset(text, 0);
+	const char *start = text + script_first_token_offset(text, 0);
 	int			n = len - (start - text);
 
 	if (n < 0)

@@ -1285,21 +1285,6 @@ findings_have_rule(LintState *st, const char *rule)
 	return false;
 }
 
-static bool
-option_true(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *opt = lfirst_node(DefElem, lc);
-
-		if (strcmp(opt->defname, name) == 0)
-			return opt->arg == NULL ? true : defGetBoolean(opt);
-	}
-	return false;
-}
-
 static void
 lint_index_stmt(LintState *st, IndexStmt *stmt)
 {
@@ -1492,7 +1477,7 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 static void
 lint_reindex_stmt(LintState *st, ReindexStmt *stmt)
 {
-	bool		concurrent = option_true(stmt->params, "concurrently");
+	bool		concurrent = script_option_is_true(stmt->params, "concurrently", false);
 	LintRel		r;
 	bool		index_new = false;
 
@@ -1730,7 +1715,7 @@ lint_vacuum_stmt(LintState *st, VacuumStmt *stmt)
 {
 	ListCell   *lc;
 
-	if (!stmt->is_vacuumcmd || !option_true(stmt->options, "full"))
+	if (!stmt->is_vacuumcmd || !script_option_is_true(stmt->options, "full", false))
 		return;
 	if (stmt->rels == NIL)
 		lint_repack(st, NULL, "VACUUM FULL");
@@ -1745,7 +1730,7 @@ bool
 lint_explain_executes(Node *stmt)
 {
 	return IsA(stmt, ExplainStmt) &&
-		option_true(((ExplainStmt *) stmt)->options, "analyze");
+		script_option_is_true(((ExplainStmt *) stmt)->options, "analyze", false);
 }
 
 static void
@@ -2602,59 +2587,6 @@ lint_track_statement(LintState *st, Node *stmt)
 }
 
 /* ---- text helpers ---- */
-
-int
-lint_line_of_offset(const char *text, int offset)
-{
-	int			line = 1;
-	int			i;
-
-	for (i = 0; i < offset && text[i]; i++)
-		if (text[i] == '\n')
-			line++;
-	return line;
-}
-
-/* offset of the first token at or after offset: white space and comments skipped */
-int
-lint_first_token_offset(const char *text, int offset)
-{
-	for (;;)
-	{
-		char		c = text[offset];
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
-			offset++;
-		else if (c == '-' && text[offset + 1] == '-')
-		{
-			while (text[offset] && text[offset] != '\n')
-				offset++;
-		}
-		else if (c == '/' && text[offset + 1] == '*')
-		{
-			int			depth = 1;
-
-			offset += 2;
-			while (text[offset] && depth > 0)
-			{
-				if (text[offset] == '/' && text[offset + 1] == '*')
-				{
-					depth++;
-					offset += 2;
-				}
-				else if (text[offset] == '*' && text[offset + 1] == '/')
-				{
-					depth--;
-					offset += 2;
-				}
-				else
-					offset++;
-			}
-		}
-		else
-			return offset;
-	}
-}
 
 /* one "schemamig:allow rule reason" directive inside a comment body */
 static List *

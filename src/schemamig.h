@@ -111,6 +111,10 @@ extern void script_check_text(const char *sql, const char *version,
 							  MigrationDirection direction);
 extern Script *script_split(const char *sql, const char *version,
 							MigrationDirection direction);
+extern const char *script_top_level_only(Node *stmt);
+extern bool script_option_is_true(List *options, const char *name, bool if_absent);
+extern int	script_first_token_offset(const char *sql, int offset);
+extern int	script_line_of_offset(const char *sql, int offset);
 
 /* redact.c */
 extern char *redact_secrets(const char *sql);
@@ -299,7 +303,5 @@ extern List *lint_parse_allows(const char *text, int len);
 extern bool lint_rule_is_destructive(const char *rule);
 extern bool lint_rule_known(const char *rule);
 extern const char *lint_severity_name(LintSeverity severity);
-extern int	lint_first_token_offset(const char *text, int offset);
-extern int	lint_line_of_offset(const char *text, int offset);
 
 #endif							/* SCHEMAMIG_H */

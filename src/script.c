@@ -44,8 +44,8 @@ direction_name(MigrationDirection direction)
 }
 
 /* 1-based line of a byte offset */
-static int
-line_of_offset(const char *sql, int offset)
+int
+script_line_of_offset(const char *sql, int offset)
 {
 	int			line = 1;
 	int			i;
@@ -67,9 +67,9 @@ offset_of_char_position(const char *sql, int position)
 	return offset;
 }
 
-/* skip white space and comments (nested block comments included) */
-static int
-skip_blanks_and_comments(const char *sql, int offset)
+/* offset of the first token at or after offset: white space and comments (nested block comments included) skipped */
+int
+script_first_token_offset(const char *sql, int offset)
 {
 	for (;;)
 	{
@@ -130,15 +130,16 @@ script_parse_error_callback(void *arg)
 		}
 		errcontext("%s script of migration \"%s\", line %d",
 				   direction_name(ctx->direction), ctx->version,
-				   line_of_offset(ctx->sql, offset));
+				   script_line_of_offset(ctx->sql, offset));
 	}
 	else
 		errcontext("%s script of migration \"%s\"",
 				   direction_name(ctx->direction), ctx->version);
 }
 
-static bool
-option_is_true(List *options, const char *name, bool if_absent)
+/* a boolean option of a utility statement (an option without a value is true) */
+bool
+script_option_is_true(List *options, const char *name, bool if_absent)
 {
 	ListCell   *lc;
 
@@ -154,10 +155,11 @@ option_is_true(List *options, const char *name, bool if_absent)
 
 /*
  * Why a statement cannot run inside a transaction block, or NULL.  Mirrors
- * the PreventInTransactionBlock() calls of PostgreSQL 15.
+ * the PreventInTransactionBlock() calls of PostgreSQL 15; the linter uses
+ * it too.
  */
-static const char *
-statement_top_level_only(Node *stmt)
+const char *
+script_top_level_only(Node *stmt)
 {
 	switch (nodeTag(stmt))
 	{
@@ -169,11 +171,12 @@ statement_top_level_only(Node *stmt)
 			{
 				ReindexStmt *reindex = (ReindexStmt *) stmt;
 
-				if (option_is_true(reindex->params, "concurrently", false))
+				if (script_option_is_true(reindex->params, "concurrently", false))
 					return "REINDEX CONCURRENTLY";
-				if (reindex->kind == REINDEX_OBJECT_SYSTEM ||
+				if (reindex->kind == REINDEX_OBJECT_SCHEMA ||
+					reindex->kind == REINDEX_OBJECT_SYSTEM ||
 					reindex->kind == REINDEX_OBJECT_DATABASE)
-					return "REINDEX SYSTEM or DATABASE";
+					return "REINDEX SCHEMA, SYSTEM or DATABASE";
 				return NULL;
 			}
 		case T_VacuumStmt:
@@ -193,7 +196,7 @@ statement_top_level_only(Node *stmt)
 		case T_DiscardStmt:
 			return ((DiscardStmt *) stmt)->target == DISCARD_ALL ? "DISCARD ALL" : NULL;
 		case T_CreateSubscriptionStmt:
-			return option_is_true(((CreateSubscriptionStmt *) stmt)->options,
+			return script_option_is_true(((CreateSubscriptionStmt *) stmt)->options,
 								  "create_slot", true) ? "CREATE SUBSCRIPTION with create_slot" : NULL;
 		case T_DropSubscriptionStmt:
 			return "DROP SUBSCRIPTION";
@@ -205,7 +208,7 @@ statement_top_level_only(Node *stmt)
 					((alter->kind == ALTER_SUBSCRIPTION_SET_PUBLICATION ||
 					  alter->kind == ALTER_SUBSCRIPTION_ADD_PUBLICATION ||
 					  alter->kind == ALTER_SUBSCRIPTION_DROP_PUBLICATION) &&
-					 option_is_true(alter->options, "refresh", true)))
+					 script_option_is_true(alter->options, "refresh", true)))
 					return "ALTER SUBSCRIPTION with refresh";
 				return NULL;
 			}
@@ -309,11 +312,11 @@ script_split(const char *sql, const char *version, MigrationDirection direction)
 		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
 
 		s->number = ++number;
-		s->line = line_of_offset(sql, skip_blanks_and_comments(sql, start));
+		s->line = script_line_of_offset(sql, script_first_token_offset(sql, start));
 		s->text = pnstrdup(sql + start, len);
 		s->parsetree = rs->stmt;
 		reject_statement(s, version, direction);
-		s->top_level_only = statement_top_level_only(rs->stmt);
+		s->top_level_only = script_top_level_only(rs->stmt);
 		if (s->top_level_only && script->top_level_only == NULL)
 		{
 			script->top_level_only = s->top_level_only;
