@@ -25,7 +25,9 @@
 # transaction).  Each run gets a fresh database; after it, the number of
 # generated tables is checked, so a tool that failed cannot look fast.
 # The no-op column is a second run of the same command on the migrated
-# database (N = the largest N given).  schemamig's CREATE EXTENSION runs
+# database (N = the largest N given).  Runs are interleaved (see below).
+# psql is the server's own binary (bindir first in PATH), not Debian's
+# /usr/bin/psql Perl wrapper, which adds ~40 ms per call.  schemamig's CREATE EXTENSION runs
 # once per fresh database before the timed run, like installing a tool.
 set -euo pipefail
 
@@ -176,29 +178,37 @@ install_tools
 start_cluster
 trap stop_cluster EXIT
 
+# Rounds are interleaved: round r runs every tool once (in an order that
+# rotates from round to round), so load from other users of the machine
+# hits every tool alike instead of whichever tool happened to run during
+# a busy minute.  The no-op sample of a round is a second run of the same
+# command right after that round's run (N = the largest N given).
+declare -A samples_of noop_of
 for n in "${SIZES[@]}"; do
   generate "$n"
-  for tool in "${tools[@]}"; do
-    samples=()
-    for ((r = 1; r <= RUNS; r++)); do
+  for ((r = 1; r <= RUNS; r++)); do
+    for ((k = 0; k < ${#tools[@]}; k++)); do
+      tool=${tools[$(((k + r - 1) % ${#tools[@]}))]}
       db="bench_${tool}_$n"
       prepare "$tool" "$db"
       ms=$(time_ms "run_$tool" "$n" "$db")
       check_tables "$n" "$db"
-      samples+=("$ms")
+      samples_of[$tool,$n]+="$ms "
       say "N=$n $tool run $r: $ms ms"
+      if [ "$n" = "${SIZES[-1]}" ] && [ "$tool" != psql ]; then
+        ms=$(time_ms "run_$tool" "$n" "$db")
+        noop_of[$tool]+="$ms "
+        say "N=$n $tool no-op $r: $ms ms"
+      fi
+      psql_q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
     done
-    result[$tool,$n]=$(printf '%s\n' "${samples[@]}" | median)
-    if [ "$n" = "${SIZES[-1]}" ] && [ "$tool" != psql ]; then
-      samples=()
-      for ((r = 1; r <= RUNS; r++)); do
-        samples+=("$(time_ms "run_$tool" "$n" "$db")")
-      done
-      noop[$tool]=$(printf '%s\n' "${samples[@]}" | median)
-      say "N=$n $tool no-op: ${noop[$tool]} ms"
-    fi
-    psql_q -d postgres -c "DROP DATABASE IF EXISTS bench_${tool}_$n" >/dev/null
   done
+  for tool in "${tools[@]}"; do
+    result[$tool,$n]=$(printf '%s\n' ${samples_of[$tool,$n]} | median)
+  done
+done
+for tool in "${tools[@]}"; do
+  [ "$tool" = psql ] || noop[$tool]=$(printf '%s\n' ${noop_of[$tool]} | median)
 done
 
 fmt_s() { awk -v ms="$1" 'BEGIN { if (ms < 1000) printf "%.0f ms", ms; else printf "%.2f s", ms / 1000 }'; }
@@ -224,5 +234,5 @@ for tool in "${tools[@]}"; do
   done
   if [ "$tool" = psql ]; then printf ' – |\n'; else printf ' %s |\n' "$(fmt_s "${noop[$tool]}")"; fi
 done
-printf '\nmedian of %s runs, fresh database per run; %s, %s cores\n' "$RUNS" \
-  "$(psql -X -At -d postgres -c 'SHOW server_version')" "$(nproc)"
+printf '\nmedian of %s interleaved rounds, fresh database per run; %s, %s cores, load average %s\n' "$RUNS" \
+  "$(psql -X -At -d postgres -c 'SHOW server_version')" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"

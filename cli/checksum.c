@@ -18,6 +18,9 @@
 
 #define SHA256_DIGEST_BYTES 32
 
+static EVP_MD *sha256_md = NULL;
+static EVP_MD_CTX *sha256_ctx = NULL;
+
 char *
 checksum_script(const char *sql)
 {
@@ -31,13 +34,23 @@ checksum_script(const char *sql)
 	bool		ok;
 	int			i;
 
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL)
+	/*
+	 * One context and one fetched digest for the whole run: a folder of
+	 * thousands of scripts is hashed on every run, and OpenSSL 3 looks the
+	 * algorithm up (under locks) on each EVP_sha256() initialisation.
+	 */
+	if (sha256_ctx == NULL)
 	{
-		fprintf(stderr, "schemamig: out of memory\n");
-		exit(EXIT_FAILED);
+		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		sha256_ctx = EVP_MD_CTX_new();
+		if (sha256_md == NULL || sha256_ctx == NULL)
+		{
+			fprintf(stderr, "schemamig: OpenSSL cannot provide SHA-256\n");
+			exit(EXIT_FAILED);
+		}
 	}
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	ctx = sha256_ctx;
+	ok = EVP_DigestInit_ex(ctx, sha256_md, NULL) == 1;
 	while (ok && chunk < end)
 	{
 		const char *cr = memchr(chunk, '\r', end - chunk);
@@ -55,7 +68,7 @@ checksum_script(const char *sql)
 	}
 	if (ok)
 		ok = EVP_DigestFinal_ex(ctx, digest, &digest_len) == 1;
-	EVP_MD_CTX_free(ctx);
+	EVP_MD_CTX_reset(ctx);
 	if (!ok || digest_len != SHA256_DIGEST_BYTES)
 	{
 		fprintf(stderr, "schemamig: OpenSSL failed to compute a SHA-256 digest\n");

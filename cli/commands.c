@@ -29,21 +29,17 @@
 #define PROGRESS_CHUNKS			20
 
 /*
- * Register every migration of the folder whose text differs from what is
- * registered.  (Multi-argument unnest is FROM-clause syntax, so it cannot
- * be schema-qualified.)  NULL down script or description keep the registered ones,
- * as schemamig.register() does, so the filter treats them the same way.
+ * Register migrations: one statement, one register() per array element.
+ * (Multi-argument unnest is FROM-clause syntax, so it cannot be
+ * schema-qualified.)  The caller sends only what differs from what is
+ * registered (see changed_migrations); register() itself leaves identical
+ * text alone, so sending too much is slower, never wrong.
  */
 static const char *register_sql =
 "SELECT pg_catalog.count(schemamig.register(f.version, f.up_sql, f.down_sql, f.description))"
 " FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[],"
 "             $3::pg_catalog.text[], $4::pg_catalog.text[])"
-"      AS f(version, up_sql, down_sql, description)"
-" WHERE NOT EXISTS (SELECT FROM schemamig.migrations m"
-"                   WHERE m.version OPERATOR(pg_catalog.=) f.version"
-"                     AND m.up_sql OPERATOR(pg_catalog.=) f.up_sql"
-"                     AND (f.down_sql IS NULL OR m.down_sql IS NOT DISTINCT FROM f.down_sql)"
-"                     AND (f.description IS NULL OR m.description IS NOT DISTINCT FROM f.description))";
+"      AS f(version, up_sql, down_sql, description)";
 
 static const char *status_sql =
 "SELECT version, description, state, checksum, applied_at, duration_ms FROM schemamig.status()";
@@ -193,29 +189,137 @@ json_results(PQExpBuffer buf, const RunResult *results, int n, const MigrationFo
 
 /* ---- migrate ---- */
 
-static PGresult *
-register_folder(PGconn *conn, const MigrationFolder *folder)
+typedef struct Registration
+{
+	const char *version;
+	int			row;			/* in the registrations() result */
+} Registration;
+
+static int
+registration_cmp(const void *a, const void *b)
+{
+	return strcmp(((const Registration *) a)->version, ((const Registration *) b)->version);
+}
+
+/*
+ * Does row of registrations() differ from the file?  Checksums are
+ * compared, as the server compares scripts; a NULL down script or
+ * description in the folder keeps the registered one, so it is no
+ * difference.
+ */
+static bool
+registration_differs(PGresult *res, int row, const MigrationFile *file)
+{
+	if (PQgetisnull(res, row, 1) || strcmp(PQgetvalue(res, row, 1), file->checksum) != 0)
+		return true;
+	if (file->down_sql != NULL &&
+		(PQgetisnull(res, row, 2) ||
+		 strcmp(PQgetvalue(res, row, 2), checksum_script(file->down_sql)) != 0))
+		return true;
+	if (file->description != NULL &&
+		(PQgetisnull(res, row, 3) || strcmp(PQgetvalue(res, row, 3), file->description) != 0))
+		return true;
+	return false;
+}
+
+/*
+ * Which migrations of the folder must be (re-)registered: those whose
+ * version is not registered, or whose up script, down script or
+ * description differs from the registered one.  res is the answer of
+ * schemamig.registrations() (cleared here), which has checksums, not
+ * scripts:
+ * an unchanged folder costs one small query, and nothing is sent.  Sets
+ * changed[i]; returns the count, or -1 with *failed set on a query error.
+ */
+static int
+changed_migrations(const MigrationFolder *folder, PGresult *res, bool *changed, PGresult **failed)
+{
+	Registration *rows;
+	int			nrows;
+	int			count = 0;
+	int			i;
+
+	*failed = NULL;
+	if (res == NULL)
+	{
+		/* a server without registrations() (or not for us): send everything */
+		for (i = 0; i < folder->nfiles; i++)
+			changed[i] = true;
+		return folder->nfiles;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		*failed = res;
+		return -1;
+	}
+
+	/* rows by version, for binary search */
+	nrows = PQntuples(res);
+	rows = pg_malloc(sizeof(Registration) * (nrows + 1));
+	for (i = 0; i < nrows; i++)
+	{
+		rows[i].version = PQgetvalue(res, i, 0);
+		rows[i].row = i;
+	}
+	qsort(rows, nrows, sizeof(Registration), registration_cmp);
+
+	for (i = 0; i < folder->nfiles; i++)
+	{
+		const MigrationFile *file = &folder->files[i];
+		Registration key = {file->version, -1};
+		Registration *hit = nrows > 0 ?
+			bsearch(&key, rows, nrows, sizeof(Registration), registration_cmp) : NULL;
+		int			row = hit ? hit->row : -1;
+
+		changed[i] = row < 0 || registration_differs(res, row, file);
+		if (changed[i])
+			count++;
+	}
+	free(rows);
+	PQclear(res);
+	return count;
+}
+
+/*
+ * Register the migrations that changed.  Returns how many were sent, or -1
+ * with *failed set to the failed query's result.
+ */
+static int
+register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *folder,
+				PGresult **failed)
 {
 	char	  **columns[4];
 	PQExpBufferData arrays[4];
 	const char *params[4];
+	bool	   *changed = pg_malloc(sizeof(bool) * (folder->nfiles + 1));
 	PGresult   *res;
+	int			nchanged;
+	int			n = 0;
 	int			c;
 	int			i;
 
+	nchanged = changed_migrations(folder, registrations, changed, failed);
+	if (nchanged <= 0)
+	{
+		free(changed);
+		return nchanged;
+	}
 	for (c = 0; c < 4; c++)
-		columns[c] = pg_malloc(sizeof(char *) * (folder->nfiles + 1));
+		columns[c] = pg_malloc(sizeof(char *) * (nchanged + 1));
 	for (i = 0; i < folder->nfiles; i++)
 	{
-		columns[0][i] = folder->files[i].version;
-		columns[1][i] = folder->files[i].up_sql;
-		columns[2][i] = folder->files[i].down_sql;
-		columns[3][i] = folder->files[i].description;
+		if (!changed[i])
+			continue;
+		columns[0][n] = folder->files[i].version;
+		columns[1][n] = folder->files[i].up_sql;
+		columns[2][n] = folder->files[i].down_sql;
+		columns[3][n] = folder->files[i].description;
+		n++;
 	}
 	for (c = 0; c < 4; c++)
 	{
 		initPQExpBuffer(&arrays[c]);
-		text_array_literal(&arrays[c], columns[c], folder->nfiles);
+		text_array_literal(&arrays[c], columns[c], n);
 		params[c] = arrays[c].data;
 	}
 	res = db_query(conn, register_sql, 4, params);
@@ -224,7 +328,14 @@ register_folder(PGconn *conn, const MigrationFolder *folder)
 		termPQExpBuffer(&arrays[c]);
 		free(columns[c]);
 	}
-	return res;
+	free(changed);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		*failed = res;
+		return -1;
+	}
+	PQclear(res);
+	return n;
 }
 
 /* the pending versions, in order, up to target (all when target is NULL) */
@@ -433,7 +544,9 @@ cmd_migrate(const CliOptions *opts)
 {
 	MigrationFolder folder;
 	ServerInfo	info;
+	EarlyConnection *early;
 	PGconn	   *conn;
+	PGresult   *registrations;
 	PGresult   *res;
 	PQExpBufferData json;
 	RunResult  *results = NULL;
@@ -442,14 +555,26 @@ cmd_migrate(const CliOptions *opts)
 	int			code;
 	double		started = now_seconds();
 
+	/* connect while the folder is read: see db_connect_early() */
+	early = db_connect_early(opts);
 	if (!read_folder_or_report(opts, &folder, &code))
+	{
+		db_connect_abandon(early);
 		return code;
+	}
 	log_event("info", psprintf("%s: %d migration(s) in folder %s", opts->dry_run ? "dry run" : "migrate",
 							   folder.nfiles, opts->dir), NULL, NULL, NULL, NAN);
 
-	conn = connect_ready(opts, &info, true, &code);
+	conn = db_connect_finish(early, &info, &registrations);
 	if (conn == NULL)
-		return code;
+		return EXIT_USAGE;
+	if (!db_require_extension(&info))
+	{
+		if (output_json())
+			json_result_error(opts->command, NULL);
+		db_finish(conn);
+		return EXIT_USAGE;
+	}
 
 	if (opts->no_auto_recover)
 	{
@@ -466,15 +591,13 @@ cmd_migrate(const CliOptions *opts)
 					  "it never recovers automatically", NULL, NULL, NULL, NAN);
 	}
 
-	res = register_folder(conn, &folder);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	registered = register_folder(conn, registrations, &folder, &res);
+	if (registered < 0)
 	{
 		code = query_failed(opts, res, "cannot register the migrations");
 		db_finish(conn);
 		return code;
 	}
-	registered = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
 
 	initPQExpBuffer(&json);
 	appendPQExpBufferChar(&json, '{');

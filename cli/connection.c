@@ -19,6 +19,7 @@
  */
 #include "postgres_fe.h"
 
+#include <pthread.h>
 #include <signal.h>
 
 #include "schemamig_cli.h"
@@ -42,13 +43,13 @@ handle_sigint(int signo)
 		(void) PQcancel(cancel_handle, errbuf, sizeof(errbuf));
 }
 
-PGconn *
-db_connect(const CliOptions *opts)
+/* open the connection; reports nothing (it may run on the early thread) */
+static PGconn *
+connect_quiet(const CliOptions *opts)
 {
 	const char *keywords[3];
 	const char *values[3];
 	const char *dbname = opts->db;
-	PGconn	   *conn;
 
 	if (dbname == NULL)
 		dbname = getenv("DATABASE_URL");
@@ -68,8 +69,13 @@ db_connect(const CliOptions *opts)
 		keywords[1] = NULL;
 		values[1] = NULL;
 	}
+	return PQconnectdbParams(keywords, values, true);
+}
 
-	conn = PQconnectdbParams(keywords, values, true);
+/* report a failed connection, or make a good one ready for use */
+static PGconn *
+connect_report(const CliOptions *opts, PGconn *conn)
+{
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
 	{
 		char	   *message = conn ? pg_strdup(PQerrorMessage(conn)) : pg_strdup("out of memory");
@@ -105,6 +111,12 @@ db_connect(const CliOptions *opts)
 	return conn;
 }
 
+PGconn *
+db_connect(const CliOptions *opts)
+{
+	return connect_report(opts, connect_quiet(opts));
+}
+
 void
 db_finish(PGconn *conn)
 {
@@ -116,24 +128,27 @@ db_finish(PGconn *conn)
 	PQfinish(conn);
 }
 
-/*
- * Ask the server what it has.  With begin, the probe also opens the
- * transaction the command will run in (one round trip for both).
- */
-bool
-db_probe(PGconn *conn, ServerInfo *info, bool begin)
-{
-	PGresult   *res;
-	const char *probe =
-		"SELECT e.extversion,"
-		" pg_catalog.to_regprocedure('schemamig.lint(text)') IS NOT NULL,"
-		" pg_catalog.current_setting('schemamig.auto_recover', true) IS NOT NULL,"
-		" pg_catalog.current_database()"
-		" FROM (SELECT 1) AS one"
-		" LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'schemamig'";
+static const char *probe_sql =
+"SELECT e.extversion,"
+" pg_catalog.to_regprocedure('schemamig.lint(text)') IS NOT NULL,"
+" pg_catalog.current_setting('schemamig.auto_recover', true) IS NOT NULL,"
+" pg_catalog.current_database(),"
+" COALESCE(pg_catalog.has_function_privilege("
+"   pg_catalog.to_regprocedure('schemamig.registrations()'), 'EXECUTE'), false)"
+" FROM (SELECT 1) AS one"
+" LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'schemamig'";
 
+static PGresult *
+probe_quiet(PGconn *conn, bool begin)
+{
+	return PQexec(conn, begin ? psprintf("BEGIN; %s", probe_sql) : probe_sql);
+}
+
+/* read the probe's answer into info (clears res); reports a failure */
+static bool
+probe_read(PGresult *res, ServerInfo *info)
+{
 	memset(info, 0, sizeof(*info));
-	res = PQexec(conn, begin ? psprintf("BEGIN; %s", probe) : probe);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		report_server_error(res, "cannot read the server's settings");
@@ -144,8 +159,116 @@ db_probe(PGconn *conn, ServerInfo *info, bool begin)
 	info->has_lint = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	info->has_auto_recover = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	info->database = pg_strdup(PQgetvalue(res, 0, 3));
+	info->has_registrations = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
 	PQclear(res);
 	return true;
+}
+
+/*
+ * Ask the server what it has.  With begin, the probe also opens the
+ * transaction the command will run in (one round trip for both).
+ */
+bool
+db_probe(PGconn *conn, ServerInfo *info, bool begin)
+{
+	return probe_read(probe_quiet(conn, begin), info);
+}
+
+/*
+ * The early connection: migrate starts connecting (and asks the read-only
+ * questions: the probe, which opens the transaction, and what is
+ * registered) on a thread while the main thread reads the folder.  Backend
+ * start-up and reading thousands of files then overlap instead of adding
+ * up.  The thread reports nothing; the main thread decides what to say
+ * once the folder is read, so a folder problem is reported alone, before
+ * any connection error, and nothing but those read-only questions has
+ * reached the server.
+ */
+struct EarlyConnection
+{
+	const CliOptions *opts;
+	bool		threaded;		/* the thread was started */
+	pthread_t	thread;
+	PGconn	   *conn;
+	PGresult   *probe;
+	PGresult   *registrations;	/* NULL if not asked (or not askable) */
+};
+
+static void *
+early_connection_main(void *arg)
+{
+	EarlyConnection *early = arg;
+
+	early->conn = connect_quiet(early->opts);
+	if (early->conn == NULL || PQstatus(early->conn) != CONNECTION_OK)
+		return NULL;
+	early->probe = probe_quiet(early->conn, true);
+	if (PQresultStatus(early->probe) == PGRES_TUPLES_OK &&
+		strcmp(PQgetvalue(early->probe, 0, 4), "t") == 0)
+		early->registrations = PQexec(early->conn,
+									  "SELECT version, checksum, down_checksum, description"
+									  " FROM schemamig.registrations()");
+	return NULL;
+}
+
+EarlyConnection *
+db_connect_early(const CliOptions *opts)
+{
+	EarlyConnection *early = pg_malloc0(sizeof(EarlyConnection));
+
+	early->opts = opts;
+	early->threaded = pthread_create(&early->thread, NULL, early_connection_main, early) == 0;
+	return early;
+}
+
+static void
+early_join(EarlyConnection *early)
+{
+	if (early->threaded)
+		pthread_join(early->thread, NULL);
+	else
+		early_connection_main(early);	/* no thread: do it now */
+}
+
+/*
+ * Wait for the early connection and report on it as connect + probe
+ * would.  Returns the connection in a transaction, with info filled in and
+ * *registrations set to registrations()'s answer (or NULL); NULL when the
+ * connection or the probe failed (reported).
+ */
+PGconn *
+db_connect_finish(EarlyConnection *early, ServerInfo *info, PGresult **registrations)
+{
+	PGconn	   *conn;
+
+	early_join(early);
+	*registrations = early->registrations;
+	conn = connect_report(early->opts, early->conn);
+	if (conn == NULL)
+		return NULL;
+	if (!probe_read(early->probe, info))
+	{
+		if (output_json())
+			json_result_error(early->opts->command, NULL);
+		if (*registrations)
+			PQclear(*registrations);
+		*registrations = NULL;
+		db_finish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* the folder had problems: close the early connection, saying nothing */
+void
+db_connect_abandon(EarlyConnection *early)
+{
+	early_join(early);
+	if (early->registrations)
+		PQclear(early->registrations);
+	if (early->probe)
+		PQclear(early->probe);
+	PQfinish(early->conn);
 }
 
 bool

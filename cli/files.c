@@ -26,7 +26,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "schemamig_cli.h"
 
@@ -142,44 +144,65 @@ version_compare(const char *a, const char *b)
 	return *a ? 1 : -1;
 }
 
+/*
+ * Read a whole file.  name is opened relative to the directory dir_fd
+ * (AT_FDCWD for a path); path is what messages call it.  Plain open/read
+ * rather than stdio: a folder of thousands of migrations is read on every
+ * run, and system calls are most of the cost (no fstat, no stdio buffer,
+ * no walk of the folder's path for every file).
+ */
+static bool
+file_read_text_at(int dir_fd, const char *name, const char *path, char **text, char **error)
+{
+	char		chunk[65536];
+	char	   *buf = NULL;
+	size_t		len = 0;
+	int			fd;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+	{
+		*error = psprintf("%s: cannot read: %s", path, strerror(errno));
+		return false;
+	}
+	for (;;)
+	{
+		ssize_t		n = read(fd, chunk, sizeof(chunk));
+
+		if (n == 0)
+			break;
+		if (n < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			*error = psprintf("%s: cannot read: %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			return false;
+		}
+		/* exactly sized: thousands of small scripts stay small in memory */
+		buf = pg_realloc(buf, len + n + 1);
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	close(fd);
+	if (buf == NULL)
+		buf = pg_malloc(1);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL)
+	{
+		*error = psprintf("%s: contains a NUL byte, which SQL text cannot hold", path);
+		free(buf);
+		return false;
+	}
+	*text = buf;
+	return true;
+}
+
 bool
 file_read_text(const char *path, char **text, char **error)
 {
-	FILE	   *f;
-	PQExpBufferData buf;
-	char		chunk[65536];
-	size_t		n;
-
-	f = fopen(path, "rb");
-	if (f == NULL)
-	{
-		*error = psprintf("%s: cannot read: %s", path, strerror(errno));
-		return false;
-	}
-	initPQExpBuffer(&buf);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		appendBinaryPQExpBuffer(&buf, chunk, n);
-	if (ferror(f))
-	{
-		*error = psprintf("%s: cannot read: %s", path, strerror(errno));
-		fclose(f);
-		termPQExpBuffer(&buf);
-		return false;
-	}
-	fclose(f);
-	if (PQExpBufferBroken(&buf))
-	{
-		*error = psprintf("%s: out of memory while reading", path);
-		return false;
-	}
-	if (memchr(buf.data, '\0', buf.len) != NULL)
-	{
-		*error = psprintf("%s: contains a NUL byte, which SQL text cannot hold", path);
-		termPQExpBuffer(&buf);
-		return false;
-	}
-	*text = buf.data;
-	return true;
+	return file_read_text_at(AT_FDCWD, path, path, text, error);
 }
 
 /* true when the text holds something other than white space */
@@ -453,54 +476,54 @@ add_error(MigrationFolder *folder, char *message)
 	folder->errors[folder->nerrors++] = message;
 }
 
-/* list the migration-like names of a folder, sorted by name */
-static bool
-list_entries(const char *dir, MigrationFolder *folder, FolderEntry **entries_out, int *n_out)
+/* list the migration-like names of an open folder, sorted by name */
+static void
+list_entries(DIR *d, const char *dir, MigrationFolder *folder, FolderEntry **entries_out, int *n_out)
 {
-	DIR		   *d;
 	struct dirent *de;
 	FolderEntry *entries = NULL;
 	int			n = 0;
+	int			cap = 0;
 
-	d = opendir(dir);
-	if (d == NULL)
-	{
-		folder->missing = true;
-		add_error(folder, psprintf("%s: cannot open the migration folder: %s", dir, strerror(errno)));
-		return false;
-	}
 	errno = 0;
 	while ((de = readdir(d)) != NULL)
 	{
-		char	   *path;
-		struct stat st;
 		FolderEntry entry;
 
 		if (de->d_name[0] == '.' || !is_sql_name(de->d_name))
 			continue;
-		path = path_join(dir, de->d_name);
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		/* subfolders are skipped; d_type saves a stat per file where the file system fills it */
+		if (de->d_type == DT_DIR)
 			continue;
+		if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK)
+		{
+			struct stat st;
+
+			if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode))
+				continue;
+		}
 		memset(&entry, 0, sizeof(entry));
 		if (!parse_name(de->d_name, &entry))
 		{
 			add_error(folder, psprintf("%s: file name does not parse: expected {version}_{description}.up.sql, "
 									   ".down.sql or .sql, where the version is 1 to %d letters, digits, "
 									   "\"_\", \".\" or \"-\" starting with a letter or digit",
-									   path, MAX_VERSION_LEN));
+									   path_join(dir, de->d_name), MAX_VERSION_LEN));
 			continue;
 		}
-		entries = pg_realloc(entries, sizeof(FolderEntry) * (n + 1));
+		if (n == cap)
+		{
+			cap = cap ? cap * 2 : 64;
+			entries = pg_realloc(entries, sizeof(FolderEntry) * cap);
+		}
 		entries[n++] = entry;
 	}
 	if (errno != 0)
 		add_error(folder, psprintf("%s: cannot list the migration folder: %s", dir, strerror(errno)));
-	closedir(d);
 	if (n > 1)
 		qsort(entries, n, sizeof(FolderEntry), entry_name_cmp);
 	*entries_out = entries;
 	*n_out = n;
-	return true;
 }
 
 /*
@@ -512,6 +535,8 @@ list_entries(const char *dir, MigrationFolder *folder, FolderEntry **entries_out
 bool
 folder_read(const char *dir, MigrationFolder *folder)
 {
+	DIR		   *d;
+	int			dir_fd;
 	FolderEntry *entries;
 	FolderEntry **ups;
 	int			nups = 0;
@@ -520,8 +545,15 @@ folder_read(const char *dir, MigrationFolder *folder)
 	int			kept;
 
 	memset(folder, 0, sizeof(*folder));
-	if (!list_entries(dir, folder, &entries, &n))
+	d = opendir(dir);
+	if (d == NULL)
+	{
+		folder->missing = true;
+		add_error(folder, psprintf("%s: cannot open the migration folder: %s", dir, strerror(errno)));
 		return false;
+	}
+	dir_fd = dirfd(d);
+	list_entries(d, dir, folder, &entries, &n);
 
 	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
 	ups = pg_malloc(sizeof(FolderEntry *) * (n + 1));
@@ -546,7 +578,7 @@ folder_read(const char *dir, MigrationFolder *folder)
 		file->description = e->description;
 		file->up_path = path;
 		file->up_line = 1;
-		if (!file_read_text(path, &text, &error))
+		if (!file_read_text_at(dir_fd, e->name, path, &text, &error))
 		{
 			add_error(folder, error);
 			continue;
@@ -624,7 +656,7 @@ folder_read(const char *dir, MigrationFolder *folder)
 		}
 		if (owner == NULL || strcmp(owner->up_path, path_join(dir, (*match)->name)) != 0)
 			continue;			/* its up file already has a problem */
-		if (!file_read_text(path, &text, &error))
+		if (!file_read_text_at(dir_fd, e->name, path, &text, &error))
 		{
 			add_error(folder, error);
 			continue;
@@ -636,6 +668,7 @@ folder_read(const char *dir, MigrationFolder *folder)
 
 	for (i = 0; i < folder->nfiles; i++)
 		folder->files[i].checksum = checksum_script(folder->files[i].up_sql);
+	closedir(d);
 	free(ups);
 	return folder->nerrors == 0;
 }

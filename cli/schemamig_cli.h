@@ -99,10 +99,17 @@ typedef struct ServerInfo
 	char	   *extversion;		/* NULL when the extension is not installed */
 	bool		has_lint;		/* schemamig.lint(text) exists */
 	bool		has_auto_recover;	/* the schemamig.auto_recover GUC exists */
+	bool		has_registrations;	/* schemamig.registrations() exists and we may call it */
 	char	   *database;
 } ServerInfo;
 
+typedef struct EarlyConnection EarlyConnection;
+
 extern PGconn *db_connect(const CliOptions *opts);
+extern EarlyConnection *db_connect_early(const CliOptions *opts);
+extern PGconn *db_connect_finish(EarlyConnection *early, ServerInfo *info,
+								 PGresult **registrations);
+extern void db_connect_abandon(EarlyConnection *early);
 extern bool db_probe(PGconn *conn, ServerInfo *info, bool begin);
 extern bool db_require_extension(const ServerInfo *info);
 extern PGresult *db_query(PGconn *conn, const char *sql, int nparams,

@@ -123,6 +123,13 @@ RETURNS TABLE (version text, description text, state text, checksum text,
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'schemamig_status';
 
+-- What is registered, as a client compares it with its folder: checksums
+-- of the stored scripts and the description (doc/functions.md).
+CREATE FUNCTION schemamig.registrations()
+RETURNS TABLE (version text, checksum text, down_checksum text, description text)
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'schemamig_registrations';
+
 CREATE FUNCTION schemamig.validate()
 RETURNS TABLE (version text, problem text)
 LANGUAGE C STABLE

@@ -2,7 +2,7 @@
  *
  * api.c
  *		The SQL API: register, apply, migrate, run, rollback, rollback_to,
- *		recover, status, validate, repair, baseline.
+ *		recover, status, registrations, validate, repair, baseline.
  *
  * Invariants:
  *	- every function that changes state connects to SPI, then takes the
@@ -40,6 +40,7 @@ PG_FUNCTION_INFO_V1(schemamig_rollback);
 PG_FUNCTION_INFO_V1(schemamig_rollback_to);
 PG_FUNCTION_INFO_V1(schemamig_recover);
 PG_FUNCTION_INFO_V1(schemamig_status);
+PG_FUNCTION_INFO_V1(schemamig_registrations);
 PG_FUNCTION_INFO_V1(schemamig_validate);
 PG_FUNCTION_INFO_V1(schemamig_repair);
 PG_FUNCTION_INFO_V1(schemamig_baseline);
@@ -370,21 +371,25 @@ put_result(ReturnSetInfo *rsinfo, const char *version, const char *result, doubl
  * Dirty migrations come first: with schemamig.auto_recover on, undo them
  * with their down scripts, newest first: here if the down script can run
  * in a transaction, else by queueing it for the worker.  Returns false if
- * a recovery was queued (nothing else may run before it is done).
+ * a recovery was queued (nothing else may run before it is done).  *all
+ * is catalog_load_all(false); it is reloaded only if something was
+ * recovered, so the common case reads the catalogs once.
  */
 static bool
-recover_dirty(ReturnSetInfo *rsinfo, List *all)
+recover_dirty(ReturnSetInfo *rsinfo, List **all)
 {
 	List	   *dirty = NIL;
 	ListCell   *lc;
 
-	foreach(lc, all)
+	foreach(lc, *all)
 	{
 		MigrationState *m = lfirst(lc);
 
 		if (m->applied && m->dirty)
 			dirty = lcons(m, dirty);
 	}
+	if (dirty == NIL)
+		return true;
 	foreach(lc, dirty)
 	{
 		MigrationState *m = catalog_load_one(((MigrationState *) lfirst(lc))->version);
@@ -399,6 +404,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List *all)
 		}
 		put_result(rsinfo, m->version, "recovered", run_down(m, "recovered"));
 	}
+	*all = catalog_load_all(false);
 	return true;
 }
 
@@ -490,14 +496,16 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 {
 	char	   *target = optional_text(fcinfo, 0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *all;
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
 	migration_lock_acquire();
-	if (!skipping() && recover_dirty(rsinfo, catalog_load_all(false)))
+	all = catalog_load_all(false);
+	if (!skipping() && recover_dirty(rsinfo, &all))
 	{
-		foreach(lc, pending_migrations(catalog_load_all(false), target))
+		foreach(lc, pending_migrations(all, target))
 		{
 			MigrationState *m = lfirst(lc);
 
@@ -522,6 +530,7 @@ schemamig_run(PG_FUNCTION_ARGS)
 	char	   *target = optional_text(fcinfo, 0);
 	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
 		!castNode(CallContext, fcinfo->context)->atomic;
+	List	   *all;
 	List	   *pending;
 	ListCell   *lc;
 	int			applied = 0;
@@ -536,12 +545,13 @@ schemamig_run(PG_FUNCTION_ARGS)
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	migration_lock_acquire();
-	if (skipping() || !recover_dirty(NULL, catalog_load_all(false)))
+	all = catalog_load_all(false);
+	if (skipping() || !recover_dirty(NULL, &all))
 	{
 		api_end();
 		PG_RETURN_VOID();
 	}
-	pending = pending_migrations(catalog_load_all(false), target);
+	pending = pending_migrations(all, target);
 	SPI_commit();
 
 	foreach(lc, pending)
@@ -775,6 +785,21 @@ schemamig_status(PG_FUNCTION_ARGS)
 		values[5] = Float8GetDatum(m->duration_ms);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	api_end();
+	return (Datum) 0;
+}
+
+/*
+ * registrations() → table(version, checksum, down_checksum, description):
+ * what a client needs to send only the migrations whose text differs from
+ * what is registered.  Read-only and lock-free, like status().
+ */
+Datum
+schemamig_registrations(PG_FUNCTION_ARGS)
+{
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	catalog_put_registrations((ReturnSetInfo *) fcinfo->resultinfo);
 	api_end();
 	return (Datum) 0;
 }

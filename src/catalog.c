@@ -36,6 +36,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
+#include "utils/tuplestore.h"
 
 #include "schemamig.h"
 
@@ -242,6 +243,38 @@ catalog_load_all(bool with_scripts)
 	catalog_leave(&access);
 	list_sort(result, state_order);
 	return result;
+}
+
+/*
+ * The registered migrations as a client compares them with its files,
+ * straight into the caller's tuplestore: version, the checksums of the
+ * stored up and down scripts (recomputed, so a catalog edited by hand
+ * does not look unchanged), description.  No order, no state: this is the
+ * cheap question a client asks before sending a folder.
+ */
+void
+catalog_put_registrations(ReturnSetInfo *rsinfo)
+{
+	static SPIPlanPtr plan = NULL;
+	CatalogAccess access;
+	uint64		i;
+
+	catalog_enter(&access);
+	run_plan(plan_once(&plan,
+					   "SELECT version, schemamig.checksum(up_sql), schemamig.checksum(down_sql), description "
+					   "FROM schemamig.migrations",
+					   0, NULL),
+			 NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&access);
 }
 
 /* one migration; registered and applied are both false if unknown */

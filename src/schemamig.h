@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 #include "utils/timestamp.h"
@@ -153,6 +154,7 @@ extern void catalog_enter(CatalogAccess *access);
 extern void catalog_leave(CatalogAccess *access);
 extern List *catalog_load_all(bool with_scripts);
 extern MigrationState *catalog_load_one(const char *version);
+extern void catalog_put_registrations(ReturnSetInfo *rsinfo);
 extern char *catalog_version_alias(const char *version);
 extern void catalog_insert_migration(const char *version, const char *description,
 									 const char *up_sql, const char *down_sql,

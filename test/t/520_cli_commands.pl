@@ -74,6 +74,31 @@ my $events = sql('SELECT count(*) FROM schemamig.events');
 is($code, 0, 'no-op re-run exits 0');
 like($out, qr/nothing to apply: postgres is up to date \(3 migration\(s\) in /, 'no-op says so');
 is(sql('SELECT count(*) FROM schemamig.events'), $events, 'no-op re-run registers nothing again');
+($code, $doc) = cli_json('migrate', '--dir', $dir);
+is($doc->{registered}, 0, 'no-op re-run sends no migration to register()');
+
+# registrations(): what the client compares, checksums recomputed from the stored scripts
+is(sql("SELECT r.checksum = m.checksum AND r.down_checksum = m.down_checksum AND r.description = 'users'"
+	  . " FROM schemamig.registrations() r JOIN schemamig.migrations m USING (version) WHERE version = '0001'"),
+	't', 'registrations() gives the checksums and description of a registered migration');
+
+# only what changed is sent: a changed down script alone is re-registered
+write_file("$dir/0003_orders.down.sql", "DROP TABLE IF EXISTS orders;\n");
+($code, $doc, $err) = cli_json('migrate', '--dir', $dir);
+is($code, 0, 'migrate with a changed down script exits 0') or diag($err);
+is($doc->{registered}, 1, 'only the migration whose down script changed is registered');
+like(sql("SELECT down_sql FROM schemamig.migrations WHERE version = '0003'"), qr/^DROP TABLE IF EXISTS orders;\s*$/,
+	'and the new down script is stored');
+write_file("$dir/0003_orders.down.sql", $files{'0003_orders.down.sql'});
+($code, $doc) = cli_json('migrate', '--dir', $dir);
+is($doc->{registered}, 1, 'changing it back registers it again');
+
+# a deployer role that is not a superuser (doc/privileges.md) can run migrate
+sql('CREATE ROLE deployer LOGIN; GRANT CREATE ON SCHEMA public TO deployer; '
+	  . 'GRANT EXECUTE ON FUNCTION schemamig.register(text, text, text, text), schemamig.migrate(text) TO deployer');
+($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=postgres user=deployer');
+is($code, 0, 'a non-superuser deployer can run a no-op migrate') or diag($err);
+like($out, qr/nothing to apply/, 'and it finds nothing to apply');
 
 # status
 ($code, $out) = cli('status');
