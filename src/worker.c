@@ -6,7 +6,9 @@
  * The launcher is registered from shared_preload_libraries; it starts one
  * worker per database listed in schemamig.database, restarts a worker that
  * exits (at most once per LAUNCHER_RESTART_DELAY_MS), starts and stops
- * workers when the list changes on SIGHUP, and needs no database itself.
+ * workers when the list changes on SIGHUP, and connects to no database
+ * (only so that it shows in pg_stat_activity, like the logical replication
+ * launcher).
  * Where preloading is impossible, schemamig.start_worker() starts the
  * current database's worker dynamically.
  *
@@ -75,7 +77,8 @@ worker_register_launcher(void)
 	BackgroundWorker bgw;
 
 	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	/* a connection (to no database) is what puts it in pg_stat_activity */
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	bgw.bgw_start_time = BgWorkerStart_ConsistentState;
 	bgw.bgw_restart_time = 5;
 	strlcpy(bgw.bgw_library_name, "schemamig", BGW_MAXLEN);
@@ -104,6 +107,7 @@ schemamig_launcher_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 
 	for (;;)
 	{
