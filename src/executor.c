@@ -84,13 +84,13 @@ statement_error_callback(void *arg)
 }
 
 static void
-set_timeout_guc(const char *name, int ms)
+set_timeout_guc(const char *name, int ms, GucAction action)
 {
 	char		value[32];
 
 	snprintf(value, sizeof(value), "%d", ms);
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+							 action, true, 0, false);
 }
 
 /* arm statement_timeout for one statement from the current GUC value */
@@ -158,8 +158,8 @@ executor_run_statements(const char *version, MigrationDirection direction,
 
 	INSTR_TIME_SET_CURRENT(script_start);
 	nestlevel = NewGUCNestLevel();
-	set_timeout_guc("lock_timeout", schemamig_lock_timeout);
-	set_timeout_guc("statement_timeout", schemamig_statement_timeout);
+	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SAVE);
+	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SAVE);
 
 	if (detail_json)
 		appendStringInfoChar(detail_json, '[');
@@ -232,8 +232,10 @@ executor_run_statements(const char *version, MigrationDirection direction,
  *
  * The caller (the background worker) has started a transaction command,
  * is not connected to SPI, holds no snapshot, and commits afterwards.
- * lock_timeout and statement_timeout are set for the worker's session:
- * nest levels do not survive the statement's own commits.
+ * lock_timeout and statement_timeout are set for the worker's session, with
+ * a plain SET: nest levels and saved settings do not survive the
+ * statement's own commits.  They stay set after it; the worker runs
+ * nothing else that waits for other sessions' locks under them.
  */
 double
 executor_run_top_level(const char *version, MigrationDirection direction,
@@ -264,8 +266,13 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 															ALLOCSET_DEFAULT_SIZES);
 	MemoryContext caller_context = CurrentMemoryContext;
 
-	set_timeout_guc("lock_timeout", schemamig_lock_timeout);
-	set_timeout_guc("statement_timeout", schemamig_statement_timeout);
+	/*
+	 * A plain SET: a saved (function-style) setting would be undone by the
+	 * statement's first internal commit, leaving CREATE INDEX CONCURRENTLY's
+	 * later lock waits without schemamig.lock_timeout.
+	 */
+	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SET);
+	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SET);
 
 	callback.callback = statement_error_callback;
 	callback.arg = &ctx;
