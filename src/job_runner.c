@@ -11,7 +11,9 @@
  *	  lock without holding a snapshot;
  *	- a job's script runs as the role that queued it (SECURITY_LOCAL_USERID_CHANGE,
  *	  so a script cannot SET ROLE its way to the worker's identity); catalog
- *	  bookkeeping runs as the extension owner (catalog_enter);
+ *	  bookkeeping runs as the extension owner (catalog_enter), from
+ *	  transactions of that role, so applied_by and the events name it, not
+ *	  the worker;
  *	- the script is cut into stretches: consecutive statements that can run
  *	  in a transaction block run in one transaction through SPI; each other
  *	  statement runs alone at top level (executor_run_top_level).  Before the
@@ -72,6 +74,7 @@ typedef struct Job
 	char	   *version;
 	MigrationDirection direction;
 	char	   *role;			/* who queued it (or applied it, for recoveries) */
+	Oid			roleid;			/* that role, once run_job found it */
 } Job;
 
 static MemoryContext job_context = NULL;
@@ -313,7 +316,7 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s, List *existing)
 			(void) executor_run_top_level(job->version, MIGRATION_DOWN, linitial(drop->statements));
 			SetUserIdAndSecContext(worker_userid, 0);
 			CommitTransactionCommand();
-			txn_begin(worker_userid);
+			txn_begin(role);
 			catalog_log_event("warning", "invalid_index_dropped", job->version, NULL, NAN, NULL,
 							  psprintf("dropped INVALID index %s left by a failed CREATE INDEX CONCURRENTLY",
 									   name), NULL);
@@ -362,7 +365,7 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 			*ms += executor_run_top_level(job->version, job->direction, last);
 			SetUserIdAndSecContext(worker_userid, 0);
 			CommitTransactionCommand();
-			txn_begin(worker_userid);
+			txn_begin(role);
 		}
 		else
 		{
@@ -448,7 +451,7 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 		/* lock_timeout: back off and try the stretch again */
 		backoff = Min(RETRY_MAX_MS, RETRY_BASE_MS * (1L << Min(attempt, 10)));
 		backoff = (long) (backoff * (0.5 + pg_prng_double(&pg_global_prng_state)));
-		txn_begin(worker_userid);
+		txn_begin(role);
 		catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
 						  NAN, unpack_sql_state(edata->sqlerrcode),
 						  psprintf("statement %d hit lock_timeout; retry %d of %d in %ld ms",
@@ -471,7 +474,7 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata)
 	escape_json(&detail, redact_secrets(s->text));
 	appendStringInfoChar(&detail, '}');
 
-	txn_begin(worker_userid);
+	txn_begin(job->roleid);
 	finish_job(job, "failed", message, unpack_sql_state(edata->sqlerrcode));
 	catalog_log_event("error", "failed", job->version, direction_name(job->direction), NAN,
 					  unpack_sql_state(edata->sqlerrcode), message, detail.data);
@@ -536,6 +539,7 @@ run_job(Job *job)
 	m = catalog_load_one(job->version);
 	txn_commit();
 
+	job->roleid = role;
 	if (!OidIsValid(role) || !m->registered)
 	{
 		txn_begin(worker_userid);
@@ -551,7 +555,7 @@ run_job(Job *job)
 	{
 		if (m->applied && !m->dirty)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "done", NULL, NULL);
 			catalog_log_event("info", "skipped", job->version, "up", NAN, NULL,
 							  psprintf("migration %s was already applied", job->version), NULL);
@@ -560,7 +564,7 @@ run_job(Job *job)
 		}
 		if (m->dirty)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "failed",
 					   psprintf("migration %s is dirty (stopped at statement %d); recover or repair it first",
 								job->version, m->dirty_statement),
@@ -569,12 +573,12 @@ run_job(Job *job)
 			return;
 		}
 		script = script_split(m->up_sql, job->version, MIGRATION_UP);
-		txn_begin(worker_userid);
+		txn_begin(role);
 		set_progress(job->version, m->checksum, true, 0, 0);
 		txn_commit();
 		if (!run_script(job, role, m, script, &ms))
 			return;
-		txn_begin(worker_userid);
+		txn_begin(role);
 		set_progress(job->version, m->checksum, false, 0, ms);
 		finish_job(job, "done", NULL, NULL);
 		catalog_log_event("info", "applied", job->version, "up", ms, NULL,
@@ -587,14 +591,14 @@ run_job(Job *job)
 
 		if (!m->applied)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "done", NULL, NULL);
 			txn_commit();
 			return;
 		}
 		if (m->down_sql == NULL)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "failed", psprintf("migration %s has no down script", job->version), "SM004");
 			txn_commit();
 			return;
@@ -618,7 +622,7 @@ run_job(Job *job)
 		script = script_split(m->down_sql, job->version, MIGRATION_DOWN);
 		if (!run_script(job, role, m, script, &ms))
 			return;
-		txn_begin(worker_userid);
+		txn_begin(role);
 		catalog_delete_applied(job->version);
 		finish_job(job, "done", NULL, NULL);
 		catalog_log_event("info", recovering ? "recovered" : "rolled_back", job->version, "down", ms, NULL,
