@@ -35,7 +35,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(worker_node worker_pid wait_for_worker wait_for_new_worker
-  wait_for_job_status job_field queue_job);
+  wait_for_job_status job_field queue_job wait_for_worker_loops);
 
 # A node with schemamig preloaded and a quick worker.  The linter is off:
 # these tests are about the worker, and their setup DDL would trip it.
@@ -88,6 +88,24 @@ sub wait_for_new_worker
 		  . "AND datname = '$db' AND pid <> $old")
 	  or die "no new schemamig worker started for database $db";
 	return worker_pid($node, $db);
+}
+
+# Wait until worker $pid has gone round its loop once entirely after this
+# call: it reports idle at the end of each round (which updates
+# state_change), so a second idle report after the first one that follows
+# now ends a round that began after now.
+sub wait_for_worker_loops
+{
+	my ($node, $pid) = @_;
+	my $since = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+
+	for (1 .. 2)
+	{
+		$node->poll_query_until('postgres',
+			"SELECT state = 'idle' AND state_change > '$since' FROM pg_stat_activity WHERE pid = $pid")
+		  or die "worker $pid does not go round its loop";
+		$since = $node->safe_psql('postgres', "SELECT state_change FROM pg_stat_activity WHERE pid = $pid");
+	}
 }
 
 # wait until job $id has one of the given statuses; returns its status

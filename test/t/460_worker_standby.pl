@@ -35,22 +35,8 @@ is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'), 't', 'the stan
 my $worker = wait_for_worker($standby);
 like($worker, qr/^\d+$/, 'the standby runs a worker for database postgres');
 
-# the worker goes round its loop on the standby (woken by its naptime):
-# wait until it has reported idle twice after this point
-sub idle_twice_since
-{
-	my ($node, $pid) = @_;
-	my $t0 = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
-	my $t1;
-	$node->poll_query_until('postgres',
-		"SELECT state = 'idle' AND state_change > '$t0' FROM pg_stat_activity WHERE pid = $pid")
-	  or die 'the worker does not go round its loop';
-	$t1 = $node->safe_psql('postgres', "SELECT state_change FROM pg_stat_activity WHERE pid = $pid");
-	$node->poll_query_until('postgres',
-		"SELECT state = 'idle' AND state_change > '$t1' FROM pg_stat_activity WHERE pid = $pid")
-	  or die 'the worker does not go round its loop';
-}
-idle_twice_since($standby, $worker);
+# the worker goes round its loop on the standby (woken by its naptime)
+wait_for_worker_loops($standby, $worker);
 is($standby->safe_psql('postgres', 'SELECT string_agg(status, \',\' ORDER BY id) FROM schemamig.jobs'),
 	'queued,queued', 'on the standby the jobs stay queued');
 is($standby->safe_psql('postgres', "SELECT to_regclass('items_v_idx') IS NULL AND to_regclass('items_w_idx') IS NULL"),
