@@ -260,11 +260,19 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	 * The statement may commit and start transactions itself (CREATE INDEX
 	 * CONCURRENTLY does): its parse and plan trees must not live in a
 	 * transaction's memory, as the server keeps them in MessageContext.
+	 * Like MessageContext, the context is reset when the next statement
+	 * starts, not when this one ends: after an error, the aborted portal
+	 * still points into it until the caller's abort drops the portal.
 	 */
-	MemoryContext statement_context = AllocSetContextCreate(TopMemoryContext,
-															"schemamig top-level statement",
-															ALLOCSET_DEFAULT_SIZES);
+	static MemoryContext statement_context = NULL;
 	MemoryContext caller_context = CurrentMemoryContext;
+
+	if (statement_context == NULL)
+		statement_context = AllocSetContextCreate(TopMemoryContext,
+												  "schemamig top-level statement",
+												  ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(statement_context);
 
 	/*
 	 * A plain SET: a saved (function-style) setting would be undone by the
@@ -315,7 +323,6 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller_context);
-	MemoryContextDelete(statement_context);
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);

@@ -8,7 +8,9 @@
  *	- a pass holds the session-level migration lock (the same lock tag as
  *	  pg_advisory_xact_lock(1936550247)) from the first job it takes to the
  *	  last, so jobs serialise with apply() and migrate(); it waits for the
- *	  lock without holding a snapshot;
+ *	  lock without holding a snapshot, and takes it only when there is work
+ *	  (a queued job, a dirty migration to recover), because callers fail
+ *	  with SM006 while the worker holds it;
  *	- a job's script runs as the role that queued it (SECURITY_LOCAL_USERID_CHANGE,
  *	  so a script cannot SET ROLE its way to the worker's identity); catalog
  *	  bookkeeping runs as the extension owner (catalog_enter), from
@@ -28,12 +30,13 @@
  *	  retried, has its INVALID index dropped first: the index it names, or
  *	  for an unnamed one the INVALID indexes of its table that were not
  *	  there before it ran (never another session's);
- *	- at its first pass a worker marks jobs left 'running' as failed
- *	  (interrupted); with schemamig.auto_recover on, every pass first undoes
- *	  dirty migrations with their down scripts (which must work on a partial
- *	  state), after dropping the INVALID indexes their named CONCURRENTLY
- *	  builds left (after a crash, which INVALID index an unnamed build
- *	  left cannot be told, so the down script must see to it);
+ *	- at its first pass, holding the lock, a worker marks jobs left
+ *	  'running' as failed (interrupted); with schemamig.auto_recover on,
+ *	  every pass first undoes dirty migrations with their down scripts
+ *	  (which must work on a partial state), after dropping the INVALID
+ *	  indexes their named CONCURRENTLY builds left (after a crash, which
+ *	  INVALID index an unnamed build left cannot be told, so the down
+ *	  script must see to it);
  *	- what outlives a transaction (the job, its migration, its script) lives
  *	  in job_context, reset after each job; SPI leaves CurrentMemoryContext
  *	  at its own procedure context, so every SPI call here is followed by a
@@ -698,6 +701,47 @@ recover_dirty_migrations(void)
 	}
 }
 
+/*
+ * Whether a pass has anything to do: a queued job or, with auto_recover, a
+ * dirty migration that no job works on and whose recovery has not failed
+ * in this worker.  Looked at without the migration lock, so that an idle
+ * worker does not take the lock at every naptime: apply() and migrate()
+ * fail at once with SM006 while the worker holds it.
+ */
+static bool
+work_pending(void)
+{
+	CatalogAccess access;
+	bool		pending;
+	uint64		i;
+
+	txn_begin(worker_userid);
+	catalog_enter(&access);
+	if (SPI_execute("SELECT NULL::pg_catalog.text WHERE EXISTS (SELECT FROM schemamig.jobs "
+					"  WHERE status OPERATOR(pg_catalog.=) 'queued') "
+					"UNION ALL "
+					"SELECT a.version FROM schemamig.applied a "
+					"WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
+					"  WHERE j.version OPERATOR(pg_catalog.=) a.version "
+					"    AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}'))",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look at the schemamig queue");
+	MemoryContextSwitchTo(job_context);
+	catalog_leave(&access);
+	pending = false;
+	for (i = 0; i < SPI_processed && !pending; i++)
+	{
+		char	   *dirty_version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (dirty_version == NULL)
+			pending = true;		/* a queued job */
+		else if (schemamig_auto_recover && !recovery_failed_before(dirty_version))
+			pending = true;
+	}
+	txn_commit();
+	return pending;
+}
+
 /* take the session-level migration lock, waiting at most lock_wait_timeout */
 static bool
 lock_migrations(LOCKTAG *tag)
@@ -750,14 +794,17 @@ job_runner_pass(void)
 	if (!installed)
 		return;
 
+	if (interrupted_jobs_checked && !work_pending())
+		return;
+	if (!lock_migrations(&tag))
+		return;
+
+	/* with the lock held, a job still 'running' has nobody running it */
 	if (!interrupted_jobs_checked)
 	{
 		mark_interrupted_jobs();
 		interrupted_jobs_checked = true;
 	}
-
-	if (!lock_migrations(&tag))
-		return;
 	if (schemamig_auto_recover)
 		recover_dirty_migrations();
 	while (!schemamig_skip && claim_next_job(&job))

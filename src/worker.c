@@ -129,6 +129,7 @@ schemamig_launcher_main(Datum main_arg)
 		{
 			ereport(LOG,
 					(errmsg("schemamig launcher: invalid schemamig.database \"%s\"", schemamig_database)));
+			list_free(names);
 			names = NIL;
 		}
 
@@ -174,6 +175,9 @@ schemamig_launcher_main(Datum main_arg)
 						(errmsg("schemamig launcher: could not start the worker for database \"%s\"", dbname),
 						 errhint("Raise max_worker_processes.")));
 		}
+		/* the workers keep copies of the names: free the list of each round */
+		list_free(names);
+		pfree(rawlist);
 		MemoryContextSwitchTo(old);
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -214,6 +218,15 @@ schemamig_worker_main(Datum main_arg)
 	}
 }
 
+static void
+worker_did_not_start(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+			 errmsg("the schemamig worker did not start"),
+			 errhint("See the server log.")));
+}
+
 /* schemamig.start_worker() returns boolean: false if one is running already */
 Datum
 schemamig_start_worker(PG_FUNCTION_ARGS)
@@ -237,9 +250,30 @@ schemamig_start_worker(PG_FUNCTION_ARGS)
 				 errmsg("could not start the schemamig worker"),
 				 errhint("Raise max_worker_processes.")));
 	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("the schemamig worker did not start"),
-				 errhint("See the server log.")));
+		worker_did_not_start();
+
+	/*
+	 * Started means forked.  Return once it is connected and shows in
+	 * pg_stat_activity, where enqueue() looks for the worker to wake: an
+	 * enqueue right after start_worker() must find it.
+	 */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	for (;;)
+	{
+		pid_t		current;
+
+		/* pg_stat_activity is read once per transaction unless cleared */
+		pgstat_clear_snapshot();
+		if (jobs_worker_pid() != 0)
+			break;
+		if (GetBackgroundWorkerPid(handle, &current) != BGWH_STARTED)
+			worker_did_not_start();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_finish();
 	PG_RETURN_BOOL(true);
 }

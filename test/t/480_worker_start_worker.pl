@@ -30,6 +30,13 @@ like($stderr, qr/WARNING:  no schemamig worker is running in database "postgres"
 like($stderr, qr/HINT:  .*shared_preload_libraries.*SELECT schemamig\.start_worker\(\)/, 'the hint gives both ways to start one');
 is(job_field($node, $job, 'status'), 'queued', 'the job is queued');
 
+# the lookup of an open job needs a snapshot that sees other sessions' jobs
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	"\\set VERBOSITY verbose\nBEGIN ISOLATION LEVEL REPEATABLE READ;\nSELECT schemamig.enqueue('1');");
+like($stderr, qr/ERROR:  0A000: schemamig jobs must be queued at the READ COMMITTED isolation level/,
+	'enqueue() refuses REPEATABLE READ');
+is(sql('SELECT count(*) FROM schemamig.jobs'), '1', 'nothing more was queued');
+
 is(sql('SELECT schemamig.start_worker()'), 't', 'start_worker() starts a worker');
 my $worker = wait_for_worker($node);
 is(sql("SELECT backend_type || ' / ' || datname FROM pg_stat_activity WHERE pid = $worker"),
