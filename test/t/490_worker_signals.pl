@@ -77,9 +77,8 @@ like($other, qr/^\d+$/, 'a database added to schemamig.database gets its worker'
 is(worker_pid($node), $worker, 'the worker of postgres goes on');
 sql('ALTER SYSTEM RESET schemamig.database');
 $node->reload;
-$node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $other")
-  or die 'the worker of a database no longer listed goes on';
-pass('the worker of a database no longer listed stops');
+ok($node->poll_query_until('postgres', "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $other"),
+	'the worker of a database no longer listed stops');
 
 $node->stop;
 done_testing();
