@@ -87,9 +87,15 @@ static List *failed_recoveries = NIL;	/* versions not to retry in this worker */
 
 /* ---- transactions ---- */
 
+/*
+ * Transactions of the worker.  SetCurrentStatementStartTimestamp() before
+ * each, as the server's client loop does: it is what pg_stat_activity shows
+ * as xact_start, and what SM006 errors quote as "transaction started".
+ */
 static void
 txn_begin(Oid role)
 {
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -314,6 +320,7 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s, List *existing)
 		drop = script_split(sql, job->version, MIGRATION_DOWN);
 		PG_TRY();
 		{
+			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
 			(void) executor_run_top_level(job->version, MIGRATION_DOWN, linitial(drop->statements));
@@ -363,6 +370,7 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 		pgstat_report_activity(STATE_RUNNING, last->text);
 		if (top_level)
 		{
+			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
 			*ms += executor_run_top_level(job->version, job->direction, last);
@@ -702,9 +710,9 @@ recover_dirty_migrations(void)
 }
 
 /*
- * Whether a pass has anything to do: a queued job or, with auto_recover, a
- * dirty migration that no job works on and whose recovery has not failed
- * in this worker.  Looked at without the migration lock, so that an idle
+ * Whether a pass has anything to do: a queued job, at the first pass a job
+ * left 'running', or, with auto_recover, a dirty migration that no job
+ * works on and whose recovery has not failed in this worker.  Looked at without the migration lock, so that an idle
  * worker does not take the lock at every naptime: apply() and migrate()
  * fail at once with SM006 while the worker holds it.
  */
@@ -712,19 +720,23 @@ static bool
 work_pending(void)
 {
 	CatalogAccess access;
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		values[1];
 	bool		pending;
 	uint64		i;
 
+	values[0] = BoolGetDatum(!interrupted_jobs_checked);
 	txn_begin(worker_userid);
 	catalog_enter(&access);
-	if (SPI_execute("SELECT NULL::pg_catalog.text WHERE EXISTS (SELECT FROM schemamig.jobs "
-					"  WHERE status OPERATOR(pg_catalog.=) 'queued') "
-					"UNION ALL "
-					"SELECT a.version FROM schemamig.applied a "
-					"WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
-					"  WHERE j.version OPERATOR(pg_catalog.=) a.version "
-					"    AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}'))",
-					true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT NULL::pg_catalog.text WHERE EXISTS (SELECT FROM schemamig.jobs "
+							  "  WHERE status OPERATOR(pg_catalog.=) 'queued' "
+							  "     OR ($1 AND status OPERATOR(pg_catalog.=) 'running')) "
+							  "UNION ALL "
+							  "SELECT a.version FROM schemamig.applied a "
+							  "WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
+							  "  WHERE j.version OPERATOR(pg_catalog.=) a.version "
+							  "    AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}'))",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look at the schemamig queue");
 	MemoryContextSwitchTo(job_context);
 	catalog_leave(&access);
@@ -754,6 +766,7 @@ lock_migrations(LOCKTAG *tag)
 	snprintf(timeout, sizeof(timeout), "%d", schemamig_lock_wait_timeout);
 	PG_TRY();
 	{
+		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SET, true, 0, false);
@@ -787,6 +800,7 @@ job_runner_pass(void)
 	}
 	MemoryContextSwitchTo(job_context);
 
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	installed = OidIsValid(get_extension_oid("schemamig", true));
 	CommitTransactionCommand();
@@ -794,8 +808,12 @@ job_runner_pass(void)
 	if (!installed)
 		return;
 
-	if (interrupted_jobs_checked && !work_pending())
+	if (!work_pending())
+	{
+		/* nothing was left 'running': nothing to mark later either */
+		interrupted_jobs_checked = true;
 		return;
+	}
 	if (!lock_migrations(&tag))
 		return;
 
