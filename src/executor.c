@@ -84,13 +84,13 @@ statement_error_callback(void *arg)
 }
 
 static void
-set_timeout_guc(const char *name, int ms)
+set_timeout_guc(const char *name, int ms, GucAction action)
 {
 	char		value[32];
 
 	snprintf(value, sizeof(value), "%d", ms);
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+							 action, true, 0, false);
 }
 
 /* arm statement_timeout for one statement from the current GUC value */
@@ -158,8 +158,8 @@ executor_run_statements(const char *version, MigrationDirection direction,
 
 	INSTR_TIME_SET_CURRENT(script_start);
 	nestlevel = NewGUCNestLevel();
-	set_timeout_guc("lock_timeout", schemamig_lock_timeout);
-	set_timeout_guc("statement_timeout", schemamig_statement_timeout);
+	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SAVE);
+	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SAVE);
 
 	if (detail_json)
 		appendStringInfoChar(detail_json, '[');
@@ -232,8 +232,10 @@ executor_run_statements(const char *version, MigrationDirection direction,
  *
  * The caller (the background worker) has started a transaction command,
  * is not connected to SPI, holds no snapshot, and commits afterwards.
- * lock_timeout and statement_timeout are set for the worker's session:
- * nest levels do not survive the statement's own commits.
+ * lock_timeout and statement_timeout are set for the worker's session, with
+ * a plain SET: nest levels and saved settings do not survive the
+ * statement's own commits.  They stay set after it; the worker runs
+ * nothing else that waits for other sessions' locks under them.
  */
 double
 executor_run_top_level(const char *version, MigrationDirection direction,
@@ -258,14 +260,27 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	 * The statement may commit and start transactions itself (CREATE INDEX
 	 * CONCURRENTLY does): its parse and plan trees must not live in a
 	 * transaction's memory, as the server keeps them in MessageContext.
+	 * Like MessageContext, the context is reset when the next statement
+	 * starts, not when this one ends: after an error, the aborted portal
+	 * still points into it until the caller's abort drops the portal.
 	 */
-	MemoryContext statement_context = AllocSetContextCreate(TopMemoryContext,
-															"schemamig top-level statement",
-															ALLOCSET_DEFAULT_SIZES);
+	static MemoryContext statement_context = NULL;
 	MemoryContext caller_context = CurrentMemoryContext;
 
-	set_timeout_guc("lock_timeout", schemamig_lock_timeout);
-	set_timeout_guc("statement_timeout", schemamig_statement_timeout);
+	if (statement_context == NULL)
+		statement_context = AllocSetContextCreate(TopMemoryContext,
+												  "schemamig top-level statement",
+												  ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(statement_context);
+
+	/*
+	 * A plain SET: a saved (function-style) setting would be undone by the
+	 * statement's first internal commit, leaving CREATE INDEX CONCURRENTLY's
+	 * later lock waits without schemamig.lock_timeout.
+	 */
+	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SET);
+	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SET);
 
 	callback.callback = statement_error_callback;
 	callback.arg = &ctx;
@@ -308,7 +323,6 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller_context);
-	MemoryContextDelete(statement_context);
 
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);

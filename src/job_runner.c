@@ -8,10 +8,14 @@
  *	- a pass holds the session-level migration lock (the same lock tag as
  *	  pg_advisory_xact_lock(1936550247)) from the first job it takes to the
  *	  last, so jobs serialise with apply() and migrate(); it waits for the
- *	  lock without holding a snapshot;
+ *	  lock without holding a snapshot, and takes it only when there is work
+ *	  (a queued job, a dirty migration to recover), because callers fail
+ *	  with SM006 while the worker holds it;
  *	- a job's script runs as the role that queued it (SECURITY_LOCAL_USERID_CHANGE,
  *	  so a script cannot SET ROLE its way to the worker's identity); catalog
- *	  bookkeeping runs as the extension owner (catalog_enter);
+ *	  bookkeeping runs as the extension owner (catalog_enter), from
+ *	  transactions of that role, so applied_by and the events name it, not
+ *	  the worker;
  *	- the script is cut into stretches: consecutive statements that can run
  *	  in a transaction block run in one transaction through SPI; each other
  *	  statement runs alone at top level (executor_run_top_level).  Before the
@@ -21,13 +25,18 @@
  *	  how far it got, never a clean record of a half-applied one;
  *	- a stretch that fails on lock_timeout is retried with jittered,
  *	  growing backoff up to schemamig.lock_retries times, each attempt an
- *	  event; any other failure fails the job with its SQLSTATE and statement,
- *	  and a failed CREATE INDEX CONCURRENTLY has its INVALID index dropped;
- *	- at its first pass a worker marks jobs left 'running' as failed
- *	  (interrupted); with schemamig.auto_recover on, every pass first undoes
- *	  dirty migrations with their down scripts (which must work on a partial
- *	  state), after dropping the INVALID indexes their CONCURRENTLY
- *	  statements left;
+ *	  event; any other failure fails the job with its SQLSTATE and statement;
+ *	- a CREATE INDEX CONCURRENTLY that failed, or timed out and is to be
+ *	  retried, has its INVALID index dropped first: the index it names, or
+ *	  for an unnamed one the INVALID indexes of its table that were not
+ *	  there before it ran (never another session's);
+ *	- at its first pass, holding the lock, a worker marks jobs left
+ *	  'running' as failed (interrupted); with schemamig.auto_recover on,
+ *	  every pass first undoes dirty migrations with their down scripts
+ *	  (which must work on a partial state), after dropping the INVALID
+ *	  indexes their named CONCURRENTLY builds left (after a crash, which
+ *	  INVALID index an unnamed build left cannot be told, so the down
+ *	  script must see to it);
  *	- what outlives a transaction (the job, its migration, its script) lives
  *	  in job_context, reset after each job; SPI leaves CurrentMemoryContext
  *	  at its own procedure context, so every SPI call here is followed by a
@@ -68,6 +77,7 @@ typedef struct Job
 	char	   *version;
 	MigrationDirection direction;
 	char	   *role;			/* who queued it (or applied it, for recoveries) */
+	Oid			roleid;			/* that role, once run_job found it */
 } Job;
 
 static MemoryContext job_context = NULL;
@@ -77,9 +87,15 @@ static List *failed_recoveries = NIL;	/* versions not to retry in this worker */
 
 /* ---- transactions ---- */
 
+/*
+ * Transactions of the worker.  SetCurrentStatementStartTimestamp() before
+ * each, as the server's client loop does: it is what pg_stat_activity shows
+ * as xact_start, and what SM006 errors quote as "transaction started".
+ */
 static void
 txn_begin(Oid role)
 {
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -219,23 +235,23 @@ mark_interrupted_jobs(void)
 /* ---- INVALID indexes of failed CONCURRENTLY builds ---- */
 
 /*
- * Drop the INVALID indexes a CREATE INDEX CONCURRENTLY statement left: the
- * index it names, or, for an unnamed one, any INVALID index of its table.
- * DROP INDEX CONCURRENTLY runs at top level, as the role of the job.
+ * The INVALID indexes a CREATE INDEX CONCURRENTLY statement may have left:
+ * the index it names, or, for an unnamed one, any INVALID index of its
+ * table (the caller subtracts those that were there before the statement
+ * ran).  NIL for any other statement.
  */
-static void
-drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s)
+static List *
+invalid_indexes(Oid role, ScriptStatement *s)
 {
 	IndexStmt  *stmt;
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
-	List	   *volatile names = NIL;
-	ListCell   *lc;
+	List	   *names = NIL;
 	uint64		i;
 
 	if (!IsA(s->parsetree, IndexStmt) || !((IndexStmt *) s->parsetree)->concurrent)
-		return;
+		return NIL;
 	stmt = (IndexStmt *) s->parsetree;
 
 	txn_begin(role);
@@ -256,30 +272,75 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s)
 	for (i = 0; i < SPI_processed; i++)
 		names = lappend(names, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	txn_commit();
+	return names;
+}
+
+static bool
+name_listed(List *names, const char *name)
+{
+	ListCell   *lc;
 
 	foreach(lc, names)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/* INVALID indexes there before an unnamed CONCURRENTLY build: not its own */
+static List *
+invalid_indexes_before(Oid role, ScriptStatement *s)
+{
+	if (!IsA(s->parsetree, IndexStmt) || ((IndexStmt *) s->parsetree)->idxname != NULL)
+		return NIL;
+	return invalid_indexes(role, s);
+}
+
+/*
+ * Drop the INVALID indexes a CREATE INDEX CONCURRENTLY statement left (see
+ * invalid_indexes), except those in existing, with DROP INDEX CONCURRENTLY
+ * at top level, as the role of the job.  Returns NULL, or the error of
+ * the first drop that failed (reported, and its transaction aborted).
+ */
+static ErrorData *
+drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s, List *existing)
+{
+	ErrorData  *volatile first_error = NULL;
+	ListCell   *lc;
+
+	foreach(lc, invalid_indexes(role, s))
 	{
-		char	   *sql = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", (char *) lfirst(lc));
-		Script	   *drop = script_split(sql, job->version, MIGRATION_DOWN);
+		char	   *name = lfirst(lc);
+		char	   *sql;
+		Script	   *drop;
 		MemoryContext cxt = CurrentMemoryContext;
 
+		if (name_listed(existing, name))
+			continue;
+		sql = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", name);
+		drop = script_split(sql, job->version, MIGRATION_DOWN);
 		PG_TRY();
 		{
+			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
 			(void) executor_run_top_level(job->version, MIGRATION_DOWN, linitial(drop->statements));
 			SetUserIdAndSecContext(worker_userid, 0);
 			CommitTransactionCommand();
-			txn_begin(worker_userid);
+			txn_begin(role);
 			catalog_log_event("warning", "invalid_index_dropped", job->version, NULL, NAN, NULL,
 							  psprintf("dropped INVALID index %s left by a failed CREATE INDEX CONCURRENTLY",
-									   (char *) lfirst(lc)), NULL);
+									   name), NULL);
 			txn_commit();
 		}
 		PG_CATCH();
 		{
 			MemoryContextSwitchTo(cxt);
 			EmitErrorReport();
+			if (first_error == NULL)
+			{
+				MemoryContextSwitchTo(job_context);
+				first_error = CopyErrorData();
+			}
 			FlushErrorState();
 			AbortCurrentTransaction();
 			SetUserIdAndSecContext(worker_userid, 0);
@@ -287,59 +348,111 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s)
 		}
 		PG_END_TRY();
 	}
+	return first_error;
 }
 
 /* ---- running a script ---- */
 
 /*
- * Run one stretch: a list of transactional statements in one transaction,
- * or one top-level statement; then record progress.  Retries lock_timeout
- * failures.  Returns NULL, or the error that ended it (the transaction is
- * aborted by then).
+ * One attempt at a stretch: a list of transactional statements in one
+ * transaction, or one top-level statement; then record progress.  Returns
+ * NULL, or the error that ended it (the transaction is aborted by then).
+ */
+static ErrorData *
+attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_level,
+				double *ms)
+{
+	ScriptStatement *last = llast(statements);
+	ErrorData  *volatile edata = NULL;
+
+	PG_TRY();
+	{
+		pgstat_report_activity(STATE_RUNNING, last->text);
+		if (top_level)
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
+			*ms += executor_run_top_level(job->version, job->direction, last);
+			SetUserIdAndSecContext(worker_userid, 0);
+			CommitTransactionCommand();
+			txn_begin(role);
+		}
+		else
+		{
+			txn_begin(role);
+			*ms += executor_run_statements(job->version, job->direction, statements, NULL);
+		}
+		set_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
+					 true, job->direction == MIGRATION_UP ? last->number : 0, *ms);
+		txn_commit();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(job_context);
+		EmitErrorReport();
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		SetUserIdAndSecContext(worker_userid, 0);
+		MemoryContextSwitchTo(job_context);
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * Sleep for a lock_timeout backoff.  An enqueue that sets the latch meanwhile
+ * neither cuts the pause short nor is lost: the latch is set again after.
+ */
+static void
+backoff_sleep(long ms)
+{
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	bool		woken = false;
+
+	for (;;)
+	{
+		long		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+
+		if (remaining <= 0)
+			break;
+		if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					  remaining, PG_WAIT_EXTENSION) & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			woken = true;
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (woken)
+		SetLatch(MyLatch);
+}
+
+/*
+ * Run one stretch (see attempt_stretch), retrying lock_timeout failures
+ * with jittered, growing backoff up to schemamig.lock_retries times.
+ * Before it retries a CREATE INDEX CONCURRENTLY it drops the INVALID index
+ * the failed attempt left (not those in existing): a build that timed out
+ * after its first commit leaves one, and the retry would fail on its name.
+ * A drop that times out as well counts as another attempt.
  */
 static ErrorData *
 run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_level,
-			double *ms)
+			List *existing, double *ms)
 {
 	ScriptStatement *last = llast(statements);
-	volatile int attempt;
+	int			attempt;
 
 	for (attempt = 0;; attempt++)
 	{
-		ErrorData  *volatile edata = NULL;
+		ErrorData  *edata = NULL;
+		long		backoff;
 
-		PG_TRY();
-		{
-			pgstat_report_activity(STATE_RUNNING, last->text);
-			if (top_level)
-			{
-				StartTransactionCommand();
-				SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
-				*ms += executor_run_top_level(job->version, job->direction, last);
-				SetUserIdAndSecContext(worker_userid, 0);
-				CommitTransactionCommand();
-				txn_begin(worker_userid);
-			}
-			else
-			{
-				txn_begin(role);
-				*ms += executor_run_statements(job->version, job->direction, statements, NULL);
-			}
-			set_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
-						 true, job->direction == MIGRATION_UP ? last->number : 0, *ms);
-			txn_commit();
-		}
-		PG_CATCH();
-		{
-			MemoryContextSwitchTo(job_context);
-			EmitErrorReport();
-			edata = CopyErrorData();
-			FlushErrorState();
-			AbortCurrentTransaction();
-			SetUserIdAndSecContext(worker_userid, 0);
-			MemoryContextSwitchTo(job_context);
-		}
-		PG_END_TRY();
+		if (top_level && attempt > 0)
+			edata = drop_invalid_indexes(job, role, last, existing);
+		if (edata == NULL)
+			edata = attempt_stretch(job, role, m, statements, top_level, ms);
 
 		if (edata == NULL)
 			return NULL;
@@ -347,22 +460,16 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 			return edata;
 
 		/* lock_timeout: back off and try the stretch again */
-		{
-			long		backoff = Min(RETRY_MAX_MS, RETRY_BASE_MS * (1L << Min(attempt, 10)));
-
-			backoff = (long) (backoff * (0.5 + pg_prng_double(&pg_global_prng_state)));
-			txn_begin(worker_userid);
-			catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
-							  NAN, unpack_sql_state(edata->sqlerrcode),
-							  psprintf("statement %d hit lock_timeout; retry %d of %d in %ld ms",
-									   last->number, attempt + 1, schemamig_lock_retries, backoff),
-							  NULL);
-			txn_commit();
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 backoff, PG_WAIT_EXTENSION);
-			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
-		}
+		backoff = Min(RETRY_MAX_MS, RETRY_BASE_MS * (1L << Min(attempt, 10)));
+		backoff = (long) (backoff * (0.5 + pg_prng_double(&pg_global_prng_state)));
+		txn_begin(role);
+		catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
+						  NAN, unpack_sql_state(edata->sqlerrcode),
+						  psprintf("statement %d hit lock_timeout; retry %d of %d in %ld ms",
+								   last->number, attempt + 1, schemamig_lock_retries, backoff),
+						  NULL);
+		txn_commit();
+		backoff_sleep(backoff);
 	}
 }
 
@@ -378,7 +485,7 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata)
 	escape_json(&detail, redact_secrets(s->text));
 	appendStringInfoChar(&detail, '}');
 
-	txn_begin(worker_userid);
+	txn_begin(job->roleid);
 	finish_job(job, "failed", message, unpack_sql_state(edata->sqlerrcode));
 	catalog_log_event("error", "failed", job->version, direction_name(job->direction), NAN,
 					  unpack_sql_state(edata->sqlerrcode), message, detail.data);
@@ -406,7 +513,7 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 		/* end of a transactional stretch: before a top-level one, or at the end */
 		if (stretch != NIL && (alone || lnext(script->statements, lc) == NULL))
 		{
-			edata = run_stretch(job, role, m, stretch, false, ms);
+			edata = run_stretch(job, role, m, stretch, false, NIL, ms);
 			if (edata)
 			{
 				record_failure(job, llast(stretch), edata);
@@ -416,10 +523,12 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 		}
 		if (alone)
 		{
-			edata = run_stretch(job, role, m, list_make1(s), true, ms);
+			List	   *existing = invalid_indexes_before(role, s);
+
+			edata = run_stretch(job, role, m, list_make1(s), true, existing, ms);
 			if (edata)
 			{
-				drop_invalid_indexes(job, role, s);
+				(void) drop_invalid_indexes(job, role, s, existing);
 				record_failure(job, s, edata);
 				return false;
 			}
@@ -441,6 +550,7 @@ run_job(Job *job)
 	m = catalog_load_one(job->version);
 	txn_commit();
 
+	job->roleid = role;
 	if (!OidIsValid(role) || !m->registered)
 	{
 		txn_begin(worker_userid);
@@ -456,7 +566,7 @@ run_job(Job *job)
 	{
 		if (m->applied && !m->dirty)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "done", NULL, NULL);
 			catalog_log_event("info", "skipped", job->version, "up", NAN, NULL,
 							  psprintf("migration %s was already applied", job->version), NULL);
@@ -465,7 +575,7 @@ run_job(Job *job)
 		}
 		if (m->dirty)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "failed",
 					   psprintf("migration %s is dirty (stopped at statement %d); recover or repair it first",
 								job->version, m->dirty_statement),
@@ -474,12 +584,12 @@ run_job(Job *job)
 			return;
 		}
 		script = script_split(m->up_sql, job->version, MIGRATION_UP);
-		txn_begin(worker_userid);
+		txn_begin(role);
 		set_progress(job->version, m->checksum, true, 0, 0);
 		txn_commit();
 		if (!run_script(job, role, m, script, &ms))
 			return;
-		txn_begin(worker_userid);
+		txn_begin(role);
 		set_progress(job->version, m->checksum, false, 0, ms);
 		finish_job(job, "done", NULL, NULL);
 		catalog_log_event("info", "applied", job->version, "up", ms, NULL,
@@ -492,14 +602,14 @@ run_job(Job *job)
 
 		if (!m->applied)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "done", NULL, NULL);
 			txn_commit();
 			return;
 		}
 		if (m->down_sql == NULL)
 		{
-			txn_begin(worker_userid);
+			txn_begin(role);
 			finish_job(job, "failed", psprintf("migration %s has no down script", job->version), "SM004");
 			txn_commit();
 			return;
@@ -515,13 +625,15 @@ run_job(Job *job)
 
 				if (s->number > m->dirty_statement + 1)
 					break;
-				drop_invalid_indexes(job, role, s);
+				/* which INVALID index an unnamed build left is unknown by now */
+				if (IsA(s->parsetree, IndexStmt) && ((IndexStmt *) s->parsetree)->idxname != NULL)
+					(void) drop_invalid_indexes(job, role, s, NIL);
 			}
 		}
 		script = script_split(m->down_sql, job->version, MIGRATION_DOWN);
 		if (!run_script(job, role, m, script, &ms))
 			return;
-		txn_begin(worker_userid);
+		txn_begin(role);
 		catalog_delete_applied(job->version);
 		finish_job(job, "done", NULL, NULL);
 		catalog_log_event("info", recovering ? "recovered" : "rolled_back", job->version, "down", ms, NULL,
@@ -597,6 +709,51 @@ recover_dirty_migrations(void)
 	}
 }
 
+/*
+ * Whether a pass has anything to do: a queued job, at the first pass a job
+ * left 'running', or, with auto_recover, a dirty migration that no job
+ * works on and whose recovery has not failed in this worker.  Looked at without the migration lock, so that an idle
+ * worker does not take the lock at every naptime: apply() and migrate()
+ * fail at once with SM006 while the worker holds it.
+ */
+static bool
+work_pending(void)
+{
+	CatalogAccess access;
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		values[1];
+	bool		pending;
+	uint64		i;
+
+	values[0] = BoolGetDatum(!interrupted_jobs_checked);
+	txn_begin(worker_userid);
+	catalog_enter(&access);
+	if (SPI_execute_with_args("SELECT NULL::pg_catalog.text WHERE EXISTS (SELECT FROM schemamig.jobs "
+							  "  WHERE status OPERATOR(pg_catalog.=) 'queued' "
+							  "     OR ($1 AND status OPERATOR(pg_catalog.=) 'running')) "
+							  "UNION ALL "
+							  "SELECT a.version FROM schemamig.applied a "
+							  "WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
+							  "  WHERE j.version OPERATOR(pg_catalog.=) a.version "
+							  "    AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}'))",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look at the schemamig queue");
+	MemoryContextSwitchTo(job_context);
+	catalog_leave(&access);
+	pending = false;
+	for (i = 0; i < SPI_processed && !pending; i++)
+	{
+		char	   *dirty_version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (dirty_version == NULL)
+			pending = true;		/* a queued job */
+		else if (schemamig_auto_recover && !recovery_failed_before(dirty_version))
+			pending = true;
+	}
+	txn_commit();
+	return pending;
+}
+
 /* take the session-level migration lock, waiting at most lock_wait_timeout */
 static bool
 lock_migrations(LOCKTAG *tag)
@@ -609,6 +766,7 @@ lock_migrations(LOCKTAG *tag)
 	snprintf(timeout, sizeof(timeout), "%d", schemamig_lock_wait_timeout);
 	PG_TRY();
 	{
+		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SET, true, 0, false);
@@ -642,6 +800,7 @@ job_runner_pass(void)
 	}
 	MemoryContextSwitchTo(job_context);
 
+	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	installed = OidIsValid(get_extension_oid("schemamig", true));
 	CommitTransactionCommand();
@@ -649,14 +808,21 @@ job_runner_pass(void)
 	if (!installed)
 		return;
 
+	if (!work_pending())
+	{
+		/* nothing was left 'running': nothing to mark later either */
+		interrupted_jobs_checked = true;
+		return;
+	}
+	if (!lock_migrations(&tag))
+		return;
+
+	/* with the lock held, a job still 'running' has nobody running it */
 	if (!interrupted_jobs_checked)
 	{
 		mark_interrupted_jobs();
 		interrupted_jobs_checked = true;
 	}
-
-	if (!lock_migrations(&tag))
-		return;
 	if (schemamig_auto_recover)
 		recover_dirty_migrations();
 	while (!schemamig_skip && claim_next_job(&job))

@@ -9,7 +9,9 @@
  *	- one open job (queued or running) per version and direction: a second
  *	  enqueue returns the first one's id.  Enqueues serialise on their own
  *	  advisory lock (SCHEMAMIG_QUEUE_LOCK_KEY), not the migration lock, so a
- *	  busy worker never blocks queueing;
+ *	  busy worker never blocks queueing; after the lock, the lookup takes a
+ *	  new snapshot (READ COMMITTED only), so it sees a job queued by the
+ *	  enqueue it waited for;
  *	- enqueueing wakes the database's worker when the transaction commits
  *	  (its latch), not on its next poll;
  *	- wait() commits between checks, so it holds no snapshot while it waits:
@@ -116,6 +118,15 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 	bool		isnull;
 	bool		existing;
 
+	/* the lookup below must see a job another enqueue committed meanwhile */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("schemamig jobs must be queued at the READ COMMITTED isolation level"),
+				 errdetail("The transaction uses %s; its snapshot could hide a job another session queued meanwhile.",
+						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errhint("Call it outside an explicit transaction, or start one with BEGIN ISOLATION LEVEL READ COMMITTED.")));
+
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (SCHEMAMIG_QUEUE_LOCK_KEY >> 32),
 						 (uint32) SCHEMAMIG_QUEUE_LOCK_KEY, 1);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
@@ -134,7 +145,8 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 		if (find_plan == NULL || SPI_keepplan(find_plan) != 0)
 			elog(ERROR, "could not prepare the job lookup");
 	}
-	if (SPI_execute_plan(find_plan, values, NULL, true, 1) != SPI_OK_SELECT)
+	/* not read-only: that would reuse the statement's snapshot, taken before the lock */
+	if (SPI_execute_plan(find_plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "job lookup failed");
 	existing = (SPI_processed == 1);
 	if (!existing)

@@ -6,7 +6,9 @@
  * The launcher is registered from shared_preload_libraries; it starts one
  * worker per database listed in schemamig.database, restarts a worker that
  * exits (at most once per LAUNCHER_RESTART_DELAY_MS), starts and stops
- * workers when the list changes on SIGHUP, and needs no database itself.
+ * workers when the list changes on SIGHUP, and connects to no database
+ * (only so that it shows in pg_stat_activity, like the logical replication
+ * launcher).
  * Where preloading is impossible, schemamig.start_worker() starts the
  * current database's worker dynamically.
  *
@@ -75,7 +77,8 @@ worker_register_launcher(void)
 	BackgroundWorker bgw;
 
 	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	/* a connection (to no database) is what puts it in pg_stat_activity */
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	bgw.bgw_start_time = BgWorkerStart_ConsistentState;
 	bgw.bgw_restart_time = 5;
 	strlcpy(bgw.bgw_library_name, "schemamig", BGW_MAXLEN);
@@ -104,6 +107,7 @@ schemamig_launcher_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 
 	for (;;)
 	{
@@ -125,6 +129,7 @@ schemamig_launcher_main(Datum main_arg)
 		{
 			ereport(LOG,
 					(errmsg("schemamig launcher: invalid schemamig.database \"%s\"", schemamig_database)));
+			list_free(names);
 			names = NIL;
 		}
 
@@ -170,6 +175,9 @@ schemamig_launcher_main(Datum main_arg)
 						(errmsg("schemamig launcher: could not start the worker for database \"%s\"", dbname),
 						 errhint("Raise max_worker_processes.")));
 		}
+		/* the workers keep copies of the names: free the list of each round */
+		list_free(names);
+		pfree(rawlist);
 		MemoryContextSwitchTo(old);
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -210,6 +218,15 @@ schemamig_worker_main(Datum main_arg)
 	}
 }
 
+static void
+worker_did_not_start(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+			 errmsg("the schemamig worker did not start"),
+			 errhint("See the server log.")));
+}
+
 /* schemamig.start_worker() returns boolean: false if one is running already */
 Datum
 schemamig_start_worker(PG_FUNCTION_ARGS)
@@ -233,9 +250,30 @@ schemamig_start_worker(PG_FUNCTION_ARGS)
 				 errmsg("could not start the schemamig worker"),
 				 errhint("Raise max_worker_processes.")));
 	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("the schemamig worker did not start"),
-				 errhint("See the server log.")));
+		worker_did_not_start();
+
+	/*
+	 * Started means forked.  Return once it is connected and shows in
+	 * pg_stat_activity, where enqueue() looks for the worker to wake: an
+	 * enqueue right after start_worker() must find it.
+	 */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	for (;;)
+	{
+		pid_t		current;
+
+		/* pg_stat_activity is read once per transaction unless cleared */
+		pgstat_clear_snapshot();
+		if (jobs_worker_pid() != 0)
+			break;
+		if (GetBackgroundWorkerPid(handle, &current) != BGWH_STARTED)
+			worker_did_not_start();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_finish();
 	PG_RETURN_BOOL(true);
 }

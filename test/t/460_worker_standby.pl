@@ -1,0 +1,63 @@
+# 460_worker_standby.pl — on a streaming standby the worker runs but does
+# nothing: queued jobs stay queued and nothing tries to write; once the
+# standby is promoted, the same worker drains the queue.  The jobs are
+# queued on the primary with schemamig.skip on, so they stay queued there.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use SchemamigWorker;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $primary = worker_node('worker_primary', init => { allows_streaming => 1 },
+	conf => "schemamig.skip = on\n");
+wait_for_worker($primary);
+$primary->safe_psql('postgres',
+	'CREATE TABLE items (id int PRIMARY KEY, v int, w int); '
+	  . 'INSERT INTO items SELECT g, g % 97, g % 13 FROM generate_series(1, 1000) g');
+my $job1 = queue_job($primary, '1', 'CREATE INDEX CONCURRENTLY items_v_idx ON items (v);',
+	'DROP INDEX CONCURRENTLY IF EXISTS items_v_idx;');
+my $job2 = queue_job($primary, '2', 'CREATE INDEX CONCURRENTLY items_w_idx ON items (w);',
+	'DROP INDEX CONCURRENTLY IF EXISTS items_w_idx;');
+
+$primary->backup('backup');
+my $standby = PostgreSQL::Test::Cluster->new('worker_standby');
+$standby->init_from_backup($primary, 'backup', has_streaming => 1);
+$standby->append_conf('postgresql.conf', "schemamig.skip = off\n");
+$standby->start;
+$primary->wait_for_catchup($standby);
+
+is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'), 't', 'the standby is in recovery');
+my $worker = wait_for_worker($standby);
+like($worker, qr/^\d+$/, 'the standby runs a worker for database postgres');
+
+# the worker goes round its loop on the standby (woken by its naptime)
+wait_for_worker_loops($standby, $worker);
+is($standby->safe_psql('postgres', 'SELECT string_agg(status, \',\' ORDER BY id) FROM schemamig.jobs'),
+	'queued,queued', 'on the standby the jobs stay queued');
+is($standby->safe_psql('postgres', "SELECT to_regclass('items_v_idx') IS NULL AND to_regclass('items_w_idx') IS NULL"),
+	't', 'no index was built');
+is(worker_pid($standby), $worker, 'the worker did not exit or restart');
+unlike(slurp_file($standby->logfile), qr/read-only transaction|schemamig worker.*exited/,
+	'the worker tried nothing on the standby');
+
+$standby->promote;
+is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'), 'f', 'the standby is promoted');
+is(wait_for_job_status($standby, $job1, 'done', 'failed'), 'done', 'after promotion the worker runs the first job');
+is(wait_for_job_status($standby, $job2, 'done', 'failed'), 'done', 'and the second');
+is($standby->safe_psql('postgres',
+		"SELECT bool_and(indisvalid) AND count(*) = 2 FROM pg_index WHERE indexrelid IN ('items_v_idx'::regclass, 'items_w_idx'::regclass)"),
+	't', 'both indexes are valid');
+is($standby->safe_psql('postgres', q{SELECT string_agg(version || '=' || state, ',' ORDER BY version) FROM schemamig.status()}),
+	'1=applied,2=applied', 'both migrations are applied');
+is(worker_pid($standby), $worker, 'the worker that waited on the standby drained the queue');
+is($primary->safe_psql('postgres', 'SELECT string_agg(status, \',\' ORDER BY id) FROM schemamig.jobs'),
+	'queued,queued', 'on the primary, with schemamig.skip on, the jobs are still queued');
+
+$standby->stop;
+$primary->stop;
+done_testing();
