@@ -848,6 +848,7 @@ schemamig_validate(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
+	catalog_put_invalid_indexes(rsinfo);
 	api_end();
 	return (Datum) 0;
 }

@@ -277,6 +277,45 @@ catalog_put_registrations(ReturnSetInfo *rsinfo)
 	catalog_leave(&access);
 }
 
+/*
+ * validate() rows for INVALID indexes outside the system schemas (a failed
+ * CREATE INDEX CONCURRENTLY leaves one, still maintained on every write
+ * and never used), each with the newest migration whose up script names it.
+ */
+void
+catalog_put_invalid_indexes(ReturnSetInfo *rsinfo)
+{
+	static SPIPlanPtr plan = NULL;
+	CatalogAccess access;
+	uint64		i;
+
+	catalog_enter(&access);
+	run_plan(plan_once(&plan,
+					   "SELECT (SELECT m.version FROM schemamig.migrations m "
+					   "         WHERE pg_catalog.strpos(m.up_sql, c.relname::pg_catalog.text) OPERATOR(pg_catalog.>) 0 "
+					   "         ORDER BY schemamig.version_sort_key(m.version) DESC LIMIT 1), "
+					   "  pg_catalog.format('INVALID index %I.%I (a failed or running CREATE INDEX CONCURRENTLY): "
+					   "drop it with DROP INDEX CONCURRENTLY', n.nspname, c.relname) "
+					   "FROM pg_catalog.pg_index i "
+					   "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid "
+					   "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+					   "WHERE NOT i.indisvalid "
+					   "  AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema,pg_toast}') "
+					   "ORDER BY 2",
+					   0, NULL),
+			 NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&access);
+}
+
 /* one migration; registered and applied are both false if unknown */
 MigrationState *
 catalog_load_one(const char *version)

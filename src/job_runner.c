@@ -383,8 +383,9 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 			txn_begin(role);
 			*ms += executor_run_statements(job->version, job->direction, statements, NULL);
 		}
+		/* a down script keeps the record of how far the up script got */
 		set_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
-					 true, job->direction == MIGRATION_UP ? last->number : 0, *ms);
+					 true, job->direction == MIGRATION_UP ? last->number : m->dirty_statement, *ms);
 		txn_commit();
 	}
 	PG_CATCH();

@@ -20,8 +20,9 @@
  *	- in schemamig.lint_scope = all, ad hoc DDL of any session is linted
  *	  (not subcommands), and ad hoc DML only when it is the client's own
  *	  statement, not one a function runs;
- *	- events (lint_warned, lint_allowed, ddl_outside_migration) are written
- *	  in a subtransaction: a failure to record becomes a WARNING and never
+ *	- events (lint_warned, lint_allowed, ddl_outside_migration) of a
+ *	  utility statement are written after it has run (see queue_event), in
+ *	  a subtransaction: a failure to record becomes a WARNING and never
  *	  breaks the user's statement; nothing is recorded in read-only
  *	  transactions or during recovery;
  *	- per-transaction linter state (ACCESS EXCLUSIVE locks held) lives in
@@ -193,6 +194,71 @@ lint_record_event(const char *level, const char *event, const char *message,
 	PG_END_TRY();
 }
 
+/*
+ * Events of a utility statement wait until it has run: a statement that
+ * must be the first action of its transaction (DROP INDEX CONCURRENTLY)
+ * would fail if we wrote a row before it, and only DDL that succeeded is
+ * drift worth recording.  Kept in TopMemoryContext, because such
+ * statements commit transactions of their own.
+ */
+typedef struct PendingEvent
+{
+	char	   *level;
+	char	   *event;
+	char	   *message;
+	char	   *detail;
+} PendingEvent;
+
+static List *
+queue_event(List *queue, const char *level, const char *event,
+			const char *message, const char *detail_json)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	PendingEvent *e = palloc(sizeof(PendingEvent));
+
+	e->level = pstrdup(level);
+	e->event = pstrdup(event);
+	e->message = message ? pstrdup(message) : NULL;
+	e->detail = detail_json ? pstrdup(detail_json) : NULL;
+	queue = lappend(queue, e);
+	MemoryContextSwitchTo(old);
+	return queue;
+}
+
+static void
+forget_events(List *queue)
+{
+	ListCell   *lc;
+
+	foreach(lc, queue)
+	{
+		PendingEvent *e = lfirst(lc);
+
+		pfree(e->level);
+		pfree(e->event);
+		if (e->message)
+			pfree(e->message);
+		if (e->detail)
+			pfree(e->detail);
+		pfree(e);
+	}
+	list_free(queue);
+}
+
+static void
+record_events(List *queue)
+{
+	ListCell   *lc;
+
+	foreach(lc, queue)
+	{
+		PendingEvent *e = lfirst(lc);
+
+		lint_record_event(e->level, e->event, e->message, e->detail);
+	}
+	forget_events(queue);
+}
+
 static char *
 event_detail(LintFinding *f, const char *statement, const char *reason)
 {
@@ -238,7 +304,7 @@ find_allow(List *allows, const char *rule)
  * anything else happens), else warn; record warnings and overrides.
  */
 static void
-lint_act(List *findings, const char *text, int len)
+lint_act(List *findings, const char *text, int len, List **queue)
 {
 	List	   *allows;
 	List	   *blocked = NIL;
@@ -284,8 +350,12 @@ lint_act(List *findings, const char *text, int len)
 
 		if (allow)
 		{
-			lint_record_event("info", "lint_allowed", f->message,
-							  event_detail(f, echo, allow->reason));
+			if (queue)
+				*queue = queue_event(*queue, "info", "lint_allowed", f->message,
+									 event_detail(f, echo, allow->reason));
+			else
+				lint_record_event("info", "lint_allowed", f->message,
+								  event_detail(f, echo, allow->reason));
 			continue;
 		}
 		ereport(f->severity == LINT_SAFETY ? WARNING : NOTICE,
@@ -294,8 +364,12 @@ lint_act(List *findings, const char *text, int len)
 				 errmsg("statement breaks schemamig lint rule \"%s\"", f->rule),
 				 errdetail("%s", f->message),
 				 errhint("%s", f->hint)));
-		lint_record_event(f->severity == LINT_SAFETY ? "warning" : "notice",
-						  "lint_warned", f->message, event_detail(f, echo, NULL));
+		if (queue)
+			*queue = queue_event(*queue, f->severity == LINT_SAFETY ? "warning" : "notice",
+								 "lint_warned", f->message, event_detail(f, echo, NULL));
+		else
+			lint_record_event(f->severity == LINT_SAFETY ? "warning" : "notice",
+							  "lint_warned", f->message, event_detail(f, echo, NULL));
 	}
 }
 
@@ -316,9 +390,11 @@ statement_text(const char *query_string, int location, int length,
 	*len = length > 0 ? length : (int) strlen(*text);
 }
 
-static void
+/* lint a utility statement; returns the events to record once it has run */
+static List *
 lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext context)
 {
+	List	   *queue = NIL;
 	Node	   *stmt = pstmt->utilityStmt;
 	bool		in_migration = schemamig_running != NULL;
 	LintState  *st = live_state_begin(in_migration, context == PROCESS_UTILITY_TOPLEVEL);
@@ -330,7 +406,7 @@ lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext
 	(void) lint_statement(st, stmt);
 	if (st->advisory)
 		lint_identifiers(st, pnstrdup(text, len));
-	lint_act(st->findings, text, len);
+	lint_act(st->findings, text, len, &queue);
 
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	lint_track_statement(st, stmt);
@@ -339,9 +415,10 @@ lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext
 	/* drift: persistent schema changes made outside migrations */
 	if (!in_migration && GetCommandLogLevel(stmt) == LOGSTMT_DDL &&
 		!(st->touched_relation && st->only_temporary))
-		lint_record_event("info", "ddl_outside_migration",
-						  GetCommandTagName(CreateCommandTag(stmt)),
-						  event_detail(NULL, statement_echo(text, len), NULL));
+		queue = queue_event(queue, "info", "ddl_outside_migration",
+							GetCommandTagName(CreateCommandTag(stmt)),
+							event_detail(NULL, statement_echo(text, len), NULL));
+	return queue;
 }
 
 static void
@@ -352,10 +429,11 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	bool		plain_explain = IsA(pstmt->utilityStmt, ExplainStmt) &&
 		!lint_explain_executes(pstmt->utilityStmt);
 	bool		save_in_plain_explain = lint_in_plain_explain;
+	List	   *volatile events = NIL;
 
 	if (context != PROCESS_UTILITY_SUBCOMMAND &&
 		lint_applies(schemamig_running != NULL))
-		lint_utility(pstmt, queryString, context);
+		events = lint_utility(pstmt, queryString, context);
 
 	/*
 	 * ExplainQuery hands the explained query to post_parse_analyze_hook;
@@ -371,11 +449,18 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
 									queryEnv, dest, qc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		lint_in_plain_explain = save_in_plain_explain;
+		forget_events(events);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	lint_in_plain_explain = save_in_plain_explain;
+	if (events != NIL && IsTransactionState())
+		record_events(events);
+	else
+		forget_events(events);
 }
 
 /* can this query give a finding?  (no catalog access: the hot path) */
@@ -430,7 +515,7 @@ lint_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 	st = live_state_begin(in_migration, true);
 	(void) lint_query(st, query);
 	statement_text(pstate->p_sourcetext, query->stmt_location, query->stmt_len, &text, &len);
-	lint_act(st->findings, text, len);
+	lint_act(st->findings, text, len, NULL);
 }
 
 void

@@ -154,6 +154,7 @@ extern void catalog_enter(CatalogAccess *access);
 extern void catalog_leave(CatalogAccess *access);
 extern List *catalog_load_all(bool with_scripts);
 extern MigrationState *catalog_load_one(const char *version);
+extern void catalog_put_invalid_indexes(ReturnSetInfo *rsinfo);
 extern void catalog_put_registrations(ReturnSetInfo *rsinfo);
 extern char *catalog_version_alias(const char *version);
 extern void catalog_insert_migration(const char *version, const char *description,
