@@ -38,6 +38,7 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "nodes/parsenodes.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
@@ -51,6 +52,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "schemamig.h"
 
@@ -259,6 +262,143 @@ record_events(List *queue)
 	forget_events(queue);
 }
 
+/*
+ * Drift: persistent schema changes made outside migrations.  A transaction's
+ * ddl_outside_migration events wait for its commit and are written then, in
+ * one subtransaction; those of a subtransaction that rolls back are
+ * forgotten, and so are those of DDL that touched only relations the
+ * transaction created and dropped again (they changed nothing that lasts).
+ * A DDL statement costs one row per transaction at most, and none for
+ * scratch tables.  Kept in TopTransactionContext.
+ */
+typedef struct DriftEvent
+{
+	PendingEvent *event;
+	Oid			new_relid;		/* relation created in this transaction that
+								 * the statement created or touched, or
+								 * InvalidOid */
+	bool		only_new;		/* it touched no older relation */
+	SubTransactionId subid;
+} DriftEvent;
+
+static List *drift_events = NIL;
+static bool drift_callbacks_registered = false;
+
+static void
+drift_flush(void)
+{
+	List	   *keep = NIL;
+	ListCell   *lc;
+
+	foreach(lc, drift_events)
+	{
+		DriftEvent *d = lfirst(lc);
+
+		if (d->only_new && OidIsValid(d->new_relid) &&
+			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(d->new_relid)))
+			forget_events(list_make1(d->event));
+		else
+			keep = lappend(keep, d->event);
+	}
+	drift_events = NIL;
+	if (keep != NIL && !XactReadOnly && !RecoveryInProgress())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		record_events(keep);
+		PopActiveSnapshot();
+	}
+	else
+		forget_events(keep);
+}
+
+static void
+drift_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
+	{
+		if (drift_events != NIL)
+			drift_flush();
+	}
+	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
+			 event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		ListCell   *lc;
+
+		/* the list goes with TopTransactionContext, the events are ours */
+		foreach(lc, drift_events)
+			forget_events(list_make1(((DriftEvent *) lfirst(lc))->event));
+		drift_events = NIL;
+	}
+}
+
+static void
+drift_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	ListCell   *lc;
+
+	foreach(lc, drift_events)
+	{
+		DriftEvent *d = lfirst(lc);
+
+		if (d->subid != mySubid)
+			continue;
+		if (event == SUBXACT_EVENT_COMMIT_SUB)
+			d->subid = parentSubid;
+		else if (event == SUBXACT_EVENT_ABORT_SUB)
+		{
+			forget_events(list_make1(d->event));
+			drift_events = foreach_delete_current(drift_events, lc);
+		}
+	}
+}
+
+static void
+drift_note(PendingEvent *event, Oid new_relid, bool only_new)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	DriftEvent *d = palloc(sizeof(DriftEvent));
+
+	if (!drift_callbacks_registered)
+	{
+		RegisterXactCallback(drift_xact_callback, NULL);
+		RegisterSubXactCallback(drift_subxact_callback, NULL);
+		drift_callbacks_registered = true;
+	}
+	d->event = event;
+	d->new_relid = new_relid;
+	d->only_new = only_new;
+	d->subid = GetCurrentSubTransactionId();
+	drift_events = lappend(drift_events, d);
+	MemoryContextSwitchTo(old);
+}
+
+/* the relation a CREATE statement made, once it has run */
+static Oid
+created_relation(Node *stmt)
+{
+	RangeVar   *rv = NULL;
+
+	switch (nodeTag(stmt))
+	{
+		case T_CreateStmt:
+			rv = ((CreateStmt *) stmt)->relation;
+			break;
+		case T_CreateTableAsStmt:
+			rv = ((CreateTableAsStmt *) stmt)->into->rel;
+			break;
+		case T_ViewStmt:
+			rv = ((ViewStmt *) stmt)->view;
+			break;
+		case T_CreateSeqStmt:
+			rv = ((CreateSeqStmt *) stmt)->sequence;
+			break;
+		default:
+			return InvalidOid;
+	}
+	return RangeVarGetRelid(rv, NoLock, true);
+}
+
 static char *
 event_detail(LintFinding *f, const char *statement, const char *reason)
 {
@@ -390,9 +530,13 @@ statement_text(const char *query_string, int location, int length,
 	*len = length > 0 ? length : (int) strlen(*text);
 }
 
-/* lint a utility statement; returns the events to record once it has run */
+/*
+ * Lint a utility statement; returns the events to record once it has run,
+ * and the drift event (if any) to note for the transaction.
+ */
 static List *
-lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext context)
+lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext context,
+			 PendingEvent **drift, Oid *new_relid, bool *only_new)
 {
 	List	   *queue = NIL;
 	Node	   *stmt = pstmt->utilityStmt;
@@ -415,9 +559,16 @@ lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext
 	/* drift: persistent schema changes made outside migrations */
 	if (!in_migration && GetCommandLogLevel(stmt) == LOGSTMT_DDL &&
 		!(st->touched_relation && st->only_temporary))
-		queue = queue_event(queue, "info", "ddl_outside_migration",
-							GetCommandTagName(CreateCommandTag(stmt)),
-							event_detail(NULL, statement_echo(text, len), NULL));
+	{
+		List	   *one = queue_event(NIL, "info", "ddl_outside_migration",
+									  GetCommandTagName(CreateCommandTag(stmt)),
+									  event_detail(NULL, statement_echo(text, len), NULL));
+
+		*drift = linitial(one);
+		list_free(one);
+		*new_relid = st->new_relid;
+		*only_new = !st->touched_existing;
+	}
 	return queue;
 }
 
@@ -430,10 +581,18 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 		!lint_explain_executes(pstmt->utilityStmt);
 	bool		save_in_plain_explain = lint_in_plain_explain;
 	List	   *volatile events = NIL;
+	PendingEvent *volatile drift = NULL;
+	Oid			new_relid = InvalidOid;
+	bool		only_new = false;
 
 	if (context != PROCESS_UTILITY_SUBCOMMAND &&
 		lint_applies(schemamig_running != NULL))
-		events = lint_utility(pstmt, queryString, context);
+	{
+		PendingEvent *d = NULL;
+
+		events = lint_utility(pstmt, queryString, context, &d, &new_relid, &only_new);
+		drift = d;
+	}
 
 	/*
 	 * ExplainQuery hands the explained query to post_parse_analyze_hook;
@@ -453,14 +612,30 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	{
 		lint_in_plain_explain = save_in_plain_explain;
 		forget_events(events);
+		if (drift)
+			forget_events(list_make1(drift));
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	lint_in_plain_explain = save_in_plain_explain;
-	if (events != NIL && IsTransactionState())
-		record_events(events);
-	else
+	if (!IsTransactionState())
+	{
 		forget_events(events);
+		if (drift)
+			forget_events(list_make1(drift));
+		return;
+	}
+	if (events != NIL)
+		record_events(events);
+	if (drift)
+	{
+		Oid			created = created_relation(pstmt->utilityStmt);
+
+		if (OidIsValid(created))
+			drift_note(drift, created, true);
+		else
+			drift_note(drift, new_relid, only_new);
+	}
 }
 
 /* can this query give a finding?  (no catalog access: the hot path) */

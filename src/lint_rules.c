@@ -401,6 +401,10 @@ note_lock(LintState *st, LintRel *r, LOCKMODE mode)
 	st->touched_relation = true;
 	if (r->kind != LINT_REL_TEMP)
 		st->only_temporary = false;
+	if (r->kind == LINT_REL_EXISTING)
+		st->touched_existing = true;
+	else if (r->kind == LINT_REL_NEW && OidIsValid(r->relid))
+		st->new_relid = r->relid;
 	if (!rel_preexisting(st, r))
 		return;
 	if (mode > st->strongest_lock)
@@ -2157,6 +2161,8 @@ lint_statement(LintState *st, Node *stmt)
 	st->findings = NIL;
 	st->only_temporary = true;
 	st->touched_relation = false;
+	st->touched_existing = false;
+	st->new_relid = InvalidOid;
 	st->slow = false;
 	st->strongest_lock = NoLock;
 	st->strongest_lock_relation = NULL;

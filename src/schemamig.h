@@ -288,6 +288,10 @@ typedef struct LintState
 	List	   *findings;		/* LintFinding * */
 	bool		only_temporary; /* statement touches temporary objects only */
 	bool		touched_relation;
+	bool		touched_existing;	/* ... and a relation older than this
+									 * transaction */
+	Oid			new_relid;		/* a relation it touches that this
+								 * transaction created (live) */
 	bool		slow;			/* scans or rewrites, or runs DML */
 	int			strongest_lock;
 	char	   *strongest_lock_relation;
