@@ -7,8 +7,9 @@
  * Invariants:
  *	- a pass holds the session-level migration lock (the same lock tag as
  *	  pg_advisory_xact_lock(1936550247)) from the first job it takes to the
- *	  last, so jobs serialise with apply() and migrate(); it waits for the
- *	  lock without holding a snapshot;
+ *	  last, so jobs serialise with apply() and migrate(); it takes the lock
+ *	  only when there is work and the lock is free, never queueing for it
+ *	  (see lock_migrations), and tries again at the next pass;
  *	- a job's script runs as the role that queued it (SECURITY_LOCAL_USERID_CHANGE,
  *	  so a script cannot SET ROLE its way to the worker's identity); catalog
  *	  bookkeeping runs as the extension owner (catalog_enter);
@@ -597,34 +598,68 @@ recover_dirty_migrations(void)
 	}
 }
 
-/* take the session-level migration lock, waiting at most lock_wait_timeout */
+/*
+ * Take the session-level migration lock if it is free; never queue for it.
+ *
+ * A worker waiting in the lock's queue would be granted the lock before the
+ * sessions that queued behind it, and those sessions wait inside their
+ * statement, holding a snapshot: the worker's CREATE INDEX CONCURRENTLY then
+ * waits for their snapshots while they wait for the worker's lock, a
+ * deadlock.  Taken only when free, the lock has no waiters when the worker
+ * gets it, and sessions that come later see the worker as the holder and
+ * fail at once with SM006 instead of waiting (migration_lock_acquire).  A
+ * busy lock is tried again at the next pass.
+ */
 static bool
 lock_migrations(LOCKTAG *tag)
 {
-	volatile bool locked = false;
-	char		timeout[32];
+	LockAcquireResult result;
 
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (SCHEMAMIG_LOCK_KEY >> 32),
 						 (uint32) SCHEMAMIG_LOCK_KEY, 1);
-	snprintf(timeout, sizeof(timeout), "%d", schemamig_lock_wait_timeout);
-	PG_TRY();
-	{
-		StartTransactionCommand();
-		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SET, true, 0, false);
-		(void) LockAcquire(tag, ExclusiveLock, true, false);
-		CommitTransactionCommand();
-		locked = true;
-	}
-	PG_CATCH();
-	{
-		EmitErrorReport();
-		FlushErrorState();
-		AbortCurrentTransaction();
-	}
-	PG_END_TRY();
+	StartTransactionCommand();
+	result = LockAcquire(tag, ExclusiveLock, true, true);
+	CommitTransactionCommand();
 	MemoryContextSwitchTo(job_context);
-	return locked;
+	return result != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/*
+ * Whether a pass has anything to do: a queued job, or (with auto_recover) a
+ * dirty migration that no job works on and whose recovery has not failed in
+ * this worker.  Looked at without the migration lock, so an idle worker
+ * never holds it: a pass that took it with nothing to do would make
+ * apply() and migrate() of that moment fail with SM006.
+ */
+static bool
+work_waiting(void)
+{
+	CatalogAccess access;
+	bool		waiting = false;
+	uint64		i;
+
+	txn_begin(worker_userid);
+	catalog_enter(&access);
+	if (SPI_execute("(SELECT NULL::pg_catalog.text FROM schemamig.jobs "
+					"  WHERE status OPERATOR(pg_catalog.=) 'queued' LIMIT 1) "
+					"UNION ALL "
+					"SELECT a.version FROM schemamig.applied a WHERE a.dirty",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for schemamig jobs");
+	MemoryContextSwitchTo(job_context);
+	catalog_leave(&access);
+	for (i = 0; i < SPI_processed && !waiting; i++)
+	{
+		/* NULL: a queued job; else a dirty version */
+		char	   *dirty_version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (dirty_version == NULL)
+			waiting = true;
+		else if (schemamig_auto_recover && !recovery_failed_before(dirty_version))
+			waiting = true;
+	}
+	txn_commit();
+	return waiting;
 }
 
 void
@@ -655,7 +690,7 @@ job_runner_pass(void)
 		interrupted_jobs_checked = true;
 	}
 
-	if (!lock_migrations(&tag))
+	if (!work_waiting() || !lock_migrations(&tag))
 		return;
 	if (schemamig_auto_recover)
 		recover_dirty_migrations();
