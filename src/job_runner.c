@@ -292,6 +292,22 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s)
 
 /* ---- running a script ---- */
 
+/* the statement of a stretch that failed: the one the executor ran last */
+static ScriptStatement *
+failed_statement(List *stretch)
+{
+	ListCell   *lc;
+
+	foreach(lc, stretch)
+	{
+		ScriptStatement *s = lfirst(lc);
+
+		if (s->number == executor_last_statement)
+			return s;
+	}
+	return llast(stretch);
+}
+
 /*
  * Run one stretch: a list of transactional statements in one transaction,
  * or one top-level statement; then record progress.  Retries lock_timeout
@@ -356,7 +372,8 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 			catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
 							  NAN, unpack_sql_state(edata->sqlerrcode),
 							  psprintf("statement %d hit lock_timeout; retry %d of %d in %ld ms",
-									   last->number, attempt + 1, schemamig_lock_retries, backoff),
+									   failed_statement(statements)->number, attempt + 1,
+									   schemamig_lock_retries, backoff),
 							  NULL);
 			txn_commit();
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -410,7 +427,7 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 			edata = run_stretch(job, role, m, stretch, false, ms);
 			if (edata)
 			{
-				record_failure(job, llast(stretch), edata);
+				record_failure(job, failed_statement(stretch), edata);
 				return false;
 			}
 			stretch = NIL;

@@ -191,6 +191,12 @@ typedef struct RunningMigration
 /* Non-NULL while a migration script runs in this backend. */
 extern RunningMigration *schemamig_running;
 
+/*
+ * Number of the statement the executor started last: after an error, the
+ * one that failed (the worker reports it).
+ */
+extern int	executor_last_statement;
+
 extern double executor_run_script(const char *version,
 								  MigrationDirection direction,
 								  const char *sql, StringInfo detail_json);
