@@ -25,6 +25,7 @@
 #include "commands/defrem.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
@@ -133,6 +134,8 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	int			begin_no = 0;
 	int			begin_line = 0;
 	int			number = 0;
+	int			line_offset = 0;
+	int			line_so_far = 1;
 
 	InitMaterializedSRF(fcinfo, 0);
 	script_check_text(sql, "lint", MIGRATION_UP);
@@ -160,9 +163,17 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		int			start = rs->stmt_location;
 		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
 		char	   *text = pnstrdup(sql + start, len);
-		int			line = lint_line_of_offset(sql, lint_first_token_offset(sql, start));
+		int			token = lint_first_token_offset(sql, start);
+		int			line;
 		List	   *allows;
 		ListCell   *fc;
+
+		/* count lines on from the previous statement: linear in the script */
+		CHECK_FOR_INTERRUPTS();
+		for (; line_offset < token && sql[line_offset]; line_offset++)
+			if (sql[line_offset] == '\n')
+				line_so_far++;
+		line = line_so_far;
 
 		number++;
 		st.in_transaction = whole_transaction || in_block;
