@@ -179,6 +179,7 @@ extern void job_runner_pass(void);
 
 /* worker.c */
 extern void worker_register_launcher(void);
+extern bool schemamig_worker_pid_p(int pid);
 
 /* executor.c */
 typedef struct RunningMigration
