@@ -175,7 +175,7 @@ BEGIN
 		input := fuzz.mutate(fuzz.pick('$kind'));
 		IF fn = 'apply' THEN
 			-- fresh names, so that more of them run instead of finding their tables there
-			input := regexp_replace(input, '\m(customers|orders|customer_totals|orders_customer_id|touch|notes|notes_body|mood|moods|dyn_1|v_notes|idx_target|idx_target_v)\M', '\1_' || i, 'g');
+			input := regexp_replace(input, '\\m(customers|orders|customer_totals|orders_customer_id|touch|notes|notes_body|mood|moods|dyn_1|v_notes|idx_target|idx_target_v)\\M', '\\1_' || i, 'g');
 		END IF;
 		down := CASE WHEN random() < 0.3 THEN fuzz.mutate(fuzz.pick('$kind')) END;
 		descr := CASE WHEN random() < 0.3 THEN fuzz.junk(20) END;
