@@ -26,7 +26,8 @@ OBJS = \
 	src/lint_api.o
 
 EXTENSION = schemamig
-DATA = sql/schemamig--0.1.0.sql
+# every install and upgrade script (test/t/640 walks the update chain)
+DATA = $(wildcard sql/schemamig--*.sql)
 PGFILEDESC = "schemamig - schema migrations inside PostgreSQL"
 
 SHLIB_LINK = -lcrypto

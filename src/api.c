@@ -89,6 +89,22 @@ api_end(void)
 		elog(ERROR, "SPI_finish failed");
 }
 
+/*
+ * api_end() for a function that returns text built while connected:
+ * SPI_finish frees everything palloc'd since api_begin(), so the result is
+ * copied to the caller's context first.
+ */
+static text *
+api_end_returning_text(const char *result)
+{
+	text	   *copy = SPI_palloc(VARHDRSZ + strlen(result));
+
+	SET_VARSIZE(copy, VARHDRSZ + strlen(result));
+	memcpy(VARDATA(copy), result, strlen(result));
+	api_end();
+	return copy;
+}
+
 static void
 report_checksum_mismatch(const char *version, const char *applied, const char *current)
 {
@@ -289,14 +305,11 @@ schemamig_register(PG_FUNCTION_ARGS)
 	char	   *down_sql = optional_text(fcinfo, 2);
 	char	   *description = optional_text(fcinfo, 3);
 	MigrationState *m;
-	char	   *checksum;
 
 	api_begin();
 	migration_lock_acquire();
 	m = register_migration(version, up_sql, down_sql, description);
-	checksum = pstrdup(m->checksum);
-	api_end();
-	PG_RETURN_TEXT_P(cstring_to_text(checksum));
+	PG_RETURN_TEXT_P(api_end_returning_text(m->checksum));
 }
 
 /* ---- apply(version, up_sql, down_sql, description) → result ---- */
@@ -924,8 +937,7 @@ schemamig_repair(PG_FUNCTION_ARGS)
 		appendStringInfo(&detail, ", \"was_dirty\": %s}", m->dirty ? "true" : "false");
 		catalog_log_event("info", "repaired", version, NULL, NAN, NULL, done.data, detail.data);
 	}
-	api_end();
-	PG_RETURN_TEXT_P(cstring_to_text(done.data));
+	PG_RETURN_TEXT_P(api_end_returning_text(done.data));
 }
 
 /* ---- baseline(version, description) → how many were marked applied ---- */

@@ -49,6 +49,9 @@
 
 RunningMigration *schemamig_running = NULL;
 
+/* number of the statement started last; kept after an error */
+int			executor_last_statement = 0;
+
 typedef struct StatementErrorContext
 {
 	const char *version;
@@ -177,6 +180,7 @@ executor_run_statements(const char *version, MigrationDirection direction,
 			int			rc;
 
 			running.statement_no = s->number;
+			executor_last_statement = s->number;
 			callback.callback = statement_error_callback;
 			callback.arg = &ctx;
 			callback.previous = error_context_stack;
@@ -289,6 +293,7 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	debug_query_string = statement->text;
 	pgstat_report_activity(STATE_RUNNING, statement->text);
 	schemamig_running = &running;
+	executor_last_statement = statement->number;
 	INSTR_TIME_SET_CURRENT(start);
 
 	PG_TRY();

@@ -7,10 +7,9 @@
  * Invariants:
  *	- a pass holds the session-level migration lock (the same lock tag as
  *	  pg_advisory_xact_lock(1936550247)) from the first job it takes to the
- *	  last, so jobs serialise with apply() and migrate(); it waits for the
- *	  lock without holding a snapshot, and takes it only when there is work
- *	  (a queued job, a dirty migration to recover), because callers fail
- *	  with SM006 while the worker holds it;
+ *	  last, so jobs serialise with apply() and migrate(); it takes the lock
+ *	  only when there is work and the lock is free, never queueing for it
+ *	  (see lock_migrations), and tries again at the next pass;
  *	- a job's script runs as the role that queued it (SECURITY_LOCAL_USERID_CHANGE,
  *	  so a script cannot SET ROLE its way to the worker's identity); catalog
  *	  bookkeeping runs as the extension owner (catalog_enter), from
@@ -353,6 +352,22 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s, List *existing)
 
 /* ---- running a script ---- */
 
+/* the statement of a stretch that failed: the one the executor ran last */
+static ScriptStatement *
+failed_statement(List *stretch)
+{
+	ListCell   *lc;
+
+	foreach(lc, stretch)
+	{
+		ScriptStatement *s = lfirst(lc);
+
+		if (s->number == executor_last_statement)
+			return s;
+	}
+	return llast(stretch);
+}
+
 /*
  * One attempt at a stretch: a list of transactional statements in one
  * transaction, or one top-level statement; then record progress.  Returns
@@ -467,7 +482,7 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 		catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
 						  NAN, unpack_sql_state(edata->sqlerrcode),
 						  psprintf("statement %d hit lock_timeout; retry %d of %d in %ld ms",
-								   last->number, attempt + 1, schemamig_lock_retries, backoff),
+								   failed_statement(statements)->number, attempt + 1, schemamig_lock_retries, backoff),
 						  NULL);
 		txn_commit();
 		backoff_sleep(backoff);
@@ -517,7 +532,7 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 			edata = run_stretch(job, role, m, stretch, false, NIL, ms);
 			if (edata)
 			{
-				record_failure(job, llast(stretch), edata);
+				record_failure(job, failed_statement(stretch), edata);
 				return false;
 			}
 			stretch = NIL;
@@ -755,35 +770,30 @@ work_pending(void)
 	return pending;
 }
 
-/* take the session-level migration lock, waiting at most lock_wait_timeout */
+/*
+ * Take the session-level migration lock if it is free; never queue for it.
+ *
+ * A worker waiting in the lock's queue would be granted the lock before the
+ * sessions that queued behind it, and those sessions wait inside their
+ * statement, holding a snapshot: the worker's CREATE INDEX CONCURRENTLY then
+ * waits for their snapshots while they wait for the worker's lock, a
+ * deadlock.  Taken only when free, the lock has no waiters when the worker
+ * gets it, and sessions that come later see the worker as the holder and
+ * fail at once with SM006 instead of waiting (migration_lock_acquire).  A
+ * busy lock is tried again at the next pass.
+ */
 static bool
 lock_migrations(LOCKTAG *tag)
 {
-	volatile bool locked = false;
-	char		timeout[32];
+	LockAcquireResult result;
 
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) (SCHEMAMIG_LOCK_KEY >> 32),
 						 (uint32) SCHEMAMIG_LOCK_KEY, 1);
-	snprintf(timeout, sizeof(timeout), "%d", schemamig_lock_wait_timeout);
-	PG_TRY();
-	{
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SET, true, 0, false);
-		(void) LockAcquire(tag, ExclusiveLock, true, false);
-		CommitTransactionCommand();
-		locked = true;
-	}
-	PG_CATCH();
-	{
-		EmitErrorReport();
-		FlushErrorState();
-		AbortCurrentTransaction();
-	}
-	PG_END_TRY();
+	StartTransactionCommand();
+	result = LockAcquire(tag, ExclusiveLock, true, true);
+	CommitTransactionCommand();
 	MemoryContextSwitchTo(job_context);
-	return locked;
+	return result != LOCKACQUIRE_NOT_AVAIL;
 }
 
 void

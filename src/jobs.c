@@ -64,26 +64,34 @@ wake_worker_at_commit(XactEvent event, void *arg)
 		worker_to_wake = 0;
 }
 
-/* pid of this database's worker, or 0 */
+/*
+ * pid of this database's worker, or 0.  pg_stat_activity shows every role
+ * the pid and database of each backend, but its backend_type only to roles
+ * with pg_read_all_stats: whether a pid is our worker is asked of the
+ * background worker registry instead (schemamig_worker_pid_p).
+ */
 int
 jobs_worker_pid(void)
 {
 	Oid			argtypes[1] = {OIDOID};
 	Datum		values[1];
-	int			pid = 0;
+	uint64		i;
 
 	values[0] = ObjectIdGetDatum(MyDatabaseId);
 	if (SPI_execute_with_args("SELECT pid FROM pg_catalog.pg_stat_activity "
-							  "WHERE backend_type OPERATOR(pg_catalog.=) '" SCHEMAMIG_WORKER_TYPE "' "
-							  "  AND datid OPERATOR(pg_catalog.=) $1 LIMIT 1",
-							  1, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
+							  "WHERE datid OPERATOR(pg_catalog.=) $1 "
+							  "  AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		return 0;
+	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
+		int			pid = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 
-		pid = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (!isnull && schemamig_worker_pid_p(pid))
+			return pid;
 	}
-	return pid;
+	return 0;
 }
 
 static MigrationDirection

@@ -29,6 +29,7 @@
 #include "commands/defrem.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -78,6 +79,8 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	int			begin_line = 0;
 	int			number = 0;
 	int			guc_nest_level;
+	int			line_offset = 0;
+	int			line_so_far = 1;
 
 	InitMaterializedSRF(fcinfo, 0);
 	script_check_text(sql, "lint", MIGRATION_UP);
@@ -108,9 +111,14 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		int			start = rs->stmt_location;
 		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
 		char	   *text = pnstrdup(sql + start, len);
-		int			line = script_line_of_offset(sql, script_first_token_offset(sql, start));
+		int			line;
 		List	   *allows;
 		ListCell   *fc;
+
+		/* count lines on from the previous statement: linear in the script */
+		CHECK_FOR_INTERRUPTS();
+		line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
+										  &line_offset, &line_so_far);
 
 		number++;
 		st.in_transaction = whole_transaction || in_block;

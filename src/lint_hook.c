@@ -12,9 +12,10 @@
  *	  another module's) locks a relation;
  *	- inert when schemamig.lint = off, during binary upgrade, while any
  *	  extension script runs (CREATE/ALTER EXTENSION), outside a valid
- *	  transaction, while we write our own events, and in a database where
+ *	  transaction, while we write our own events, in a database where
  *	  schemamig is not installed (two syscache probes: the schemamig schema
- *	  and its events table);
+ *	  and its events table), and in the transaction that created (or
+ *	  updated) the extension (pg_restore --single-transaction);
  *	- the hot path (pgbench -S, ordinary DML with a WHERE clause) returns
  *	  after a few comparisons, before any catalog access;
  *	- in schemamig.lint_scope = all, ad hoc DDL of any session is linted
@@ -35,9 +36,14 @@
 
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
 #include "nodes/parsenodes.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -47,9 +53,11 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
@@ -95,6 +103,35 @@ lint_extension_installed(void)
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid("events", nsp));
 }
 
+/*
+ * Whether this transaction created the extension.  The statements around a
+ * CREATE EXTENSION schemamig in its transaction set a database up, and are
+ * not changes to live tables: pg_restore --single-transaction creates the
+ * extension, then every table and index of the dump, then loads the
+ * extension's catalogs with their own event ids, which events recorded by
+ * the hooks meanwhile would collide with.
+ */
+static bool
+lint_extension_created_here(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		here = false;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("schemamig"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		here = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return here;
+}
+
 static bool
 lint_applies(bool in_migration)
 {
@@ -106,7 +143,7 @@ lint_applies(bool in_migration)
 		return false;
 	if (!IsTransactionState())
 		return false;
-	return lint_extension_installed();
+	return lint_extension_installed() && !lint_extension_created_here();
 }
 
 static void

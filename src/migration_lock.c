@@ -56,8 +56,7 @@ describe_lock_holder(bool *is_worker)
 	values[1] = ObjectIdGetDatum((Oid) SCHEMAMIG_LOCK_KEY);
 	rc = SPI_execute_with_args(
 							   "SELECT pg_catalog.format('process %s (application \"%s\", transaction started %s)', "
-							   "    l.pid, a.application_name, a.xact_start), "
-							   "  a.backend_type OPERATOR(pg_catalog.=) '" SCHEMAMIG_WORKER_TYPE "' "
+							   "    l.pid, a.application_name, a.xact_start), l.pid "
 							   "FROM pg_catalog.pg_locks l "
 							   "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid "
 							   "WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted "
@@ -75,7 +74,8 @@ describe_lock_holder(bool *is_worker)
 
 		holder = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-		*is_worker = !isnull && DatumGetBool(d);
+		/* not a.backend_type: only pg_read_all_stats may see it */
+		*is_worker = !isnull && schemamig_worker_pid_p(DatumGetInt32(d));
 	}
 	return holder ? holder : pstrdup("another process");
 }

@@ -116,6 +116,8 @@ extern const char *script_top_level_only(Node *stmt);
 extern bool script_option_is_true(List *options, const char *name, bool if_absent);
 extern int	script_first_token_offset(const char *sql, int offset);
 extern int	script_line_of_offset(const char *sql, int offset);
+extern int	script_line_of_offset_from(const char *sql, int offset,
+									   int *from_offset, int *from_line);
 
 /* redact.c */
 extern char *redact_secrets(const char *sql);
@@ -186,6 +188,7 @@ extern void job_runner_pass(void);
 
 /* worker.c */
 extern void worker_register_launcher(void);
+extern bool schemamig_worker_pid_p(int pid);
 
 /* executor.c */
 typedef struct RunningMigration
@@ -197,6 +200,12 @@ typedef struct RunningMigration
 
 /* Non-NULL while a migration script runs in this backend. */
 extern RunningMigration *schemamig_running;
+
+/*
+ * Number of the statement the executor started last: after an error, the
+ * one that failed (the worker reports it).
+ */
+extern int	executor_last_statement;
 
 extern double executor_run_script(const char *version,
 								  MigrationDirection direction,

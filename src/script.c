@@ -20,6 +20,7 @@
 
 #include "commands/defrem.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "tcop/cmdtag.h"
@@ -43,17 +44,38 @@ direction_name(MigrationDirection direction)
 	return direction == MIGRATION_UP ? "up" : "down";
 }
 
+/*
+ * 1-based line of a byte offset, counted on from an earlier (offset, line)
+ * pair (start with 0, 1): the statements of a script come in order, so
+ * counting from the previous one keeps splitting linear in the script's
+ * size (counting from the start for each statement made a 10 MB script of
+ * short statements take hours).
+ */
+int
+script_line_of_offset_from(const char *sql, int offset, int *from_offset, int *from_line)
+{
+	int			i;
+
+	if (offset < *from_offset)
+	{
+		*from_offset = 0;
+		*from_line = 1;
+	}
+	for (i = *from_offset; i < offset && sql[i]; i++)
+		if (sql[i] == '\n')
+			(*from_line)++;
+	*from_offset = i;
+	return *from_line;
+}
+
 /* 1-based line of a byte offset */
 int
 script_line_of_offset(const char *sql, int offset)
 {
-	int			line = 1;
-	int			i;
+	int			from_offset = 0;
+	int			from_line = 1;
 
-	for (i = 0; i < offset && sql[i]; i++)
-		if (sql[i] == '\n')
-			line++;
-	return line;
+	return script_line_of_offset_from(sql, offset, &from_offset, &from_line);
 }
 
 /* byte offset of a 1-based character position */
@@ -293,6 +315,8 @@ script_split(const char *sql, const char *version, MigrationDirection direction)
 	ListCell   *lc;
 	Script	   *script = palloc0(sizeof(Script));
 	int			number = 0;
+	int			line_offset = 0;
+	int			line = 1;
 
 	ctx.sql = sql;
 	ctx.version = version;
@@ -311,8 +335,10 @@ script_split(const char *sql, const char *version, MigrationDirection direction)
 		int			start = rs->stmt_location;
 		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
 
+		CHECK_FOR_INTERRUPTS();
 		s->number = ++number;
-		s->line = script_line_of_offset(sql, script_first_token_offset(sql, start));
+		s->line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
+											  &line_offset, &line);
 		s->text = pnstrdup(sql + start, len);
 		s->parsetree = rs->stmt;
 		reject_statement(s, version, direction);

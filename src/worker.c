@@ -227,6 +227,18 @@ worker_did_not_start(void)
 			 errhint("See the server log.")));
 }
 
+/*
+ * Whether pid is a schemamig worker, from the background worker registry:
+ * the same answer whatever the caller may see in pg_stat_activity.
+ */
+bool
+schemamig_worker_pid_p(int pid)
+{
+	const char *type = GetBackgroundWorkerTypeByPid((pid_t) pid);
+
+	return type != NULL && strcmp(type, SCHEMAMIG_WORKER_TYPE) == 0;
+}
+
 /* schemamig.start_worker() returns boolean: false if one is running already */
 Datum
 schemamig_start_worker(PG_FUNCTION_ARGS)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tools/deps.sh — install what building and testing schemamig needs on a
 # fresh Debian machine that has the PostgreSQL 15 server binaries: server
-# headers, OpenSSL headers, pgTAP, pg_prove, and the Perl modules of the
-# TAP tests.  Needs root.
+# headers, OpenSSL headers, pgTAP, pg_prove, the Perl modules of the TAP
+# tests, and cppcheck.  Needs root.
 set -euo pipefail
 
 packages=(
@@ -17,6 +17,7 @@ packages=(
   libio-pty-perl
   libssl-dev
   bc
+  cppcheck
 )
 
 missing=()

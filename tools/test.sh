@@ -2,6 +2,7 @@
 # tools/test.sh — build, install, and run every test against a throwaway
 # cluster: pg_regress files, pgTAP files, isolation specs and Perl TAP tests
 # (all reached by `make installcheck`), then print one summary line.
+# Before the tests, tools/cppcheck.sh checks src/ and cli/ statically.
 #
 # Needs the build dependencies (tools/deps.sh installs them).  As root, the
 # tests run as the postgres OS user from a copy of the tree it owns,
@@ -19,6 +20,8 @@ as_server_user() {
 
 make -C "$top" -s
 make -C "$top" -s install >/dev/null
+# static analysis of src/ and cli/ (the build itself is -Wall -Wextra -Werror)
+"$top/tools/cppcheck.sh"
 
 mkdir -p "$work/tree"
 tar -C "$top" --exclude=./.git --exclude=./results --exclude=./tmp_check --exclude=./regression.diffs --exclude=./regression.out --exclude="*.o" --exclude="*.so" -cf - . | tar -C "$work/tree" -xf -
