@@ -245,6 +245,23 @@ catalog_load_all(bool with_scripts)
 	return result;
 }
 
+/* copy the rows of the last SPI result, as they are, into a set-returning function's result */
+static void
+put_result_rows(ReturnSetInfo *rsinfo)
+{
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	Datum	   *values = palloc(desc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(desc->natts * sizeof(bool));
+	uint64		i;
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		heap_deform_tuple(SPI_tuptable->vals[i], desc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
 /*
  * The registered migrations as a client compares them with its files,
  * straight into the caller's tuplestore: version, the checksums of the
@@ -257,7 +274,6 @@ catalog_put_registrations(ReturnSetInfo *rsinfo)
 {
 	static SPIPlanPtr plan = NULL;
 	CatalogAccess access;
-	uint64		i;
 
 	catalog_enter(&access);
 	run_plan(plan_once(&plan,
@@ -265,15 +281,7 @@ catalog_put_registrations(ReturnSetInfo *rsinfo)
 					   "FROM schemamig.migrations",
 					   0, NULL),
 			 NULL, NULL, SPI_OK_SELECT);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		Datum		values[4];
-		bool		nulls[4];
-
-		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	SPI_freetuptable(SPI_tuptable);
+	put_result_rows(rsinfo);
 	catalog_leave(&access);
 }
 
@@ -287,7 +295,6 @@ catalog_put_invalid_indexes(ReturnSetInfo *rsinfo)
 {
 	static SPIPlanPtr plan = NULL;
 	CatalogAccess access;
-	uint64		i;
 
 	catalog_enter(&access);
 	run_plan(plan_once(&plan,
@@ -304,15 +311,7 @@ catalog_put_invalid_indexes(ReturnSetInfo *rsinfo)
 					   "ORDER BY 2",
 					   0, NULL),
 			 NULL, NULL, SPI_OK_SELECT);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		Datum		values[2];
-		bool		nulls[2];
-
-		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	SPI_freetuptable(SPI_tuptable);
+	put_result_rows(rsinfo);
 	catalog_leave(&access);
 }
 
