@@ -7,7 +7,8 @@
  * Invariants:
  *	- migrate sends the whole folder in one round trip (one statement that
  *	  calls schemamig.register() once per migration whose text is not
- *	  already registered), then calls schemamig.migrate(), both in one
+ *	  already registered), then calls schemamig.migrate() (unless nothing
+ *	  was sent and registrations() says everything is applied), both in one
  *	  transaction: a failure anywhere leaves the database as it was,
  *	  registrations included;
  *	- --dry-run does the same registration (so every check the server
@@ -278,6 +279,24 @@ changed_migrations(const MigrationFolder *folder, PGresult *res, bool *changed, 
 	free(rows);
 	PQclear(res);
 	return count;
+}
+
+/*
+ * Does registrations() say every registered migration is applied as it
+ * stands (so migrate() would do nothing)?  False if it was not asked, or
+ * the server does not say.
+ */
+static bool
+all_applied(PGresult *res)
+{
+	int			i;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) < 5)
+		return false;
+	for (i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 4), "t") != 0)
+			return false;
+	return true;
 }
 
 /*
@@ -552,6 +571,7 @@ cmd_migrate(const CliOptions *opts)
 	RunResult  *results = NULL;
 	int			nresults = 0;
 	int			registered;
+	bool		up_to_date;
 	int			code;
 	double		started = now_seconds();
 
@@ -591,6 +611,7 @@ cmd_migrate(const CliOptions *opts)
 					  "it never recovers automatically", NULL, NULL, NULL, NAN);
 	}
 
+	up_to_date = all_applied(registrations);
 	registered = register_folder(conn, registrations, &folder, &res);
 	if (registered < 0)
 	{
@@ -633,15 +654,19 @@ cmd_migrate(const CliOptions *opts)
 		return code;
 	}
 
-	res = run_migrate(conn, opts, &folder, &results, &nresults, started);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	/* nothing sent and everything registered applied: migrate() has nothing to do */
+	if (!(registered == 0 && up_to_date))
 	{
-		code = query_failed(opts, res, "migration failed; nothing was applied");
-		db_finish(conn);
-		termPQExpBuffer(&json);
-		return code;
+		res = run_migrate(conn, opts, &folder, &results, &nresults, started);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			code = query_failed(opts, res, "migration failed; nothing was applied");
+			db_finish(conn);
+			termPQExpBuffer(&json);
+			return code;
+		}
+		PQclear(res);
 	}
-	PQclear(res);
 	res = PQexec(conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{

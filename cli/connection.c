@@ -206,7 +206,7 @@ early_connection_main(void *arg)
 	if (PQresultStatus(early->probe) == PGRES_TUPLES_OK &&
 		strcmp(PQgetvalue(early->probe, 0, 4), "t") == 0)
 		early->registrations = PQexec(early->conn,
-									  "SELECT version, checksum, down_checksum, description"
+									  "SELECT version, checksum, down_checksum, description, applied"
 									  " FROM schemamig.registrations()");
 	return NULL;
 }

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <unistd.h>
 
 #include "schemamig_cli.h"
 
@@ -376,6 +377,12 @@ main(int argc, char **argv)
 	output_init(&opts);
 	code = cmd->run(&opts);
 	output_close();
-	fflush(stdout);
-	return code;
+
+	/*
+	 * Everything is written and the connection closed: leave without the
+	 * libraries' exit handlers (OpenSSL's cleanup alone costs milliseconds,
+	 * a third of a no-op run's own work).
+	 */
+	fflush(NULL);
+	_exit(code);
 }

@@ -126,7 +126,8 @@ AS 'MODULE_PATHNAME', 'schemamig_status';
 -- What is registered, as a client compares it with its folder: checksums
 -- of the stored scripts and the description (doc/functions.md).
 CREATE FUNCTION schemamig.registrations()
-RETURNS TABLE (version text, checksum text, down_checksum text, description text)
+RETURNS TABLE (version text, checksum text, down_checksum text, description text,
+               applied boolean)
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'schemamig_registrations';
 

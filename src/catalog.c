@@ -266,7 +266,9 @@ put_result_rows(ReturnSetInfo *rsinfo)
  * The registered migrations as a client compares them with its files,
  * straight into the caller's tuplestore: version, the checksums of the
  * stored up and down scripts (recomputed, so a catalog edited by hand
- * does not look unchanged), description.  No order, no state: this is the
+ * does not look unchanged), description, and whether it is applied as it
+ * stands (not dirty, the applied, registered and recomputed checksums
+ * agree): when every row says so, migrate() would have nothing to do.  No order, no state: this is the
  * cheap question a client asks before sending a folder.
  */
 void
@@ -277,8 +279,13 @@ catalog_put_registrations(ReturnSetInfo *rsinfo)
 
 	catalog_enter(&access);
 	run_plan(plan_once(&plan,
-					   "SELECT version, schemamig.checksum(up_sql), schemamig.checksum(down_sql), description "
-					   "FROM schemamig.migrations",
+					   "SELECT r.version, r.checksum, r.down_checksum, r.description, "
+					   "  a.version IS NOT NULL AND NOT a.dirty "
+					   "    AND a.checksum OPERATOR(pg_catalog.=) r.checksum AND r.checksum OPERATOR(pg_catalog.=) r.registered "
+					   "FROM (SELECT version, schemamig.checksum(up_sql) AS checksum, "
+					   "        schemamig.checksum(down_sql) AS down_checksum, description, checksum AS registered "
+					   "      FROM schemamig.migrations) r "
+					   "LEFT JOIN schemamig.applied a ON a.version OPERATOR(pg_catalog.=) r.version",
 					   0, NULL),
 			 NULL, NULL, SPI_OK_SELECT);
 	put_result_rows(rsinfo);
