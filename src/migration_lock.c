@@ -14,21 +14,28 @@
  * The background worker holds the same lock, at session level, while it
  * runs jobs; callers do not wait for it (see migration_lock_acquire).
  *
- * The wait is bounded by schemamig.lock_wait_timeout: the lock manager's
- * own lock_timeout machinery does the waiting (no polling), and its
- * timeout error is replaced by one that names the process holding the lock.
+ * The wait is bounded by schemamig.lock_wait_timeout: the lock manager
+ * does the waiting, in slices shorter than deadlock_timeout, each in a
+ * subtransaction whose lock_timeout error is caught; between slices we look
+ * at the holder again (see migration_lock_acquire), and the final error
+ * names the process holding the lock.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <limits.h>
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
 
 #include "schemamig.h"
 
@@ -80,14 +87,57 @@ describe_lock_holder(bool *is_worker)
 	return holder ? holder : pstrdup("another process");
 }
 
+/*
+ * Wait for the lock at most ms milliseconds; true if we got it.  The wait
+ * runs in a subtransaction so that its lock_timeout error can be caught;
+ * a lock it got passes to the transaction when the subtransaction ends.
+ */
+static bool
+wait_for_lock_slice(LOCKTAG *tag, long ms)
+{
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool got = false;
+	char		timeout[32];
+
+	snprintf(timeout, sizeof(timeout), "%ld", ms);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(context);
+	PG_TRY();
+	{
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) LockAcquire(tag, ExclusiveLock, false, false);
+		AtEOXact_GUC(false, nestlevel);
+		got = true;
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(context);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(context);
+	CurrentResourceOwner = owner;
+	return got;
+}
+
 void
 migration_lock_acquire(void)
 {
 	LOCKTAG		tag;
-	char	   *volatile holder;
-	bool		is_worker;
-	int			nestlevel;
-	char		timeout[32];
+	TimestampTz deadline;
 
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
@@ -101,43 +151,44 @@ migration_lock_acquire(void)
 	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
 		return;
 
-	/* contended: note the holder now, then wait with the bounded timeout */
-	holder = describe_lock_holder(&is_worker);
-
 	/*
-	 * Never wait for the worker: this transaction holds a snapshot, and the
-	 * worker's CREATE INDEX CONCURRENTLY waits for every such snapshot.
+	 * Contended.  Wait in slices shorter than deadlock_timeout, and look at
+	 * the holder before each: the worker may take the lock in the moment
+	 * between our look and our wait, and a session waiting behind it holds
+	 * a snapshot its CREATE INDEX CONCURRENTLY waits for.  A slice ends
+	 * before the deadlock detector would act; the next look sees the worker
+	 * and we step aside with SM006, releasing the snapshot.
 	 */
-	if (is_worker)
-		ereport(ERROR,
-				(errcode(ERRCODE_SCHEMAMIG_WORKER_BUSY),
-				 errmsg("the schemamig worker is applying a migration"),
-				 errdetail("The migration lock is held by %s. Waiting for it here would hold a snapshot that blocks the worker's CREATE INDEX CONCURRENTLY.",
-						   holder),
-				 errhint("Wait with CALL schemamig.wait(job), which holds no snapshot, then try again.")));
+	deadline = schemamig_lock_wait_timeout > 0
+		? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), schemamig_lock_wait_timeout)
+		: DT_NOEND;
+	for (;;)
+	{
+		bool		is_worker;
+		char	   *holder = describe_lock_holder(&is_worker);
+		long		remaining = deadline == DT_NOEND ? LONG_MAX
+			: TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 
-	snprintf(timeout, sizeof(timeout), "%d", schemamig_lock_wait_timeout);
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	PG_TRY();
-	{
-		(void) LockAcquire(&tag, ExclusiveLock, false, false);
-	}
-	PG_CATCH();
-	{
-		if (geterrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
-		{
-			FlushErrorState();
+		/*
+		 * Never wait for the worker: this transaction holds a snapshot, and
+		 * the worker's CREATE INDEX CONCURRENTLY waits for every such
+		 * snapshot.
+		 */
+		if (is_worker)
+			ereport(ERROR,
+					(errcode(ERRCODE_SCHEMAMIG_WORKER_BUSY),
+					 errmsg("the schemamig worker is applying a migration"),
+					 errdetail("The migration lock is held by %s. Waiting for it here would hold a snapshot that blocks the worker's CREATE INDEX CONCURRENTLY.",
+							   holder),
+					 errhint("Wait with CALL schemamig.wait(job), which holds no snapshot, then try again.")));
+		if (remaining <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("another migration is running: could not get the schemamig migration lock within %d ms",
 							schemamig_lock_wait_timeout),
 					 errdetail("The lock is held by %s.", holder),
 					 errhint("Wait for that migration to finish and try again, or raise schemamig.lock_wait_timeout.")));
-		}
-		PG_RE_THROW();
+		if (wait_for_lock_slice(&tag, Min(remaining, Max(DeadlockTimeout / 2, 10))))
+			return;
 	}
-	PG_END_TRY();
-	AtEOXact_GUC(true, nestlevel);
 }
