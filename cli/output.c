@@ -149,19 +149,26 @@ json_error_fields(PQExpBuffer buf, const PGresult *res)
 	json_string(buf, PQresultErrorField(res, PG_DIAG_CONTEXT));
 }
 
+/* start an error document: {"command": ..., "ok": false, "error": { */
+static void
+json_error_open(PQExpBuffer buf, const char *command)
+{
+	initPQExpBuffer(buf);
+	appendPQExpBufferChar(buf, '{');
+	json_key(buf, "command", true);
+	json_string(buf, command);
+	json_key(buf, "ok", false);
+	appendPQExpBufferStr(buf, "false");
+	json_key(buf, "error", false);
+	appendPQExpBufferChar(buf, '{');
+}
+
 void
 json_result_error(const char *command, const PGresult *res)
 {
 	PQExpBufferData buf;
 
-	initPQExpBuffer(&buf);
-	appendPQExpBufferChar(&buf, '{');
-	json_key(&buf, "command", true);
-	json_string(&buf, command);
-	json_key(&buf, "ok", false);
-	appendPQExpBufferStr(&buf, "false");
-	json_key(&buf, "error", false);
-	appendPQExpBufferChar(&buf, '{');
+	json_error_open(&buf, command);
 	json_error_fields(&buf, res);
 	appendPQExpBufferStr(&buf, "}}\n");
 	fputs(buf.data, stdout);
@@ -174,14 +181,7 @@ json_folder_errors(const char *command, const MigrationFolder *folder)
 	PQExpBufferData buf;
 	int			i;
 
-	initPQExpBuffer(&buf);
-	appendPQExpBufferChar(&buf, '{');
-	json_key(&buf, "command", true);
-	json_string(&buf, command);
-	json_key(&buf, "ok", false);
-	appendPQExpBufferStr(&buf, "false");
-	json_key(&buf, "error", false);
-	appendPQExpBufferChar(&buf, '{');
+	json_error_open(&buf, command);
 	json_key(&buf, "message", true);
 	json_string(&buf, folder->missing ? "cannot open the migration folder"
 				: "the migration folder has problems");
