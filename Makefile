@@ -15,6 +15,7 @@ OBJS = \
 	src/script.o \
 	src/redact.o \
 	src/catalog.o \
+	src/registrations_digest.o \
 	src/migration_lock.o \
 	src/executor.o \
 	src/api.o \

@@ -215,7 +215,7 @@ registration_differs(PGresult *res, int row, const MigrationFile *file)
 		return true;
 	if (file->down_sql != NULL &&
 		(PQgetisnull(res, row, 2) ||
-		 strcmp(PQgetvalue(res, row, 2), checksum_script(file->down_sql)) != 0))
+		 strcmp(PQgetvalue(res, row, 2), file->down_checksum) != 0))
 		return true;
 	if (file->description != NULL &&
 		(PQgetisnull(res, row, 3) || strcmp(PQgetvalue(res, row, 3), file->description) != 0))
@@ -297,6 +297,25 @@ all_applied(PGresult *res)
 		if (strcmp(PQgetvalue(res, i, 4), "t") != 0)
 			return false;
 	return true;
+}
+
+/*
+ * Does registrations_digest()'s answer say the folder is exactly what is
+ * registered, and is every registration applied as it stands?  Then there
+ * is nothing to send and nothing to run.  False when it was not asked or
+ * failed (the caller then compares migration by migration).  Clears res.
+ */
+static bool
+digest_says_up_to_date(PGresult *res, const MigrationFolder *folder)
+{
+	bool		up_to_date = false;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		atoi(PQgetvalue(res, 0, 0)) == folder->nfiles &&
+		strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+		up_to_date = strcmp(PQgetvalue(res, 0, 1), folder_digest(folder)) == 0;
+	PQclear(res);
+	return up_to_date;
 }
 
 /*
@@ -565,6 +584,7 @@ cmd_migrate(const CliOptions *opts)
 	ServerInfo	info;
 	EarlyConnection *early;
 	PGconn	   *conn;
+	PGresult   *digest;
 	PGresult   *registrations;
 	PGresult   *res;
 	PQExpBufferData json;
@@ -585,13 +605,15 @@ cmd_migrate(const CliOptions *opts)
 	log_event("info", psprintf("%s: %d migration(s) in folder %s", opts->dry_run ? "dry run" : "migrate",
 							   folder.nfiles, opts->dir), NULL, NULL, NULL, NAN);
 
-	conn = db_connect_finish(early, &info, &registrations);
+	conn = db_connect_finish(early, &info, &digest, &registrations);
 	if (conn == NULL)
 		return EXIT_USAGE;
 	if (!db_require_extension(&info))
 	{
 		if (output_json())
 			json_result_error(opts->command, NULL);
+		PQclear(digest);
+		PQclear(registrations);
 		db_finish(conn);
 		return EXIT_USAGE;
 	}
@@ -611,8 +633,19 @@ cmd_migrate(const CliOptions *opts)
 					  "it never recovers automatically", NULL, NULL, NULL, NAN);
 	}
 
-	up_to_date = all_applied(registrations);
-	registered = register_folder(conn, registrations, &folder, &res);
+	/* an unchanged, applied folder: the digest says so, nothing to compare */
+	if (digest_says_up_to_date(digest, &folder))
+	{
+		up_to_date = true;
+		registered = 0;
+	}
+	else
+	{
+		if (registrations == NULL)
+			registrations = db_registrations(conn, &info);
+		up_to_date = all_applied(registrations);
+		registered = register_folder(conn, registrations, &folder, &res);
+	}
 	if (registered < 0)
 	{
 		code = query_failed(opts, res, "cannot register the migrations");

@@ -134,7 +134,9 @@ static const char *probe_sql =
 " pg_catalog.current_setting('schemamig.auto_recover', true) IS NOT NULL,"
 " pg_catalog.current_database(),"
 " COALESCE(pg_catalog.has_function_privilege("
-"   pg_catalog.to_regprocedure('schemamig.registrations()'), 'EXECUTE'), false)"
+"   pg_catalog.to_regprocedure('schemamig.registrations()'), 'EXECUTE'), false),"
+" COALESCE(pg_catalog.has_function_privilege("
+"   pg_catalog.to_regprocedure('schemamig.registrations_digest()'), 'EXECUTE'), false)"
 " FROM (SELECT 1) AS one"
 " LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'schemamig'";
 
@@ -160,6 +162,7 @@ probe_read(PGresult *res, ServerInfo *info)
 	info->has_auto_recover = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	info->database = pg_strdup(PQgetvalue(res, 0, 3));
 	info->has_registrations = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	info->has_digest = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
 	PQclear(res);
 	return true;
 }
@@ -174,10 +177,22 @@ db_probe(PGconn *conn, ServerInfo *info, bool begin)
 	return probe_read(probe_quiet(conn, begin), info);
 }
 
+static const char *registrations_sql =
+"SELECT version, checksum, down_checksum, description, applied FROM schemamig.registrations()";
+
+/* registrations(), or NULL when this server has none for us */
+PGresult *
+db_registrations(PGconn *conn, const ServerInfo *info)
+{
+	return info->has_registrations ? PQexec(conn, registrations_sql) : NULL;
+}
+
 /*
  * The early connection: migrate starts connecting (and asks the read-only
  * questions: the probe, which opens the transaction, and what is
- * registered) on a thread while the main thread reads the folder.  Backend
+ * registered: registrations_digest(), a few bytes that are all an
+ * unchanged folder needs, or where the server has none, registrations())
+ * on a thread while the main thread reads the folder.  Backend
  * start-up and reading thousands of files then overlap instead of adding
  * up.  The thread reports nothing; the main thread decides what to say
  * once the folder is read, so a folder problem is reported alone, before
@@ -191,6 +206,7 @@ struct EarlyConnection
 	pthread_t	thread;
 	PGconn	   *conn;
 	PGresult   *probe;
+	PGresult   *digest;			/* registrations_digest(), NULL if not asked */
 	PGresult   *registrations;	/* NULL if not asked (or not askable) */
 };
 
@@ -203,11 +219,13 @@ early_connection_main(void *arg)
 	if (early->conn == NULL || PQstatus(early->conn) != CONNECTION_OK)
 		return NULL;
 	early->probe = probe_quiet(early->conn, true);
-	if (PQresultStatus(early->probe) == PGRES_TUPLES_OK &&
-		strcmp(PQgetvalue(early->probe, 0, 4), "t") == 0)
-		early->registrations = PQexec(early->conn,
-									  "SELECT version, checksum, down_checksum, description, applied"
-									  " FROM schemamig.registrations()");
+	if (PQresultStatus(early->probe) != PGRES_TUPLES_OK)
+		return NULL;
+	if (strcmp(PQgetvalue(early->probe, 0, 5), "t") == 0)
+		early->digest = PQexec(early->conn,
+							   "SELECT migrations, digest, applied FROM schemamig.registrations_digest()");
+	else if (strcmp(PQgetvalue(early->probe, 0, 4), "t") == 0)
+		early->registrations = PQexec(early->conn, registrations_sql);
 	return NULL;
 }
 
@@ -232,31 +250,33 @@ early_join(EarlyConnection *early)
 
 /*
  * Wait for the early connection and report on it as connect + probe
- * would.  Returns the connection in a transaction, with info filled in and
- * *registrations set to registrations()'s answer (or NULL); NULL when the
- * connection or the probe failed (reported).
+ * would.  Returns the connection in a transaction, with info filled in,
+ * *digest set to registrations_digest()'s answer and *registrations to
+ * registrations()'s (each NULL when not asked); NULL when the connection
+ * or the probe failed (reported).
  */
 PGconn *
-db_connect_finish(EarlyConnection *early, ServerInfo *info, PGresult **registrations)
+db_connect_finish(EarlyConnection *early, ServerInfo *info, PGresult **digest,
+				  PGresult **registrations)
 {
 	PGconn	   *conn;
 
 	early_join(early);
+	*digest = early->digest;
 	*registrations = early->registrations;
 	conn = connect_report(early->opts, early->conn);
-	if (conn == NULL)
-		return NULL;
-	if (!probe_read(early->probe, info))
+	if (conn != NULL && probe_read(early->probe, info))
+		return conn;
+	if (conn != NULL)
 	{
 		if (output_json())
 			json_result_error(early->opts->command, NULL);
-		if (*registrations)
-			PQclear(*registrations);
-		*registrations = NULL;
 		db_finish(conn);
-		return NULL;
 	}
-	return conn;
+	PQclear(*digest);
+	PQclear(*registrations);
+	*digest = *registrations = NULL;
+	return NULL;
 }
 
 /* the folder had problems: close the early connection, saying nothing */
@@ -264,10 +284,9 @@ void
 db_connect_abandon(EarlyConnection *early)
 {
 	early_join(early);
-	if (early->registrations)
-		PQclear(early->registrations);
-	if (early->probe)
-		PQclear(early->probe);
+	PQclear(early->digest);
+	PQclear(early->registrations);
+	PQclear(early->probe);
 	PQfinish(early->conn);
 }
 

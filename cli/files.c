@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,25 +147,26 @@ version_compare(const char *a, const char *b)
 
 /*
  * Read a whole file.  name is opened relative to the directory dir_fd
- * (AT_FDCWD for a path); path is what messages call it.  Plain open/read
- * rather than stdio: a folder of thousands of migrations is read on every
- * run, and system calls are most of the cost (no fstat, no stdio buffer,
- * no walk of the folder's path for every file).
+ * (AT_FDCWD for a path).  Returns 0, or the errno that stopped it; *nul
+ * says the text holds a NUL byte (and is then not returned).  Plain
+ * open/read rather than stdio: a folder of thousands of migrations is read
+ * on every run, and system calls are most of the cost (no fstat, no stdio
+ * buffer, no walk of the folder's path for every file).  Safe to call from
+ * several threads.
  */
-static bool
-file_read_text_at(int dir_fd, const char *name, const char *path, char **text, char **error)
+static int
+read_text_at(int dir_fd, const char *name, char **text, bool *nul)
 {
 	char		chunk[65536];
 	char	   *buf = NULL;
 	size_t		len = 0;
 	int			fd;
 
+	*text = NULL;
+	*nul = false;
 	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-	{
-		*error = psprintf("%s: cannot read: %s", path, strerror(errno));
-		return false;
-	}
+		return errno;
 	for (;;)
 	{
 		ssize_t		n = read(fd, chunk, sizeof(chunk));
@@ -173,12 +175,13 @@ file_read_text_at(int dir_fd, const char *name, const char *path, char **text, c
 			break;
 		if (n < 0)
 		{
-			if (errno == EINTR)
+			int			error = errno;
+
+			if (error == EINTR)
 				continue;
-			*error = psprintf("%s: cannot read: %s", path, strerror(errno));
 			close(fd);
 			free(buf);
-			return false;
+			return error;
 		}
 		/* exactly sized: thousands of small scripts stay small in memory */
 		buf = pg_realloc(buf, len + n + 1);
@@ -191,18 +194,33 @@ file_read_text_at(int dir_fd, const char *name, const char *path, char **text, c
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len) != NULL)
 	{
-		*error = psprintf("%s: contains a NUL byte, which SQL text cannot hold", path);
+		*nul = true;
 		free(buf);
-		return false;
+		return 0;
 	}
 	*text = buf;
-	return true;
+	return 0;
+}
+
+/* what is wrong with a file read_text_at() could not return, or NULL */
+static char *
+read_problem(const char *path, int error, bool nul)
+{
+	if (error != 0)
+		return psprintf("%s: cannot read: %s", path, strerror(error));
+	if (nul)
+		return psprintf("%s: contains a NUL byte, which SQL text cannot hold", path);
+	return NULL;
 }
 
 bool
 file_read_text(const char *path, char **text, char **error)
 {
-	return file_read_text_at(AT_FDCWD, path, path, text, error);
+	bool		nul;
+	int			rc = read_text_at(AT_FDCWD, path, text, &nul);
+
+	*error = read_problem(path, rc, nul);
+	return *error == NULL;
 }
 
 /* true when the text holds something other than white space */
@@ -526,6 +544,91 @@ list_entries(DIR *d, const char *dir, MigrationFolder *folder, FolderEntry **ent
 	*n_out = n;
 }
 
+/* the text of one folder entry, as the reading threads leave it */
+typedef struct EntryText
+{
+	char	   *text;			/* NULL when it could not be read */
+	int			error;			/* errno, or 0 */
+	bool		nul;			/* holds a NUL byte */
+	char	   *checksum;		/* of text: up files, and down files with SQL */
+} EntryText;
+
+typedef struct ReadShare
+{
+	int			dir_fd;
+	const FolderEntry *entries;
+	EntryText  *texts;
+	int			n;
+	int			first;			/* this share is first, first + step, ... */
+	int			step;
+} ReadShare;
+
+static void *
+read_share(void *arg)
+{
+	ReadShare  *share = arg;
+	int			i;
+
+	for (i = share->first; i < share->n; i += share->step)
+	{
+		const FolderEntry *e = &share->entries[i];
+		EntryText  *t = &share->texts[i];
+
+		t->error = read_text_at(share->dir_fd, e->name, &t->text, &t->nul);
+		if (t->text != NULL &&
+			(e->kind == KIND_UP || (e->kind == KIND_DOWN && has_sql(t->text))))
+			t->checksum = checksum_script(t->text);
+	}
+	return NULL;
+}
+
+/*
+ * Read (and hash) every entry's file.  Opening, reading and closing
+ * thousands of small files is most of the time a large folder takes, and
+ * it is spread over up to READ_THREADS threads (one per CPU; the calling
+ * thread is one of them), each taking every step-th file.  Small folders
+ * are read by the calling thread alone.
+ */
+#define READ_THREADS			4
+#define READ_THREADS_MIN_FILES	64
+
+static EntryText *
+read_entries(int dir_fd, const FolderEntry *entries, int n)
+{
+	EntryText  *texts = pg_malloc0(sizeof(EntryText) * (n + 1));
+	ReadShare	shares[READ_THREADS];
+	pthread_t	threads[READ_THREADS];
+	bool		started[READ_THREADS] = {false};
+	long		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int			nthreads = 1;
+	int			k;
+
+	if (n >= READ_THREADS_MIN_FILES && cpus > 1)
+		nthreads = cpus < READ_THREADS ? (int) cpus : READ_THREADS;
+	k = 0;
+	do
+	{
+		shares[k].dir_fd = dir_fd;
+		shares[k].entries = entries;
+		shares[k].texts = texts;
+		shares[k].n = n;
+		shares[k].first = k;
+		shares[k].step = nthreads;
+	} while (++k < nthreads);
+	/* a thread that cannot be started leaves its share to this one */
+	for (k = 1; k < nthreads; k++)
+		started[k] = pthread_create(&threads[k], NULL, read_share, &shares[k]) == 0;
+	read_share(&shares[0]);
+	for (k = 1; k < nthreads; k++)
+	{
+		if (started[k])
+			pthread_join(threads[k], NULL);
+		else
+			read_share(&shares[k]);
+	}
+	return texts;
+}
+
 /*
  * Read a migration folder.  Returns true when it is free of problems;
  * otherwise folder->errors says what is wrong with which file.  Sorting
@@ -538,6 +641,7 @@ folder_read(const char *dir, MigrationFolder *folder)
 	DIR		   *d;
 	int			dir_fd;
 	FolderEntry *entries;
+	EntryText  *texts;
 	FolderEntry **ups;
 	int			nups = 0;
 	int			n;
@@ -554,6 +658,7 @@ folder_read(const char *dir, MigrationFolder *folder)
 	}
 	dir_fd = dirfd(d);
 	list_entries(d, dir, folder, &entries, &n);
+	texts = read_entries(dir_fd, entries, n);
 
 	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
 	ups = pg_malloc(sizeof(FolderEntry *) * (n + 1));
@@ -562,9 +667,9 @@ folder_read(const char *dir, MigrationFolder *folder)
 	for (i = 0; i < n; i++)
 	{
 		FolderEntry *e = &entries[i];
+		EntryText  *t = &texts[i];
 		MigrationFile *file;
 		char	   *path;
-		char	   *text;
 		char	   *error = NULL;
 
 		if (e->kind == KIND_DOWN)
@@ -578,22 +683,28 @@ folder_read(const char *dir, MigrationFolder *folder)
 		file->description = e->description;
 		file->up_path = path;
 		file->up_line = 1;
-		if (!file_read_text_at(dir_fd, e->name, path, &text, &error))
+		if (t->text == NULL)
 		{
-			add_error(folder, error);
+			add_error(folder, read_problem(path, t->error, t->nul));
 			continue;
 		}
 		if (e->kind == KIND_SINGLE)
 		{
 			file->down_path = path;
-			if (!split_sections(path, text, file, &error))
+			if (!split_sections(path, t->text, file, &error))
 			{
 				add_error(folder, error);
 				continue;
 			}
+			file->checksum = checksum_script(file->up_sql);
+			if (file->down_sql)
+				file->down_checksum = checksum_script(file->down_sql);
 		}
 		else
-			file->up_sql = text;
+		{
+			file->up_sql = t->text;
+			file->checksum = t->checksum;
+		}
 		if (!has_content(file->up_sql))
 		{
 			add_error(folder, psprintf("%s: the up script is empty", path));
@@ -625,12 +736,11 @@ folder_read(const char *dir, MigrationFolder *folder)
 	for (i = 0; i < n; i++)
 	{
 		FolderEntry *e = &entries[i];
+		EntryText  *t = &texts[i];
 		FolderEntry *key = e;
 		FolderEntry **match;
 		MigrationFile *owner;
 		char	   *path;
-		char	   *text;
-		char	   *error = NULL;
 
 		if (e->kind != KIND_DOWN)
 			continue;
@@ -656,19 +766,19 @@ folder_read(const char *dir, MigrationFolder *folder)
 		}
 		if (owner == NULL || strcmp(owner->up_path, path_join(dir, (*match)->name)) != 0)
 			continue;			/* its up file already has a problem */
-		if (!file_read_text_at(dir_fd, e->name, path, &text, &error))
+		if (t->text == NULL)
 		{
-			add_error(folder, error);
+			add_error(folder, read_problem(path, t->error, t->nul));
 			continue;
 		}
 		owner->down_path = path;
 		owner->down_line = 1;
-		owner->down_sql = has_sql(text) ? text : NULL;
+		owner->down_sql = t->checksum ? t->text : NULL;
+		owner->down_checksum = t->checksum;
 	}
 
-	for (i = 0; i < folder->nfiles; i++)
-		folder->files[i].checksum = checksum_script(folder->files[i].up_sql);
 	closedir(d);
 	free(ups);
+	free(texts);
 	return folder->nerrors == 0;
 }

@@ -70,6 +70,7 @@ typedef struct MigrationFile
 	int			up_line;		/* line of up_path where up_sql starts */
 	int			down_line;		/* line of down_path where down_sql starts */
 	char	   *checksum;		/* SHA-256 hex of up_sql, as the server computes it */
+	char	   *down_checksum;	/* the same of down_sql, NULL without one */
 } MigrationFile;
 
 typedef struct MigrationFolder
@@ -91,6 +92,7 @@ extern char *path_join(const char *dir, const char *name);
 /* ---- checksums (checksum.c) ---- */
 
 extern char *checksum_script(const char *sql);
+extern char *folder_digest(const MigrationFolder *folder);
 
 /* ---- connection and queries (connection.c) ---- */
 
@@ -100,6 +102,7 @@ typedef struct ServerInfo
 	bool		has_lint;		/* schemamig.lint(text) exists */
 	bool		has_auto_recover;	/* the schemamig.auto_recover GUC exists */
 	bool		has_registrations;	/* schemamig.registrations() exists and we may call it */
+	bool		has_digest;		/* the same for schemamig.registrations_digest() */
 	char	   *database;
 } ServerInfo;
 
@@ -108,7 +111,8 @@ typedef struct EarlyConnection EarlyConnection;
 extern PGconn *db_connect(const CliOptions *opts);
 extern EarlyConnection *db_connect_early(const CliOptions *opts);
 extern PGconn *db_connect_finish(EarlyConnection *early, ServerInfo *info,
-								 PGresult **registrations);
+								 PGresult **digest, PGresult **registrations);
+extern PGresult *db_registrations(PGconn *conn, const ServerInfo *info);
 extern void db_connect_abandon(EarlyConnection *early);
 extern bool db_probe(PGconn *conn, ServerInfo *info, bool begin);
 extern bool db_require_extension(const ServerInfo *info);

@@ -131,6 +131,12 @@ RETURNS TABLE (version text, checksum text, down_checksum text, description text
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'schemamig_registrations';
 
+CREATE FUNCTION schemamig.registrations_digest(OUT migrations bigint, OUT digest text,
+                                               OUT applied boolean)
+RETURNS record
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'schemamig_registrations_digest';
+
 CREATE FUNCTION schemamig.validate()
 RETURNS TABLE (version text, problem text)
 LANGUAGE C STABLE

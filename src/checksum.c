@@ -8,11 +8,20 @@
  * same checksum as the original.  Nothing else is normalised: any other
  * change to the text is a change to the migration.
  *
+ * OpenSSL's low-level SHA256_Init/Update/Final are used rather than EVP
+ * (or the SHA256() shorthand, which goes through EVP in OpenSSL 3): EVP's
+ * first digest in a process loads OpenSSL's configuration and providers
+ * (about a millisecond in every new backend that asks for a checksum), and
+ * each EVP digest has a fixed cost that registrations() and status(),
+ * which hash every stored script, pay thousands of times.
+ *
  *-------------------------------------------------------------------------
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "postgres.h"
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -21,73 +30,61 @@
 
 PG_FUNCTION_INFO_V1(schemamig_checksum);
 
-#define SHA256_DIGEST_BYTES 32
-
-/*
- * The digest and its context are fetched once per backend and reused:
- * status() and migrate() hash every stored script, and OpenSSL 3 makes a
- * fresh fetch per digest expensive.
- */
-static EVP_MD *sha256_md = NULL;
-static EVP_MD_CTX *sha256_ctx = NULL;
-
-static void
-checksum_prepare(void)
+static char *
+digest_hex(const unsigned char *digest)
 {
-	if (sha256_md == NULL)
-		sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (sha256_ctx == NULL)
-		sha256_ctx = EVP_MD_CTX_new();
-	if (sha256_md == NULL || sha256_ctx == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory while computing a checksum")));
+	char	   *hex = palloc(SHA256_DIGEST_LENGTH * 2 + 1);
+
+	hex_encode((const char *) digest, SHA256_DIGEST_LENGTH, hex);
+	hex[SHA256_DIGEST_LENGTH * 2] = '\0';
+	return hex;
 }
 
 /*
- * Hash in chunks between carriage returns, so a CRLF script needs no
- * normalised copy.
+ * The checksum of a script: CRLF counts as LF.  The text is hashed in
+ * chunks between carriage returns, so a CRLF script needs no normalised
+ * copy.
  */
 char *
 checksum_sha256_hex(const char *data, Size len)
 {
-	EVP_MD_CTX *ctx;
-	unsigned char digest[SHA256_DIGEST_BYTES];
-	unsigned int digest_len = 0;
-	char	   *hex;
+	SHA256_CTX	ctx;
+	unsigned char digest[SHA256_DIGEST_LENGTH];
 	const char *chunk = data;
 	const char *end = data + len;
-	bool		ok;
 
-	checksum_prepare();
-	ctx = sha256_ctx;
-	ok = EVP_DigestInit_ex(ctx, sha256_md, NULL) == 1;
-	while (ok && chunk < end)
+	SHA256_Init(&ctx);
+	while (chunk < end)
 	{
 		const char *cr = memchr(chunk, '\r', end - chunk);
 
 		if (cr == NULL)
 		{
-			ok = EVP_DigestUpdate(ctx, chunk, end - chunk) == 1;
+			SHA256_Update(&ctx, chunk, end - chunk);
 			break;
 		}
 		/* hash up to the CR; drop the CR only when an LF follows */
-		ok = EVP_DigestUpdate(ctx, chunk, cr - chunk) == 1;
-		if (ok && (cr + 1 >= end || cr[1] != '\n'))
-			ok = EVP_DigestUpdate(ctx, cr, 1) == 1;
+		SHA256_Update(&ctx, chunk, cr - chunk);
+		if (cr + 1 >= end || cr[1] != '\n')
+			SHA256_Update(&ctx, cr, 1);
 		chunk = cr + 1;
 	}
-	if (ok)
-		ok = EVP_DigestFinal_ex(ctx, digest, &digest_len) == 1;
-	EVP_MD_CTX_reset(ctx);
+	SHA256_Final(digest, &ctx);
+	return digest_hex(digest);
+}
 
-	if (!ok || digest_len != SHA256_DIGEST_BYTES)
-		elog(ERROR, "OpenSSL failed to compute a SHA-256 digest");
+/* the SHA-256 of bytes as they are (registrations_digest()) */
+char *
+sha256_hex_raw(const char *data, Size len)
+{
+	SHA256_CTX	ctx;
+	unsigned char digest[SHA256_DIGEST_LENGTH];
 
-	hex = palloc(SHA256_DIGEST_BYTES * 2 + 1);
-	hex_encode((const char *) digest, SHA256_DIGEST_BYTES, hex);
-	hex[SHA256_DIGEST_BYTES * 2] = '\0';
-	return hex;
+	/* not SHA256(): in OpenSSL 3 that one-call form goes through EVP */
+	SHA256_Init(&ctx);
+	SHA256_Update(&ctx, data, len);
+	SHA256_Final(digest, &ctx);
+	return digest_hex(digest);
 }
 
 /* schemamig.checksum(sql text) returns text */

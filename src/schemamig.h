@@ -72,6 +72,7 @@ extern char *schemamig_database;
 
 /* checksum.c */
 extern char *checksum_sha256_hex(const char *data, Size len);
+extern char *sha256_hex_raw(const char *data, Size len);
 
 /* version.c */
 /* room for a sort key: a one-digit run takes marker, length and digit */

@@ -123,6 +123,27 @@ for my $case (@problems)
 	server_untouched('two problems');
 }
 
+# a large folder is read by several threads: problems anywhere in it are
+# all reported, and nothing reaches the server
+{
+	my %big;
+	for my $i (1 .. 300)
+	{
+		my $v = sprintf('%04d', $i);
+		$big{"${v}_m$i.up.sql"}   = "CREATE TABLE big_$i (id int);\n";
+		$big{"${v}_m$i.down.sql"} = "DROP TABLE big_$i;\n";
+	}
+	$big{'0270_m270.up.sql'} = "CREATE TABLE big_270 (id int);\0\n";
+	my $dir = folder_of(%big);
+	chmod 0000, "$dir/0150_m150.down.sql";
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, 'large folder with two bad files exits 1');
+	like($err, qr/0150_m150\.down\.sql: cannot read: Permission denied/, 'the unreadable file is named');
+	like($err, qr/0270_m270\.up\.sql: contains a NUL byte/, 'the file with a NUL byte too');
+	like($err, qr/2 problem\(s\) in migration folder/, 'and no other problem is made up');
+	server_untouched('large folder with problems');
+}
+
 # the layouts, mixed, in natural order: 9 before 10, sections with down
 my $dir = folder_of(
 	'9_nine.up.sql'    => "CREATE TABLE nine (id int);\n",
@@ -164,6 +185,44 @@ is($node->safe_psql('crlf', "SELECT to_regclass('crlf') IS NOT NULL"), 't', 'in 
 ($code, $out, $err) = cli('status', '--dir', $crlf, '--db', 'dbname=crlf');
 like($out, qr/^0001\s+applied/m, 'status shows it applied');
 unlike($out, qr/file differs/, 'client and server checksums agree on a CRLF file');
+
+# a large folder, read by several threads, reaches the server file for file,
+# both layouts; run again it is a no-op, and one changed file in the middle
+# is the only one sent
+{
+	my %big;
+	for my $i (1 .. 400)
+	{
+		my $v = sprintf('%04d', $i);
+		if ($i % 7 == 0)
+		{
+			$big{"${v}_s$i.sql"} = "-- migrate:up\nCREATE TABLE big_$i (id int);\n-- migrate:down\nDROP TABLE big_$i;\n";
+			next;
+		}
+		$big{"${v}_m$i.up.sql"} = "CREATE TABLE big_$i (id int);\n";
+		$big{"${v}_m$i.down.sql"} = "DROP TABLE big_$i;\n" if $i % 5;
+	}
+	my $dir = folder_of(%big);
+	$node->safe_psql('postgres', 'CREATE DATABASE big');
+	$node->safe_psql('big', 'CREATE EXTENSION schemamig');
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=big');
+	is($code, 0, 'a folder of 400 migrations applies') or diag($err);
+	is( $node->safe_psql(
+			'big',
+			"SELECT count(*) FILTER (WHERE up_sql = format(E'CREATE TABLE big_%s (id int);\\n', version::int)) || '/'"
+			  . " || count(*) FILTER (WHERE down_sql = format(E'DROP TABLE big_%s;\\n', version::int)) || '/'"
+			  . " || count(*) FILTER (WHERE down_sql IS NULL) FROM schemamig.migrations"),
+		'400/331/69',
+		'every up and down script arrived as it is in its file');
+	my $events = $node->safe_psql('big', 'SELECT count(*) FROM schemamig.events');
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=big');
+	like($out, qr/nothing to apply: big is up to date \(400 migration\(s\)/, 'run again, it is a no-op');
+	is($node->safe_psql('big', 'SELECT count(*) FROM schemamig.events'), $events, 'that wrote nothing');
+	write_file("$dir/0201_m201.down.sql", "DROP TABLE IF EXISTS big_201;\n");
+	my $doc;
+	($code, $doc, $err) = cli_json('migrate', '--dir', $dir, '--db', 'dbname=big');
+	is($doc->{registered}, 1, 'one changed down script in the middle is the only one sent');
+}
 
 $node->stop;
 done_testing();

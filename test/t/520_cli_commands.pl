@@ -77,6 +77,40 @@ is(sql('SELECT count(*) FROM schemamig.events'), $events, 'no-op re-run register
 ($code, $doc) = cli_json('migrate', '--dir', $dir);
 is($doc->{registered}, 0, 'no-op re-run sends no migration to register()');
 
+# what an unchanged, applied folder costs the server: registrations_digest()
+# says it all; neither registrations() nor migrate() is asked
+sql("ALTER SYSTEM SET log_statement = 'all'");
+$node->reload;
+my $log_offset = -s $node->logfile;
+($code, $out, $err) = cli('migrate', '--dir', $dir);
+is($code, 0, 'no-op re-run with statements logged exits 0') or diag($err);
+ok($node->log_contains(qr/FROM schemamig\.registrations_digest\(\)/, $log_offset),
+	'a no-op re-run asks registrations_digest()');
+ok(!$node->log_contains(qr/FROM schemamig\.registrations\(\)|schemamig\.migrate\(|schemamig\.register\(/,
+		$log_offset),
+	'and neither registrations(), register() nor migrate()');
+# a renamed file (new description) is a difference the digest sees
+rename("$dir/0002_email.up.sql", "$dir/0002_email_address.up.sql");
+rename("$dir/0002_email.down.sql", "$dir/0002_email_address.down.sql");
+$log_offset = -s $node->logfile;
+($code, $doc, $err) = cli_json('migrate', '--dir', $dir);
+is($code, 0, 'migrate after a rename exits 0') or diag($err);
+is($doc->{registered}, 1, 'the renamed migration is registered again');
+is(sql("SELECT description FROM schemamig.migrations WHERE version = '0002'"), 'email_address',
+	'with its new description');
+ok($node->log_contains(qr/FROM schemamig\.registrations\(\)/, $log_offset),
+	'a digest that differs makes the client compare migration by migration');
+rename("$dir/0002_email_address.up.sql", "$dir/0002_email.up.sql");
+rename("$dir/0002_email_address.down.sql", "$dir/0002_email.down.sql");
+($code, $doc) = cli_json('migrate', '--dir', $dir);
+is($doc->{registered}, 1, 'renaming it back registers the old description again');
+# a registration edited by hand in the catalog is not taken for the file
+sql("UPDATE schemamig.migrations SET up_sql = up_sql || '-- edited' WHERE version = '0003'");
+($code, $doc, $err) = cli_json('migrate', '--dir', $dir);
+is($doc->{registered}, 1, 'a hand-edited stored script is sent again, digest or not');
+sql("ALTER SYSTEM RESET log_statement");
+$node->reload;
+
 # registrations(): what the client compares, checksums recomputed from the stored scripts
 is(sql("SELECT r.checksum = m.checksum AND r.down_checksum = m.down_checksum AND r.description = 'users'"
 	  . " FROM schemamig.registrations() r JOIN schemamig.migrations m USING (version) WHERE version = '0001'"),

@@ -67,6 +67,8 @@ my @calls = (
 	[ wait        => q{CALL schemamig.wait(0)} ],
 	[ status      => q{SELECT count(*) FROM schemamig.status()} ],
 	[ validate    => q{SELECT count(*) FROM schemamig.validate()} ],
+	[ registrations => q{SELECT count(*) FROM schemamig.registrations()} ],
+	[ registrations_digest => q{SELECT migrations FROM schemamig.registrations_digest()} ],
 	[ lint        => q{SELECT count(*) FROM schemamig.lint('SELECT 1')} ],
 	[ checksum    => q{SELECT schemamig.checksum('x')} ],
 	[ read_scripts => q{SELECT count(up_sql) FROM schemamig.migrations} ],
@@ -77,8 +79,8 @@ my @calls = (
 my %allowed = (
 	postgres => { map { $_->[0] => 1 } @calls },
 	sm_owner => { map { $_->[0] => 1 } @calls },
-	deployer => { map { $_ => 1 } qw(register apply migrate rollback rollback_to recover repair baseline status validate lint checksum) },
-	app      => { map { $_ => 1 } qw(status validate lint checksum) },
+	deployer => { map { $_ => 1 } qw(register apply migrate rollback rollback_to recover repair baseline status validate registrations registrations_digest lint checksum) },
+	app      => { map { $_ => 1 } qw(status validate registrations registrations_digest lint checksum) },
 );
 $node->safe_psql('postgres', q{SELECT schemamig.register('0', 'SELECT 1')});
 for my $role (qw(postgres sm_owner deployer app))

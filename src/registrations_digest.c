@@ -1,0 +1,296 @@
+/*-------------------------------------------------------------------------
+ *
+ * registrations_digest.c
+ *		schemamig.registrations_digest(): everything registrations() says,
+ *		summed up in one row.
+ *
+ * A client about to send a folder of migrations first wants to know
+ * whether the folder is exactly what is registered and applied; then there
+ * is nothing to send and nothing to run (the no-op re-run of a deploy,
+ * the common case).  registrations() answers with a row per migration;
+ * this answers with three values: the number of registered migrations, a
+ * SHA-256 over all of them, and whether every one is applied as it stands.
+ * The client computes the same digest over its folder and compares.
+ *
+ * The digest is the lower-case hex SHA-256 of, for every registered
+ * migration in byte order of version, four fields: the version, the
+ * checksum of the stored up script and of the stored down script
+ * (recomputed, as registrations() does, so a catalog edited by hand does
+ * not look unchanged), and the description; a field is "-" when NULL,
+ * else its length in bytes, ":", and its bytes.  doc/functions.md states
+ * this as the contract, and sql/core_registrations.sql recomputes it in
+ * SQL from registrations().
+ *
+ * Unlike catalog.c, this reads the two catalogs with plain table scans
+ * instead of SPI: it is called at the start of every run of the client, in
+ * a backend that has just started, where parsing and planning a join costs
+ * more than reading the rows.  It reads under the caller's snapshot, and
+ * reveals nothing registrations() does not (checksums, never scripts).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "parser/parse_relation.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "schemamig.h"
+
+PG_FUNCTION_INFO_V1(schemamig_registrations_digest);
+
+/* a row of schemamig.migrations, as the digest needs it */
+typedef struct Registered
+{
+	char	   *version;
+	char	   *checksum;		/* recomputed from up_sql */
+	char	   *down_checksum;	/* recomputed from down_sql, or NULL */
+	char	   *description;
+	bool		checksum_ok;	/* recomputed checksum = registered one */
+	char	   *registered;		/* the registered checksum */
+} Registered;
+
+/* a row of schemamig.applied */
+typedef struct Applied
+{
+	char	   *version;
+	char	   *checksum;
+	bool		dirty;
+} Applied;
+
+static Relation
+open_catalog(const char *name)
+{
+	Oid			schema = get_namespace_oid("schemamig", false);
+	Oid			relid = get_relname_relid(name, schema);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schemamig catalog \"schemamig.%s\" is missing", name),
+				 errhint("Reinstall the extension: DROP EXTENSION schemamig; CREATE EXTENSION schemamig.")));
+	return table_open(relid, AccessShareLock);
+}
+
+static AttrNumber
+column(Relation rel, const char *name)
+{
+	int			attnum = attnameAttNum(rel, name, false);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schemamig catalog \"%s\" has no column \"%s\"",
+						RelationGetRelationName(rel), name)));
+	return (AttrNumber) attnum;
+}
+
+static char *
+text_column(TupleTableSlot *slot, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		value = slot_getattr(slot, attnum, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(value);
+}
+
+/* hex SHA-256 checksum of a text column, NULL when it is NULL */
+static char *
+checksum_column(TupleTableSlot *slot, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		value = slot_getattr(slot, attnum, &isnull);
+	text	   *script;
+	char	   *checksum;
+
+	if (isnull)
+		return NULL;
+	script = DatumGetTextPP(value);
+	checksum = checksum_sha256_hex(VARDATA_ANY(script), VARSIZE_ANY_EXHDR(script));
+	if ((Pointer) script != DatumGetPointer(value))
+		pfree(script);
+	return checksum;
+}
+
+static int
+registered_cmp(const void *a, const void *b)
+{
+	return strcmp(((const Registered *) a)->version, ((const Registered *) b)->version);
+}
+
+static int
+applied_cmp(const void *a, const void *b)
+{
+	return strcmp(((const Applied *) a)->version, ((const Applied *) b)->version);
+}
+
+/* every registered migration, sorted by version (bytes) */
+static Registered *
+read_registered(int *count)
+{
+	Relation	rel = open_catalog("migrations");
+	AttrNumber	version = column(rel, "version");
+	AttrNumber	up_sql = column(rel, "up_sql");
+	AttrNumber	down_sql = column(rel, "down_sql");
+	AttrNumber	description = column(rel, "description");
+	AttrNumber	checksum = column(rel, "checksum");
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	Registered *rows = NULL;
+	int			n = 0;
+	int			cap = 0;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		Registered *r;
+
+		CHECK_FOR_INTERRUPTS();
+		if (n == cap)
+		{
+			cap = cap ? cap * 2 : 256;
+			rows = rows ? repalloc(rows, sizeof(Registered) * cap) : palloc(sizeof(Registered) * cap);
+		}
+		r = &rows[n++];
+		r->version = text_column(slot, version);
+		r->checksum = checksum_column(slot, up_sql);
+		r->down_checksum = checksum_column(slot, down_sql);
+		r->description = text_column(slot, description);
+		r->registered = text_column(slot, checksum);
+		r->checksum_ok = r->registered != NULL && strcmp(r->checksum, r->registered) == 0;
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	if (n > 1)
+		qsort(rows, n, sizeof(Registered), registered_cmp);
+	*count = n;
+	return rows;
+}
+
+/* every applied migration, sorted by version (bytes) */
+static Applied *
+read_applied(int *count)
+{
+	Relation	rel = open_catalog("applied");
+	AttrNumber	version = column(rel, "version");
+	AttrNumber	checksum = column(rel, "checksum");
+	AttrNumber	dirty = column(rel, "dirty");
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	Applied    *rows = NULL;
+	int			n = 0;
+	int			cap = 0;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		Applied    *a;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		if (n == cap)
+		{
+			cap = cap ? cap * 2 : 256;
+			rows = rows ? repalloc(rows, sizeof(Applied) * cap) : palloc(sizeof(Applied) * cap);
+		}
+		a = &rows[n++];
+		a->version = text_column(slot, version);
+		a->checksum = text_column(slot, checksum);
+		a->dirty = DatumGetBool(slot_getattr(slot, dirty, &isnull)) && !isnull;
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+	if (n > 1)
+		qsort(rows, n, sizeof(Applied), applied_cmp);
+	*count = n;
+	return rows;
+}
+
+/*
+ * One field of the digest: "-" for NULL, else "length:bytes".  Written
+ * without printf: formatting thousands of fields costs more than hashing
+ * them.
+ */
+static void
+digest_field(StringInfo buf, const char *value)
+{
+	char		digits[24];
+	char	   *p = digits + sizeof(digits);
+	size_t		len;
+
+	if (value == NULL)
+	{
+		appendStringInfoChar(buf, '-');
+		return;
+	}
+	len = strlen(value);
+	*--p = ':';
+	do
+	{
+		*--p = '0' + len % 10;
+		len /= 10;
+	} while (len > 0);
+	appendBinaryStringInfo(buf, p, digits + sizeof(digits) - p);
+	appendBinaryStringInfo(buf, value, strlen(value));
+}
+
+/*
+ * registrations_digest() → (migrations bigint, digest text, applied
+ * boolean).  applied is registrations()' applied for every row at once:
+ * applied, not dirty, and the applied, registered and recomputed
+ * checksums agree (true when nothing is registered).
+ */
+Datum
+schemamig_registrations_digest(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Registered *registered;
+	Applied    *applied;
+	int			nregistered;
+	int			napplied;
+	int			i;
+	int			j = 0;
+	bool		all_applied = true;
+	StringInfoData buf;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type of schemamig.registrations_digest() must be a row type");
+
+	registered = read_registered(&nregistered);
+	applied = read_applied(&napplied);
+
+	initStringInfo(&buf);
+	for (i = 0; i < nregistered; i++)
+	{
+		Registered *r = &registered[i];
+		int			cmp = -1;
+
+		/* both sorted: walk applied alongside */
+		while (j < napplied && (cmp = strcmp(applied[j].version, r->version)) < 0)
+			j++;
+		if (j >= napplied || cmp != 0 || applied[j].dirty || !r->checksum_ok ||
+			strcmp(applied[j].checksum, r->registered) != 0)
+			all_applied = false;
+		digest_field(&buf, r->version);
+		digest_field(&buf, r->checksum);
+		digest_field(&buf, r->down_checksum);
+		digest_field(&buf, r->description);
+	}
+
+	values[0] = Int64GetDatum((int64) nregistered);
+	values[1] = CStringGetTextDatum(sha256_hex_raw(buf.data, buf.len));
+	values[2] = BoolGetDatum(all_applied);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
