@@ -29,3 +29,13 @@ DROP INDEX CONCURRENTLY drift_keep_c;
 SELECT event, message, detail->>'statement' AS statement FROM schemamig.events ORDER BY id;
 /* schemamig:allow ban-drop-table test cleanup */ DROP TABLE drift_keep;
 RESET lock_timeout;
+-- dropping the extension records no drift (the event log goes with it) and
+-- warns about nothing
+SELECT current_database() AS regress_db \gset
+CREATE DATABASE schemamig_drift_drop;
+\c schemamig_drift_drop
+CREATE EXTENSION schemamig;
+DROP EXTENSION schemamig;
+SELECT to_regclass('schemamig.events') IS NULL AS dropped;
+\c :regress_db
+/* schemamig:allow ban-drop-database test cleanup */ DROP DATABASE schemamig_drift_drop;

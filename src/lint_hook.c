@@ -338,7 +338,8 @@ drift_flush(void)
 			keep = lappend(keep, d->event);
 	}
 	drift_events = NIL;
-	if (keep != NIL && !XactReadOnly && !RecoveryInProgress())
+	/* DROP EXTENSION schemamig takes the event log with it: nothing to write */
+	if (keep != NIL && !XactReadOnly && !RecoveryInProgress() && lint_extension_installed())
 	{
 		PushActiveSnapshot(GetTransactionSnapshot());
 		record_events(keep);
