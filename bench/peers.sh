@@ -12,6 +12,7 @@
 #                (default: /tmp/schemamig-bench); nothing is written to the repo
 #   BENCH_PORT   port of the throwaway cluster (default: 5513)
 #   RUNS         runs per tool and N; the median is reported (default: 3)
+#   NOOP_RUNS    no-op re-runs per tool at the largest N (default: 21)
 #
 # The peers are installed into BENCH_DIR on first use: dbmate,
 # node-pg-migrate, postgrator-cli and pg from the npm registry (npm
@@ -24,8 +25,11 @@
 # psql -1 (all in one) and schemamig (all in one: migrate() is a single
 # transaction).  Each run gets a fresh database; after it, the number of
 # generated tables is checked, so a tool that failed cannot look fast.
-# The no-op column is a second run of the same command on the migrated
-# database (N = the largest N given).  Runs are interleaved (see below).
+# The no-op column is the same command run again on a database it has
+# migrated (N = the largest N given), NOOP_RUNS times per tool, interleaved,
+# after all the timed runs; `psql -c 'SELECT 1'` on the same database runs
+# among them as the floor (starting a client and a backend).  Runs are
+# interleaved (see below).
 # psql is the server's own binary (bindir first in PATH), not Debian's
 # /usr/bin/psql Perl wrapper, which adds ~40 ms per call.  schemamig's CREATE EXTENSION runs
 # once per fresh database before the timed run, like installing a tool.
@@ -38,6 +42,7 @@ export PATH="$bindir:$PATH"
 BENCH_DIR=${BENCH_DIR:-/tmp/schemamig-bench}
 BENCH_PORT=${BENCH_PORT:-5513}
 RUNS=${RUNS:-3}
+NOOP_RUNS=${NOOP_RUNS:-21}
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100 1000)
 
@@ -133,6 +138,7 @@ generate() {
 
 # ---- one timed command per tool: run_TOOL N DB ----
 run_psql() { psql_q -d "$2" -1 -f "$work/n$1/psql.sql" >/dev/null; }
+run_psql_select_1() { psql_q -d "$2" -c 'SELECT 1' >/dev/null; }
 run_schemamig() { schemamig migrate --dir "$work/n$1/schemamig" --db "$(url "$2")" >/dev/null; }
 run_dbmate() {
   "$npx_bin/dbmate" --url "$(url "$2")?sslmode=disable" --migrations-dir "$work/n$1/dbmate" \
@@ -181,9 +187,10 @@ trap stop_cluster EXIT
 # Rounds are interleaved: round r runs every tool once (in an order that
 # rotates from round to round), so load from other users of the machine
 # hits every tool alike instead of whichever tool happened to run during
-# a busy minute.  The no-op sample of a round is a second run of the same
-# command right after that round's run (N = the largest N given).
+# a busy minute.  The databases of the last round at the largest N are
+# kept for the no-op runs.
 declare -A samples_of noop_of
+last=${SIZES[-1]}
 for n in "${SIZES[@]}"; do
   generate "$n"
   for ((r = 1; r <= RUNS; r++)); do
@@ -195,26 +202,42 @@ for n in "${SIZES[@]}"; do
       check_tables "$n" "$db"
       samples_of[$tool,$n]+="$ms "
       say "N=$n $tool run $r: $ms ms"
-      if [ "$n" = "${SIZES[-1]}" ] && [ "$tool" != psql ]; then
-        ms=$(time_ms "run_$tool" "$n" "$db")
-        noop_of[$tool]+="$ms "
-        say "N=$n $tool no-op $r: $ms ms"
+      if [ "$n" != "$last" ] || [ "$r" != "$RUNS" ]; then
+        psql_q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
       fi
-      psql_q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
     done
   done
   for tool in "${tools[@]}"; do
     result[$tool,$n]=$(printf '%s\n' ${samples_of[$tool,$n]} | median)
   done
 done
+
+# No-op re-runs: every tool again on the database it migrated, interleaved
+# and rotating like the timed runs, after a checkpoint and a pause so that
+# the writes of the timed runs are not what is measured.
+noop_tools=(psql_select_1 schemamig dbmate node_pg_migrate postgrator sqitch)
+psql_q -d postgres -c 'CHECKPOINT' >/dev/null
+sleep 5
+for ((r = 1; r <= NOOP_RUNS; r++)); do
+  for ((k = 0; k < ${#noop_tools[@]}; k++)); do
+    tool=${noop_tools[$(((k + r - 1) % ${#noop_tools[@]}))]}
+    db="bench_${tool}_$last"
+    [ "$tool" = psql_select_1 ] && db="bench_psql_$last"
+    ms=$(time_ms "run_$tool" "$last" "$db")
+    noop_of[$tool]+="$ms "
+    say "N=$last $tool no-op $r: $ms ms"
+  done
+done
+for tool in "${noop_tools[@]}"; do
+  noop[$tool]=$(printf '%s\n' ${noop_of[$tool]} | median)
+done
 for tool in "${tools[@]}"; do
-  [ "$tool" = psql ] || noop[$tool]=$(printf '%s\n' ${noop_of[$tool]} | median)
+  psql_q -d postgres -c "DROP DATABASE IF EXISTS bench_${tool}_$last" >/dev/null
 done
 
 fmt_s() { awk -v ms="$1" 'BEGIN { if (ms < 1000) printf "%.0f ms", ms; else printf "%.2f s", ms / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 
-last=${SIZES[-1]}
 printf '\n| tool |'
 for n in "${SIZES[@]}"; do printf ' N = %s | vs psql -1 |' "$n"; done
 printf ' no-op re-run (N = %s) |\n|---|' "$last"
@@ -234,5 +257,7 @@ for tool in "${tools[@]}"; do
   done
   if [ "$tool" = psql ]; then printf ' – |\n'; else printf ' %s |\n' "$(fmt_s "${noop[$tool]}")"; fi
 done
-printf '\nmedian of %s interleaved rounds, fresh database per run; %s, %s cores, load average %s\n' "$RUNS" \
+printf '\nno-op floor: psql -c '"'"'SELECT 1'"'"' on the same database, %s (median of %s, among the no-op runs)\n' \
+  "$(fmt_s "${noop[psql_select_1]}")" "$NOOP_RUNS"
+printf 'median of %s interleaved rounds, fresh database per run; %s, %s cores, load average %s\n' "$RUNS" \
   "$(psql -X -At -d postgres -c 'SHOW server_version')" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -313,7 +313,12 @@ digest_says_up_to_date(PGresult *res, const MigrationFolder *folder)
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 		atoi(PQgetvalue(res, 0, 0)) == folder->nfiles &&
 		strcmp(PQgetvalue(res, 0, 2), "t") == 0)
-		up_to_date = strcmp(PQgetvalue(res, 0, 1), folder_digest(folder)) == 0;
+	{
+		char	   *digest = folder_digest(folder);
+
+		up_to_date = strcmp(PQgetvalue(res, 0, 1), digest) == 0;
+		free(digest);
+	}
 	PQclear(res);
 	return up_to_date;
 }
@@ -624,6 +629,8 @@ cmd_migrate(const CliOptions *opts)
 		{
 			if (!db_command(conn, "SET LOCAL schemamig.auto_recover = off"))
 			{
+				PQclear(digest);
+				PQclear(registrations);
 				db_finish(conn);
 				return EXIT_FAILED;
 			}
@@ -633,6 +640,13 @@ cmd_migrate(const CliOptions *opts)
 					  "it never recovers automatically", NULL, NULL, NULL, NAN);
 	}
 
+	/* the digest failed: the transaction is aborted, and its error is the one to show */
+	if (digest != NULL && PQresultStatus(digest) != PGRES_TUPLES_OK)
+	{
+		code = query_failed(opts, digest, "cannot read the registrations");
+		db_finish(conn);
+		return code;
+	}
 	/* an unchanged, applied folder: the digest says so, nothing to compare */
 	if (digest_says_up_to_date(digest, &folder))
 	{

@@ -503,10 +503,14 @@ list_entries(DIR *d, const char *dir, MigrationFolder *folder, FolderEntry **ent
 	int			n = 0;
 	int			cap = 0;
 
-	errno = 0;
-	while ((de = readdir(d)) != NULL)
+	for (;;)
 	{
 		FolderEntry entry;
+
+		/* readdir() says an error only through errno: clear it each time */
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
 
 		if (de->d_name[0] == '.' || !is_sql_name(de->d_name))
 			continue;

@@ -24,8 +24,10 @@
  * Unlike catalog.c, this reads the two catalogs with plain table scans
  * instead of SPI: it is called at the start of every run of the client, in
  * a backend that has just started, where parsing and planning a join costs
- * more than reading the rows.  It reads under the caller's snapshot, and
- * reveals nothing registrations() does not (checksums, never scripts).
+ * more than reading the rows.  It reads under the caller's snapshot, keeps
+ * AccessShareLock on both catalogs to the end of the transaction (as a
+ * query would), and reveals nothing registrations() does not (checksums,
+ * never scripts).
  *
  *-------------------------------------------------------------------------
  */
@@ -166,11 +168,17 @@ read_registered(int *count)
 		r->down_checksum = checksum_column(slot, down_sql);
 		r->description = text_column(slot, description);
 		r->registered = text_column(slot, checksum);
+		/* the columns are NOT NULL; a catalog altered by hand is not trusted */
+		if (r->version == NULL || r->checksum == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("schemamig.migrations holds a row without version or up script"),
+					 errhint("Restore the catalog from a backup, or delete the row.")));
 		r->checksum_ok = r->registered != NULL && strcmp(r->checksum, r->registered) == 0;
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);	/* AccessShareLock held to the end, like a query */
 	if (n > 1)
 		qsort(rows, n, sizeof(Registered), registered_cmp);
 	*count = n;
@@ -204,12 +212,17 @@ read_applied(int *count)
 		}
 		a = &rows[n++];
 		a->version = text_column(slot, version);
+		if (a->version == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("schemamig.applied holds a row without version"),
+					 errhint("Restore the catalog from a backup, or delete the row.")));
 		a->checksum = text_column(slot, checksum);
 		a->dirty = DatumGetBool(slot_getattr(slot, dirty, &isnull)) && !isnull;
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);	/* AccessShareLock held to the end, like a query */
 	if (n > 1)
 		qsort(rows, n, sizeof(Applied), applied_cmp);
 	*count = n;
@@ -281,7 +294,7 @@ schemamig_registrations_digest(PG_FUNCTION_ARGS)
 		while (j < napplied && (cmp = strcmp(applied[j].version, r->version)) < 0)
 			j++;
 		if (j >= napplied || cmp != 0 || applied[j].dirty || !r->checksum_ok ||
-			strcmp(applied[j].checksum, r->registered) != 0)
+			applied[j].checksum == NULL || strcmp(applied[j].checksum, r->registered) != 0)
 			all_applied = false;
 		digest_field(&buf, r->version);
 		digest_field(&buf, r->checksum);

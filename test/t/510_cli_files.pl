@@ -109,6 +109,18 @@ for my $case (@problems)
 	server_untouched('unreadable file');
 }
 
+# a dangling symbolic link is a file that cannot be read, not a folder
+# that cannot be listed
+{
+	my $dir = folder_of('0001_a.up.sql' => "SELECT 1;\n");
+	symlink("$dir/nowhere.sql", "$dir/0002_b.up.sql") or die "symlink: $!";
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, 'dangling link exits 1');
+	like($err, qr/0002_b\.up\.sql: cannot read: No such file or directory/, 'the dangling link is named');
+	unlike($err, qr/cannot list the migration folder/, 'the folder itself is not blamed');
+	server_untouched('dangling link');
+}
+
 # every problem is listed at once, and --json lists them too
 {
 	my $dir = folder_of(

@@ -111,6 +111,19 @@ is($doc->{registered}, 1, 'a hand-edited stored script is sent again, digest or 
 sql("ALTER SYSTEM RESET log_statement");
 $node->reload;
 
+# when registrations_digest() fails, its own error is what the user sees
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('SET schemamig.lint = off; BEGIN; LOCK TABLE schemamig.migrations IN ACCESS EXCLUSIVE MODE;');
+{
+	local $ENV{PGOPTIONS} = '-c lock_timeout=200ms';
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+}
+is($code, 1, 'a failing registrations_digest() exits 1');
+like($err, qr/cannot read the registrations: canceling statement due to lock timeout \(SQLSTATE 55P03\)/,
+	'with its own error, not a later "transaction is aborted"');
+$locker->query_safe('ROLLBACK;');
+$locker->quit;
+
 # registrations(): what the client compares, checksums recomputed from the stored scripts
 is(sql("SELECT r.checksum = m.checksum AND r.down_checksum = m.down_checksum AND r.description = 'users'"
 	  . " FROM schemamig.registrations() r JOIN schemamig.migrations m USING (version) WHERE version = '0001'"),
