@@ -134,9 +134,7 @@ static const char *probe_sql =
 " pg_catalog.current_setting('schemamig.auto_recover', true) IS NOT NULL,"
 " pg_catalog.current_database(),"
 " COALESCE(pg_catalog.has_function_privilege("
-"   pg_catalog.to_regprocedure('schemamig.registrations()'), 'EXECUTE'), false),"
-" COALESCE(pg_catalog.has_function_privilege("
-"   pg_catalog.to_regprocedure('schemamig.registrations_digest()'), 'EXECUTE'), false)"
+"   pg_catalog.to_regprocedure('schemamig.registrations()'), 'EXECUTE'), false)"
 " FROM (SELECT 1) AS one"
 " LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'schemamig'";
 
@@ -162,7 +160,6 @@ probe_read(PGresult *res, ServerInfo *info)
 	info->has_auto_recover = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	info->database = pg_strdup(PQgetvalue(res, 0, 3));
 	info->has_registrations = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-	info->has_digest = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
 	PQclear(res);
 	return true;
 }
@@ -188,16 +185,19 @@ db_registrations(PGconn *conn, const ServerInfo *info)
 }
 
 /*
- * The early connection: migrate starts connecting (and asks the read-only
- * questions: the probe, which opens the transaction, and what is
- * registered: registrations_digest(), a few bytes that are all an
- * unchanged folder needs, or where the server has none, registrations())
- * on a thread while the main thread reads the folder.  Backend
- * start-up and reading thousands of files then overlap instead of adding
- * up.  The thread reports nothing; the main thread decides what to say
- * once the folder is read, so a folder problem is reported alone, before
- * any connection error, and nothing but those read-only questions has
- * reached the server.
+ * The early connection: migrate starts connecting, and asks its read-only
+ * questions, on a thread while the main thread reads the folder, so that
+ * backend start-up and reading thousands of files overlap instead of
+ * adding up.  The first question opens the transaction and asks
+ * registrations_digest() (a few bytes that are all an unchanged folder
+ * needs) together with the extension's version: one round trip, and
+ * where the digest exists, the server has everything else the client
+ * uses.  Where it does not (an older schemamig, no EXECUTE on it, no
+ * extension at all) the client starts over with the probe and, if it may,
+ * registrations().  The thread reports nothing; the main thread decides
+ * what to say once the folder is read, so a folder problem is reported
+ * alone, before any connection error, and nothing but those read-only
+ * questions has reached the server.
  */
 struct EarlyConnection
 {
@@ -205,10 +205,27 @@ struct EarlyConnection
 	bool		threaded;		/* the thread was started */
 	pthread_t	thread;
 	PGconn	   *conn;
-	PGresult   *probe;
-	PGresult   *digest;			/* registrations_digest(), NULL if not asked */
+	PGresult   *probe;			/* NULL when the digest answered */
+	PGresult   *digest;			/* registrations_digest() (maybe an error), or NULL */
 	PGresult   *registrations;	/* NULL if not asked (or not askable) */
 };
+
+static const char *digest_sql =
+"BEGIN; SELECT d.migrations, d.digest, d.applied, pg_catalog.current_database(),"
+" (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'schemamig')"
+" FROM schemamig.registrations_digest() d";
+
+/* did registrations_digest() fail for want of it (not there, or not for us)? */
+static bool
+digest_unavailable(const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return sqlstate == NULL ||
+		strcmp(sqlstate, "42883") == 0 ||	/* undefined_function */
+		strcmp(sqlstate, "3F000") == 0 ||	/* invalid_schema_name */
+		strcmp(sqlstate, "42501") == 0; /* insufficient_privilege */
+}
 
 static void *
 early_connection_main(void *arg)
@@ -218,15 +235,36 @@ early_connection_main(void *arg)
 	early->conn = connect_quiet(early->opts);
 	if (early->conn == NULL || PQstatus(early->conn) != CONNECTION_OK)
 		return NULL;
-	early->probe = probe_quiet(early->conn, true);
-	if (PQresultStatus(early->probe) != PGRES_TUPLES_OK)
+	early->digest = PQexec(early->conn, digest_sql);
+	if (PQresultStatus(early->digest) == PGRES_TUPLES_OK)
 		return NULL;
-	if (strcmp(PQgetvalue(early->probe, 0, 5), "t") == 0)
-		early->digest = PQexec(early->conn,
-							   "SELECT migrations, digest, applied FROM schemamig.registrations_digest()");
-	else if (strcmp(PQgetvalue(early->probe, 0, 4), "t") == 0)
+
+	/*
+	 * Start over in a new transaction.  A digest that failed for another
+	 * reason (a lock timeout, say) is kept: it is the error to report.
+	 */
+	if (digest_unavailable(early->digest))
+	{
+		PQclear(early->digest);
+		early->digest = NULL;
+	}
+	PQclear(PQexec(early->conn, "ROLLBACK"));
+	early->probe = probe_quiet(early->conn, true);
+	if (early->digest == NULL && PQresultStatus(early->probe) == PGRES_TUPLES_OK &&
+		strcmp(PQgetvalue(early->probe, 0, 4), "t") == 0)
 		early->registrations = PQexec(early->conn, registrations_sql);
 	return NULL;
+}
+
+/* what a successful registrations_digest() says of the server */
+static void
+digest_read_info(const PGresult *res, ServerInfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->database = pg_strdup(PQgetvalue(res, 0, 3));
+	info->extversion = PQgetisnull(res, 0, 4) ? NULL : pg_strdup(PQgetvalue(res, 0, 4));
+	/* registrations_digest() came after all of these */
+	info->has_lint = info->has_auto_recover = info->has_registrations = true;
 }
 
 EarlyConnection *
@@ -265,6 +303,11 @@ db_connect_finish(EarlyConnection *early, ServerInfo *info, PGresult **digest,
 	*digest = early->digest;
 	*registrations = early->registrations;
 	conn = connect_report(early->opts, early->conn);
+	if (conn != NULL && early->probe == NULL && early->digest != NULL)
+	{
+		digest_read_info(early->digest, info);
+		return conn;
+	}
 	if (conn != NULL && probe_read(early->probe, info))
 		return conn;
 	if (conn != NULL)

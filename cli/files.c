@@ -589,9 +589,11 @@ read_share(void *arg)
 /*
  * Read (and hash) every entry's file.  Opening, reading and closing
  * thousands of small files is most of the time a large folder takes, and
- * it is spread over up to READ_THREADS threads (one per CPU; the calling
- * thread is one of them), each taking every step-th file.  Small folders
- * are read by the calling thread alone.
+ * it is spread over up to READ_THREADS threads, each taking every step-th
+ * file: one per two CPUs (the calling thread is one of them), because the
+ * other half is wanted meanwhile by the connection and, often, by the
+ * server on the same machine (on 2 CPUs, a second reading thread made the
+ * no-op run slower).  Small folders are read by the calling thread alone.
  */
 #define READ_THREADS			4
 #define READ_THREADS_MIN_FILES	64
@@ -607,8 +609,8 @@ read_entries(int dir_fd, const FolderEntry *entries, int n)
 	int			nthreads = 1;
 	int			k;
 
-	if (n >= READ_THREADS_MIN_FILES && cpus > 1)
-		nthreads = cpus < READ_THREADS ? (int) cpus : READ_THREADS;
+	if (n >= READ_THREADS_MIN_FILES && cpus >= 4)
+		nthreads = cpus / 2 < READ_THREADS ? (int) (cpus / 2) : READ_THREADS;
 	k = 0;
 	do
 	{

@@ -102,7 +102,6 @@ typedef struct ServerInfo
 	bool		has_lint;		/* schemamig.lint(text) exists */
 	bool		has_auto_recover;	/* the schemamig.auto_recover GUC exists */
 	bool		has_registrations;	/* schemamig.registrations() exists and we may call it */
-	bool		has_digest;		/* the same for schemamig.registrations_digest() */
 	char	   *database;
 } ServerInfo;
 

@@ -1,90 +1,53 @@
 /*-------------------------------------------------------------------------
  *
  * checksum.c
- *		SHA-256 of migration scripts, computed in the server with OpenSSL.
+ *		SHA-256 of migration scripts, computed in the server.
  *
  * The checksum is the lower-case hex SHA-256 of the script with every CRLF
  * replaced by LF, so a file checked out with Windows line endings has the
  * same checksum as the original.  Nothing else is normalised: any other
- * change to the text is a change to the migration.
- *
- * OpenSSL's low-level SHA256_Init/Update/Final are used rather than EVP
- * (or the SHA256() shorthand, which goes through EVP in OpenSSL 3): EVP's
- * first digest in a process loads OpenSSL's configuration and providers
- * (about a millisecond in every new backend that asks for a checksum), and
- * each EVP digest has a fixed cost that registrations() and status(),
- * which hash every stored script, pay thousands of times.
+ * change to the text is a change to the migration.  The hashing itself is
+ * in sha256_text.h, shared with the command-line client.
  *
  *-------------------------------------------------------------------------
  */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include "postgres.h"
-
-#include <openssl/sha.h>
 
 #include "fmgr.h"
 #include "utils/builtins.h"
 
 #include "schemamig.h"
+#include "sha256_text.h"
 
 PG_FUNCTION_INFO_V1(schemamig_checksum);
 
+/* hex SHA-256 of data, palloc'd; a script's CRLF counts as LF */
 static char *
-digest_hex(const unsigned char *digest)
+hex_digest(const char *data, Size len, bool script)
 {
-	char	   *hex = palloc(SHA256_DIGEST_LENGTH * 2 + 1);
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(SHA256_HEX_LENGTH + 1);
 
-	hex_encode((const char *) digest, SHA256_DIGEST_LENGTH, hex);
-	hex[SHA256_DIGEST_LENGTH * 2] = '\0';
+	if (script)
+		sha256_script(data, len, digest);
+	else
+		sha256_bytes(data, len, digest);
+	sha256_hex(digest, hex);
 	return hex;
 }
 
-/*
- * The checksum of a script: CRLF counts as LF.  The text is hashed in
- * chunks between carriage returns, so a CRLF script needs no normalised
- * copy.
- */
+/* the checksum of a script */
 char *
 checksum_sha256_hex(const char *data, Size len)
 {
-	SHA256_CTX	ctx;
-	unsigned char digest[SHA256_DIGEST_LENGTH];
-	const char *chunk = data;
-	const char *end = data + len;
-
-	SHA256_Init(&ctx);
-	while (chunk < end)
-	{
-		const char *cr = memchr(chunk, '\r', end - chunk);
-
-		if (cr == NULL)
-		{
-			SHA256_Update(&ctx, chunk, end - chunk);
-			break;
-		}
-		/* hash up to the CR; drop the CR only when an LF follows */
-		SHA256_Update(&ctx, chunk, cr - chunk);
-		if (cr + 1 >= end || cr[1] != '\n')
-			SHA256_Update(&ctx, cr, 1);
-		chunk = cr + 1;
-	}
-	SHA256_Final(digest, &ctx);
-	return digest_hex(digest);
+	return hex_digest(data, len, true);
 }
 
 /* the SHA-256 of bytes as they are (registrations_digest()) */
 char *
 sha256_hex_raw(const char *data, Size len)
 {
-	SHA256_CTX	ctx;
-	unsigned char digest[SHA256_DIGEST_LENGTH];
-
-	/* not SHA256(): in OpenSSL 3 that one-call form goes through EVP */
-	SHA256_Init(&ctx);
-	SHA256_Update(&ctx, data, len);
-	SHA256_Final(digest, &ctx);
-	return digest_hex(digest);
+	return hex_digest(data, len, false);
 }
 
 /* schemamig.checksum(sql text) returns text */

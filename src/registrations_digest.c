@@ -48,6 +48,7 @@
 #include "utils/snapmgr.h"
 
 #include "schemamig.h"
+#include "sha256_text.h"
 
 PG_FUNCTION_INFO_V1(schemamig_registrations_digest);
 
@@ -136,109 +137,98 @@ applied_cmp(const void *a, const void *b)
 	return strcmp(((const Applied *) a)->version, ((const Applied *) b)->version);
 }
 
-/* every registered migration, sorted by version (bytes) */
-static Registered *
-read_registered(int *count)
-{
-	Relation	rel = open_catalog("migrations");
-	AttrNumber	version = column(rel, "version");
-	AttrNumber	up_sql = column(rel, "up_sql");
-	AttrNumber	down_sql = column(rel, "down_sql");
-	AttrNumber	description = column(rel, "description");
-	AttrNumber	checksum = column(rel, "checksum");
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	Registered *rows = NULL;
-	int			n = 0;
-	int			cap = 0;
-
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		Registered *r;
-
-		CHECK_FOR_INTERRUPTS();
-		if (n == cap)
-		{
-			cap = cap ? cap * 2 : 256;
-			rows = rows ? repalloc(rows, sizeof(Registered) * cap) : palloc(sizeof(Registered) * cap);
-		}
-		r = &rows[n++];
-		r->version = text_column(slot, version);
-		r->checksum = checksum_column(slot, up_sql);
-		r->down_checksum = checksum_column(slot, down_sql);
-		r->description = text_column(slot, description);
-		r->registered = text_column(slot, checksum);
-		/* the columns are NOT NULL; a catalog altered by hand is not trusted */
-		if (r->version == NULL || r->checksum == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("schemamig.migrations holds a row without version or up script"),
-					 errhint("Restore the catalog from a backup, or delete the row.")));
-		r->checksum_ok = r->registered != NULL && strcmp(r->checksum, r->registered) == 0;
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);	/* AccessShareLock held to the end, like a query */
-	if (n > 1)
-		qsort(rows, n, sizeof(Registered), registered_cmp);
-	*count = n;
-	return rows;
-}
-
-/* every applied migration, sorted by version (bytes) */
-static Applied *
-read_applied(int *count)
-{
-	Relation	rel = open_catalog("applied");
-	AttrNumber	version = column(rel, "version");
-	AttrNumber	checksum = column(rel, "checksum");
-	AttrNumber	dirty = column(rel, "dirty");
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	Applied    *rows = NULL;
-	int			n = 0;
-	int			cap = 0;
-
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		Applied    *a;
-		bool		isnull;
-
-		CHECK_FOR_INTERRUPTS();
-		if (n == cap)
-		{
-			cap = cap ? cap * 2 : 256;
-			rows = rows ? repalloc(rows, sizeof(Applied) * cap) : palloc(sizeof(Applied) * cap);
-		}
-		a = &rows[n++];
-		a->version = text_column(slot, version);
-		if (a->version == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("schemamig.applied holds a row without version"),
-					 errhint("Restore the catalog from a backup, or delete the row.")));
-		a->checksum = text_column(slot, checksum);
-		a->dirty = DatumGetBool(slot_getattr(slot, dirty, &isnull)) && !isnull;
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, NoLock);	/* AccessShareLock held to the end, like a query */
-	if (n > 1)
-		qsort(rows, n, sizeof(Applied), applied_cmp);
-	*count = n;
-	return rows;
-}
-
 /*
- * One field of the digest: "-" for NULL, else "length:bytes".  Written
- * without printf: formatting thousands of fields costs more than hashing
- * them.
+ * Scan a catalog under the caller's snapshot.  The named columns are
+ * looked up once; read_row gets their numbers, in the same order, with
+ * every row, and fills the next element (size bytes) of the array
+ * returned, whose length goes to *count.  AccessShareLock is kept to the
+ * end of the transaction, as a query would keep it.
  */
+typedef void (*RowReader) (TupleTableSlot *slot, const AttrNumber *columns, void *element);
+
+#define MAX_COLUMNS 8
+
+static void *
+scan_catalog(const char *name, const char *const *names, int ncolumns,
+			 RowReader read_row, Size size, int *count)
+{
+	Relation	rel = open_catalog(name);
+	AttrNumber	columns[MAX_COLUMNS];
+	TupleTableSlot *slot;
+	TableScanDesc scan;
+	char	   *rows = NULL;
+	int			n = 0;
+	int			cap = 0;
+	int			i;
+
+	Assert(ncolumns <= MAX_COLUMNS);
+	for (i = 0; i < ncolumns; i++)
+		columns[i] = column(rel, names[i]);
+	slot = table_slot_create(rel, NULL);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (n == cap)
+		{
+			cap = cap ? cap * 2 : 256;
+			rows = rows ? repalloc(rows, size * cap) : palloc(size * cap);
+		}
+		read_row(slot, columns, rows + size * n++);
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	*count = n;
+	return rows;
+}
+
+static const char *const registered_columns[] = {"version", "up_sql", "down_sql", "description", "checksum"};
+
+static void
+read_registered(TupleTableSlot *slot, const AttrNumber *columns, void *element)
+{
+	Registered *r = element;
+
+	r->version = text_column(slot, columns[0]);
+	r->checksum = checksum_column(slot, columns[1]);
+	r->down_checksum = checksum_column(slot, columns[2]);
+	r->description = text_column(slot, columns[3]);
+	r->registered = text_column(slot, columns[4]);
+	/* the columns are NOT NULL; a catalog altered by hand is not trusted */
+	if (r->version == NULL || r->checksum == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schemamig.migrations holds a row without version or up script"),
+				 errhint("Restore the catalog from a backup, or delete the row.")));
+	r->checksum_ok = r->registered != NULL && strcmp(r->checksum, r->registered) == 0;
+}
+
+static const char *const applied_columns[] = {"version", "checksum", "dirty"};
+
+static void
+read_applied(TupleTableSlot *slot, const AttrNumber *columns, void *element)
+{
+	Applied    *a = element;
+	bool		isnull;
+
+	a->version = text_column(slot, columns[0]);
+	a->checksum = text_column(slot, columns[1]);
+	a->dirty = DatumGetBool(slot_getattr(slot, columns[2], &isnull)) && !isnull;
+	if (a->version == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("schemamig.applied holds a row without version"),
+				 errhint("Restore the catalog from a backup, or delete the row.")));
+}
+
+/* one field of the digest: "-" for NULL, else "length:bytes" */
 static void
 digest_field(StringInfo buf, const char *value)
 {
-	char		digits[24];
-	char	   *p = digits + sizeof(digits);
+	char		prefix[DIGEST_FIELD_PREFIX_MAX];
+	const char *start;
+	size_t		prefix_len;
 	size_t		len;
 
 	if (value == NULL)
@@ -247,14 +237,9 @@ digest_field(StringInfo buf, const char *value)
 		return;
 	}
 	len = strlen(value);
-	*--p = ':';
-	do
-	{
-		*--p = '0' + len % 10;
-		len /= 10;
-	} while (len > 0);
-	appendBinaryStringInfo(buf, p, digits + sizeof(digits) - p);
-	appendBinaryStringInfo(buf, value, strlen(value));
+	start = digest_field_prefix(len, prefix, &prefix_len);
+	appendBinaryStringInfo(buf, start, prefix_len);
+	appendBinaryStringInfo(buf, value, len);
 }
 
 /*
@@ -281,8 +266,14 @@ schemamig_registrations_digest(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type of schemamig.registrations_digest() must be a row type");
 
-	registered = read_registered(&nregistered);
-	applied = read_applied(&napplied);
+	registered = scan_catalog("migrations", registered_columns, lengthof(registered_columns),
+							  read_registered, sizeof(Registered), &nregistered);
+	applied = scan_catalog("applied", applied_columns, lengthof(applied_columns),
+						   read_applied, sizeof(Applied), &napplied);
+	if (nregistered > 1)
+		qsort(registered, nregistered, sizeof(Registered), registered_cmp);
+	if (napplied > 1)
+		qsort(applied, napplied, sizeof(Applied), applied_cmp);
 
 	initStringInfo(&buf);
 	for (i = 0; i < nregistered; i++)

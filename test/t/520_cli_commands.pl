@@ -38,6 +38,10 @@ $node->safe_psql('postgres', 'CREATE DATABASE bare');
 ($code, $out, $err) = cli('status', '--db', 'dbname=bare');
 is($code, 2, 'extension not installed exits 2');
 like($err, qr/the schemamig extension is not installed in database "bare"/, 'and says so');
+($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=bare');
+is($code, 2, 'migrate where the extension is not installed exits 2');
+like($err, qr/the schemamig extension is not installed in database "bare"/,
+	'and says so (registrations_digest() missing is not taken for an error of its own)');
 
 # dry run: lists what would run, changes nothing
 my $before = catalog_snapshot();
@@ -146,6 +150,14 @@ sql('CREATE ROLE deployer LOGIN; GRANT CREATE ON SCHEMA public TO deployer; '
 ($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=postgres user=deployer');
 is($code, 0, 'a non-superuser deployer can run a no-op migrate') or diag($err);
 like($out, qr/nothing to apply/, 'and it finds nothing to apply');
+# without EXECUTE on registrations_digest() the client falls back to
+# registrations(), in a fresh transaction, and still finds nothing to do
+sql('REVOKE EXECUTE ON FUNCTION schemamig.registrations_digest() FROM PUBLIC');
+($code, $doc, $err) = cli_json('migrate', '--dir', $dir, '--db', 'dbname=postgres user=deployer');
+is($code, 0, 'a deployer who may not ask registrations_digest() can run a no-op migrate') or diag($err);
+is($doc->{registered}, 0, 'it compared through registrations() and sent nothing');
+is($doc->{applied}, 0, 'and applied nothing');
+sql('GRANT EXECUTE ON FUNCTION schemamig.registrations_digest() TO PUBLIC');
 
 # status
 ($code, $out) = cli('status');
