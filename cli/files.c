@@ -52,14 +52,20 @@ typedef struct FolderEntry
 
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
 
+/* dir/name, malloc'd (without printf: it is called for every file of a folder) */
 char *
 path_join(const char *dir, const char *name)
 {
-	size_t		len = strlen(dir);
+	size_t		dir_len = strlen(dir);
+	size_t		name_len = strlen(name);
+	bool		slash = dir_len > 0 && dir[dir_len - 1] == '/';
+	char	   *path = pg_malloc(dir_len + !slash + name_len + 1);
 
-	if (len > 0 && dir[len - 1] == '/')
-		return psprintf("%s%s", dir, name);
-	return psprintf("%s/%s", dir, name);
+	memcpy(path, dir, dir_len);
+	if (!slash)
+		path[dir_len++] = '/';
+	memcpy(path + dir_len, name, name_len + 1);
+	return path;
 }
 
 bool
