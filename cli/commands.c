@@ -600,8 +600,8 @@ cmd_migrate(const CliOptions *opts)
 	int			code;
 	double		started = now_seconds();
 
-	/* connect while the folder is read: see db_connect_early() */
-	early = db_connect_early(opts);
+	/* connect while the folder is read (and then help read it): see db_connect_early() */
+	early = db_connect_early(opts, folder_read_help);
 	if (!read_folder_or_report(opts, &folder, &code))
 	{
 		db_connect_abandon(early);

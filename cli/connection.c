@@ -202,6 +202,7 @@ db_registrations(PGconn *conn, const ServerInfo *info)
 struct EarlyConnection
 {
 	const CliOptions *opts;
+	void		(*when_idle) (void);	/* run once the questions are answered */
 	bool		threaded;		/* the thread was started */
 	pthread_t	thread;
 	PGconn	   *conn;
@@ -227,17 +228,15 @@ digest_unavailable(const PGresult *res)
 		strcmp(sqlstate, "42501") == 0; /* insufficient_privilege */
 }
 
-static void *
-early_connection_main(void *arg)
+static void
+early_questions(EarlyConnection *early)
 {
-	EarlyConnection *early = arg;
-
 	early->conn = connect_quiet(early->opts);
 	if (early->conn == NULL || PQstatus(early->conn) != CONNECTION_OK)
-		return NULL;
+		return;
 	early->digest = PQexec(early->conn, digest_sql);
 	if (PQresultStatus(early->digest) == PGRES_TUPLES_OK)
-		return NULL;
+		return;
 
 	/*
 	 * Start over in a new transaction.  A digest that failed for another
@@ -253,6 +252,17 @@ early_connection_main(void *arg)
 	if (early->digest == NULL && PQresultStatus(early->probe) == PGRES_TUPLES_OK &&
 		strcmp(PQgetvalue(early->probe, 0, 4), "t") == 0)
 		early->registrations = PQexec(early->conn, registrations_sql);
+}
+
+static void *
+early_connection_main(void *arg)
+{
+	EarlyConnection *early = arg;
+
+	early_questions(early);
+	/* the answers are in: lend a hand to the main thread meanwhile */
+	if (early->when_idle)
+		early->when_idle();
 	return NULL;
 }
 
@@ -267,12 +277,17 @@ digest_read_info(const PGresult *res, ServerInfo *info)
 	info->has_lint = info->has_auto_recover = info->has_registrations = true;
 }
 
+/*
+ * Start the early connection.  when_idle (may be NULL) runs on its thread
+ * once the server has answered, while the main thread may still be busy.
+ */
 EarlyConnection *
-db_connect_early(const CliOptions *opts)
+db_connect_early(const CliOptions *opts, void (*when_idle) (void))
 {
 	EarlyConnection *early = pg_malloc0(sizeof(EarlyConnection));
 
 	early->opts = opts;
+	early->when_idle = when_idle;
 	early->threaded = pthread_create(&early->thread, NULL, early_connection_main, early) == 0;
 	return early;
 }
@@ -283,7 +298,7 @@ early_join(EarlyConnection *early)
 	if (early->threaded)
 		pthread_join(early->thread, NULL);
 	else
-		early_connection_main(early);	/* no thread: do it now */
+		early_questions(early); /* no thread: do it now */
 }
 
 /*

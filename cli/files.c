@@ -563,43 +563,91 @@ typedef struct EntryText
 	char	   *checksum;		/* of text: up files, and down files with SQL */
 } EntryText;
 
-typedef struct ReadShare
+/*
+ * The files of the folder being read, handed out one at a time to every
+ * thread that reads: the calling thread, the extra reading threads, and
+ * any thread that has nothing else to do meanwhile (folder_read_help: the
+ * connection's thread, once the server has answered).  One lock guards the
+ * queue; a file is read outside it.  While a read is published as
+ * current_read, folder_read waits for every file handed out to be done
+ * before it goes on, so no helper ever touches a finished read.
+ */
+typedef struct FolderReadQueue
 {
 	int			dir_fd;
 	const FolderEntry *entries;
 	EntryText  *texts;
 	int			n;
-	int			first;			/* this share is first, first + step, ... */
-	int			step;
-} ReadShare;
+	int			next;			/* next entry to hand out */
+	int			busy;			/* handed out, not yet done */
+} FolderReadQueue;
+
+static pthread_mutex_t read_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t read_done = PTHREAD_COND_INITIALIZER;
+static FolderReadQueue *current_read = NULL;
+
+static void
+read_entry(const FolderReadQueue *q, int i)
+{
+	const FolderEntry *e = &q->entries[i];
+	EntryText  *t = &q->texts[i];
+
+	t->error = read_text_at(q->dir_fd, e->name, &t->text, &t->nul);
+	if (t->text != NULL &&
+		(e->kind == KIND_UP || (e->kind == KIND_DOWN && has_sql(t->text))))
+		t->checksum = checksum_script(t->text);
+}
+
+/*
+ * Read files of the current folder read until none are left to hand out.
+ * Safe to call from any thread at any time; does nothing when no folder is
+ * being read.
+ */
+void
+folder_read_help(void)
+{
+	for (;;)
+	{
+		FolderReadQueue *q;
+		int			i;
+
+		pthread_mutex_lock(&read_lock);
+		q = current_read;
+		if (q == NULL || q->next >= q->n)
+		{
+			pthread_mutex_unlock(&read_lock);
+			return;
+		}
+		i = q->next++;
+		q->busy++;
+		pthread_mutex_unlock(&read_lock);
+
+		read_entry(q, i);
+
+		pthread_mutex_lock(&read_lock);
+		if (--q->busy == 0)
+			pthread_cond_broadcast(&read_done);
+		pthread_mutex_unlock(&read_lock);
+	}
+}
 
 static void *
-read_share(void *arg)
+read_thread_main(void *arg)
 {
-	ReadShare  *share = arg;
-	int			i;
-
-	for (i = share->first; i < share->n; i += share->step)
-	{
-		const FolderEntry *e = &share->entries[i];
-		EntryText  *t = &share->texts[i];
-
-		t->error = read_text_at(share->dir_fd, e->name, &t->text, &t->nul);
-		if (t->text != NULL &&
-			(e->kind == KIND_UP || (e->kind == KIND_DOWN && has_sql(t->text))))
-			t->checksum = checksum_script(t->text);
-	}
+	folder_read_help();
 	return NULL;
 }
 
 /*
  * Read (and hash) every entry's file.  Opening, reading and closing
- * thousands of small files is most of the time a large folder takes, and
- * it is spread over up to READ_THREADS threads, each taking every step-th
- * file: one per two CPUs (the calling thread is one of them), because the
- * other half is wanted meanwhile by the connection and, often, by the
- * server on the same machine (on 2 CPUs, a second reading thread made the
- * no-op run slower).  Small folders are read by the calling thread alone.
+ * thousands of small files is most of the time a large folder takes.  The
+ * calling thread reads, and so does any thread that calls
+ * folder_read_help() meanwhile; on machines with 4 CPUs or more, up to
+ * READ_THREADS - 1 extra threads read too, one per two CPUs, because the
+ * other half is wanted by the connection and, often, by the server on the
+ * same machine (on 2 CPUs, an extra reading thread made the no-op run
+ * slower; the connection's thread, which helps once it is idle, made it
+ * faster).  Small folders get no extra threads.
  */
 #define READ_THREADS			4
 #define READ_THREADS_MIN_FILES	64
@@ -607,38 +655,39 @@ read_share(void *arg)
 static EntryText *
 read_entries(int dir_fd, const FolderEntry *entries, int n)
 {
-	EntryText  *texts = pg_malloc0(sizeof(EntryText) * (n + 1));
-	ReadShare	shares[READ_THREADS];
+	FolderReadQueue q;
 	pthread_t	threads[READ_THREADS];
 	bool		started[READ_THREADS] = {false};
 	long		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int			nthreads = 1;
 	int			k;
 
+	q.dir_fd = dir_fd;
+	q.entries = entries;
+	q.texts = pg_malloc0(sizeof(EntryText) * (n + 1));
+	q.n = n;
+	q.next = 0;
+	q.busy = 0;
+	pthread_mutex_lock(&read_lock);
+	current_read = &q;
+	pthread_mutex_unlock(&read_lock);
+
 	if (n >= READ_THREADS_MIN_FILES && cpus >= 4)
 		nthreads = cpus / 2 < READ_THREADS ? (int) (cpus / 2) : READ_THREADS;
-	k = 0;
-	do
-	{
-		shares[k].dir_fd = dir_fd;
-		shares[k].entries = entries;
-		shares[k].texts = texts;
-		shares[k].n = n;
-		shares[k].first = k;
-		shares[k].step = nthreads;
-	} while (++k < nthreads);
-	/* a thread that cannot be started leaves its share to this one */
 	for (k = 1; k < nthreads; k++)
-		started[k] = pthread_create(&threads[k], NULL, read_share, &shares[k]) == 0;
-	read_share(&shares[0]);
+		started[k] = pthread_create(&threads[k], NULL, read_thread_main, NULL) == 0;
+	folder_read_help();
+
+	/* every file is handed out: wait for those still being read, then retire the queue */
+	pthread_mutex_lock(&read_lock);
+	while (q.busy > 0)
+		pthread_cond_wait(&read_done, &read_lock);
+	current_read = NULL;
+	pthread_mutex_unlock(&read_lock);
 	for (k = 1; k < nthreads; k++)
-	{
 		if (started[k])
 			pthread_join(threads[k], NULL);
-		else
-			read_share(&shares[k]);
-	}
-	return texts;
+	return q.texts;
 }
 
 /*

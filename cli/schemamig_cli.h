@@ -83,6 +83,7 @@ typedef struct MigrationFolder
 } MigrationFolder;
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
+extern void folder_read_help(void);
 extern bool file_read_text(const char *path, char **text, char **error);
 extern bool migration_file_parse(const char *path, MigrationFile *file, char **error);
 extern bool version_name_valid(const char *version);
@@ -108,7 +109,7 @@ typedef struct ServerInfo
 typedef struct EarlyConnection EarlyConnection;
 
 extern PGconn *db_connect(const CliOptions *opts);
-extern EarlyConnection *db_connect_early(const CliOptions *opts);
+extern EarlyConnection *db_connect_early(const CliOptions *opts, void (*when_idle) (void));
 extern PGconn *db_connect_finish(EarlyConnection *early, ServerInfo *info,
 								 PGresult **digest, PGresult **registrations);
 extern PGresult *db_registrations(PGconn *conn, const ServerInfo *info);
