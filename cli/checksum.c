@@ -44,19 +44,12 @@ static void
 digest_field(PQExpBuffer buf, const char *value)
 {
 	char		prefix[DIGEST_FIELD_PREFIX_MAX];
-	const char *start;
 	size_t		prefix_len;
-	size_t		len;
+	const char *start = digest_field_prefix(value, prefix, &prefix_len);
 
-	if (value == NULL)
-	{
-		appendPQExpBufferChar(buf, '-');
-		return;
-	}
-	len = strlen(value);
-	start = digest_field_prefix(len, prefix, &prefix_len);
 	appendBinaryPQExpBuffer(buf, start, prefix_len);
-	appendBinaryPQExpBuffer(buf, value, len);
+	if (value != NULL)
+		appendBinaryPQExpBuffer(buf, value, strlen(value));
 }
 
 static int

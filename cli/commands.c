@@ -122,6 +122,16 @@ query_failed(const CliOptions *opts, PGresult *res, const char *context)
 	return code;
 }
 
+/* the same, and the command ends: close the connection (rolling back) */
+static int
+command_failed(const CliOptions *opts, PGconn *conn, PGresult *res, const char *context)
+{
+	int			code = query_failed(opts, res, context);
+
+	db_finish(conn);
+	return code;
+}
+
 static void
 add_results(PGresult *res, RunResult **results, int *n)
 {
@@ -643,9 +653,7 @@ cmd_migrate(const CliOptions *opts)
 	/* the digest failed: the transaction is aborted, and its error is the one to show */
 	if (digest != NULL && PQresultStatus(digest) != PGRES_TUPLES_OK)
 	{
-		code = query_failed(opts, digest, "cannot read the registrations");
-		db_finish(conn);
-		return code;
+		return command_failed(opts, conn, digest, "cannot read the registrations");
 	}
 	/* an unchanged, applied folder: the digest says so, nothing to compare */
 	if (digest_says_up_to_date(digest, &folder))
@@ -662,15 +670,10 @@ cmd_migrate(const CliOptions *opts)
 	}
 	if (registered < 0)
 	{
-		code = query_failed(opts, res, "cannot register the migrations");
-		db_finish(conn);
-		return code;
+		return command_failed(opts, conn, res, "cannot register the migrations");
 	}
 
-	initPQExpBuffer(&json);
-	appendPQExpBufferChar(&json, '{');
-	json_key(&json, "command", true);
-	json_string(&json, "migrate");
+	json_document_open(&json, "migrate");
 	json_key(&json, "dir", false);
 	json_string(&json, opts->dir);
 	json_key(&json, "target", false);
@@ -707,20 +710,16 @@ cmd_migrate(const CliOptions *opts)
 		res = run_migrate(conn, opts, &folder, &results, &nresults, started);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
-			code = query_failed(opts, res, "migration failed; nothing was applied");
-			db_finish(conn);
 			termPQExpBuffer(&json);
-			return code;
+			return command_failed(opts, conn, res, "migration failed; nothing was applied");
 		}
 		PQclear(res);
 	}
 	res = PQexec(conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
-		code = query_failed(opts, res, "cannot commit the migrations");
-		db_finish(conn);
 		termPQExpBuffer(&json);
-		return code;
+		return command_failed(opts, conn, res, "cannot commit the migrations");
 	}
 	PQclear(res);
 	db_finish(conn);
@@ -769,15 +768,10 @@ cmd_status(const CliOptions *opts)
 	res = db_query(conn, status_sql, 0, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		code = query_failed(opts, res, NULL);
-		db_finish(conn);
-		return code;
+		return command_failed(opts, conn, res, NULL);
 	}
 
-	initPQExpBuffer(&json);
-	appendPQExpBufferChar(&json, '{');
-	json_key(&json, "command", true);
-	json_string(&json, "status");
+	json_document_open(&json, "status");
 	json_key(&json, "database", false);
 	json_string(&json, info.database);
 	json_key(&json, "migrations", false);
@@ -917,9 +911,7 @@ cmd_validate(const CliOptions *opts)
 	res = db_query(conn, "SELECT version, problem FROM schemamig.validate()", 0, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		code = query_failed(opts, res, NULL);
-		db_finish(conn);
-		return code;
+		return command_failed(opts, conn, res, NULL);
 	}
 	if (with_folder)
 	{
@@ -927,16 +919,11 @@ cmd_validate(const CliOptions *opts)
 		if (PQresultStatus(status) != PGRES_TUPLES_OK)
 		{
 			PQclear(res);
-			code = query_failed(opts, status, NULL);
-			db_finish(conn);
-			return code;
+			return command_failed(opts, conn, status, NULL);
 		}
 	}
 
-	initPQExpBuffer(&json);
-	appendPQExpBufferChar(&json, '{');
-	json_key(&json, "command", true);
-	json_string(&json, "validate");
+	json_document_open(&json, "validate");
 	json_key(&json, "problems", false);
 	appendPQExpBufferChar(&json, '[');
 	for (i = 0; i < PQntuples(res); i++)
@@ -1010,9 +997,7 @@ cmd_rollback(const CliOptions *opts)
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		code = query_failed(opts, res, "rollback failed; nothing was rolled back");
-		db_finish(conn);
-		return code;
+		return command_failed(opts, conn, res, "rollback failed; nothing was rolled back");
 	}
 	add_results(res, &results, &nresults);
 	PQclear(res);
@@ -1020,10 +1005,7 @@ cmd_rollback(const CliOptions *opts)
 
 	for (i = 0; i < nresults; i++)
 		print_result_line(&results[i], NULL, "down");
-	initPQExpBuffer(&json);
-	appendPQExpBufferChar(&json, '{');
-	json_key(&json, "command", true);
-	json_string(&json, "rollback");
+	json_document_open(&json, "rollback");
 	json_key(&json, "migrations", false);
 	json_results(&json, results, nresults, NULL);
 	json_key(&json, "rolled_back", false);
@@ -1061,9 +1043,7 @@ single_value_command(const CliOptions *opts, const char *sql, int nparams,
 	res = db_query(conn, sql, nparams, params);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		code = query_failed(opts, res, NULL);
-		db_finish(conn);
-		return code;
+		return command_failed(opts, conn, res, NULL);
 	}
 	value = pg_strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -1071,10 +1051,7 @@ single_value_command(const CliOptions *opts, const char *sql, int nparams,
 
 	log_event("info", psprintf("%s %s: %s", opts->command, params[0], value), params[0],
 			  NULL, NULL, NAN);
-	initPQExpBuffer(&json);
-	appendPQExpBufferChar(&json, '{');
-	json_key(&json, "command", true);
-	json_string(&json, opts->command);
+	json_document_open(&json, opts->command);
 	json_key(&json, "version", false);
 	json_string(&json, params[0]);
 	json_key(&json, json_field, false);

@@ -83,24 +83,9 @@ connect_report(const CliOptions *opts, PGconn *conn)
 
 		while (len > 0 && message[len - 1] == '\n')
 			message[--len] = '\0';
-		if (output_json())
-		{
-			PQExpBufferData buf;
-
-			initPQExpBuffer(&buf);
-			appendPQExpBufferStr(&buf, "{");
-			json_key(&buf, "command", true);
-			json_string(&buf, opts->command);
-			json_key(&buf, "ok", false);
-			appendPQExpBufferStr(&buf, "false");
-			json_key(&buf, "error", false);
-			appendPQExpBufferStr(&buf, "{");
-			json_key(&buf, "message", true);
-			json_string(&buf, psprintf("cannot connect to the database: %s", message));
-			appendPQExpBufferStr(&buf, "}}\n");
-			fputs(buf.data, stdout);
-		}
 		report_error("cannot connect to the database: %s", message);
+		if (output_json())
+			json_result_error(opts->command, NULL);	/* the message just reported */
 		PQfinish(conn);
 		return NULL;
 	}

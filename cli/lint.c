@@ -323,10 +323,7 @@ cmd_lint(const CliOptions *opts)
 		return EXIT_USAGE;
 	}
 
-	initPQExpBuffer(&json);
-	appendPQExpBufferChar(&json, '{');
-	json_key(&json, "command", true);
-	json_string(&json, "lint");
+	json_document_open(&json, "lint");
 	json_key(&json, "scripts", false);
 	appendPQExpBuffer(&json, "%d", ninputs);
 	json_key(&json, "findings", false);

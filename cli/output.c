@@ -149,14 +149,21 @@ json_error_fields(PQExpBuffer buf, const PGresult *res)
 	json_string(buf, PQresultErrorField(res, PG_DIAG_CONTEXT));
 }
 
-/* start an error document: {"command": ..., "ok": false, "error": { */
-static void
-json_error_open(PQExpBuffer buf, const char *command)
+/* start a command's document: {"command": ... (the caller adds the rest) */
+void
+json_document_open(PQExpBuffer buf, const char *command)
 {
 	initPQExpBuffer(buf);
 	appendPQExpBufferChar(buf, '{');
 	json_key(buf, "command", true);
 	json_string(buf, command);
+}
+
+/* start an error document: {"command": ..., "ok": false, "error": { */
+static void
+json_error_open(PQExpBuffer buf, const char *command)
+{
+	json_document_open(buf, command);
 	json_key(buf, "ok", false);
 	appendPQExpBufferStr(buf, "false");
 	json_key(buf, "error", false);

@@ -151,10 +151,7 @@ cmd_new(const CliOptions *opts)
 	{
 		PQExpBufferData json;
 
-		initPQExpBuffer(&json);
-		appendPQExpBufferChar(&json, '{');
-		json_key(&json, "command", true);
-		json_string(&json, "new");
+		json_document_open(&json, "new");
 		json_key(&json, "version", false);
 		json_string(&json, version);
 		json_key(&json, "up", false);

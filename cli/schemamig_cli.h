@@ -136,6 +136,7 @@ extern void json_error_fields(PQExpBuffer buf, const PGresult *res);
 extern void json_string(PQExpBuffer buf, const char *s);
 extern void json_key(PQExpBuffer buf, const char *key, bool first);
 extern void json_number(PQExpBuffer buf, double value);
+extern void json_document_open(PQExpBuffer buf, const char *command);
 extern void json_result_error(const char *command, const PGresult *res);
 extern void json_folder_errors(const char *command, const MigrationFolder *folder);
 extern void print_redacted(FILE *out, const char *text);

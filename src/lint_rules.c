@@ -237,16 +237,14 @@ add_finding(LintState *st, const char *rule, const char *hint, const char *fmt,.
 	const LintRuleDef *def = lint_rule_def(rule);
 	LintFinding *f;
 	StringInfoData buf;
-	ListCell   *lc;
 
 	Assert(def != NULL);
 	if (def->severity == LINT_ADVISORY && !st->advisory)
 		return;
 	if (def->destructive && st->down)
 		return;
-	foreach(lc, st->findings)
-		if (strcmp(((LintFinding *) lfirst(lc))->rule, rule) == 0)
-			return;				/* one finding per rule and statement */
+	if (findings_have_rule(st, rule))
+		return;					/* one finding per rule and statement */
 
 	initStringInfo(&buf);
 	for (;;)
@@ -267,6 +265,19 @@ add_finding(LintState *st, const char *rule, const char *hint, const char *fmt,.
 	f->message = buf.data;
 	f->hint = pstrdup(hint);
 	st->findings = lappend(st->findings, f);
+}
+
+/*
+ * A CONCURRENTLY command ("CREATE INDEX CONCURRENTLY", ...) cannot run in a
+ * transaction block: it fails there, whatever it touches.
+ */
+static void
+ban_concurrent_in_transaction(LintState *st, const char *command)
+{
+	if (st->in_transaction_block)
+		add_finding(st, "ban-concurrent-index-creation-in-transaction",
+					psprintf("Run %s on its own, outside a transaction block (a migration of its own).", command),
+					"%s cannot run inside a transaction block; the statement fails.", command);
 }
 
 static const char *
@@ -1253,10 +1264,8 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 					LintRel		part = lookup_rangevar(st, pc->name);
 
 					note_lock(st, &part, pc->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock);
-					if (pc->concurrent && st->in_transaction_block)
-						add_finding(st, "ban-concurrent-index-creation-in-transaction",
-									"Run DETACH PARTITION CONCURRENTLY on its own, outside a transaction block (a migration of its own).",
-									"DETACH PARTITION CONCURRENTLY cannot run inside a transaction block; the statement fails.");
+					if (pc->concurrent)
+						ban_concurrent_in_transaction(st, "DETACH PARTITION CONCURRENTLY");
 					if (!pc->concurrent && existing)
 						add_finding(st, "require-concurrent-partition-detach",
 									"Use ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY in a migration of its own.",
@@ -1299,10 +1308,7 @@ lint_index_stmt(LintState *st, IndexStmt *stmt)
 	if (stmt->concurrent)
 	{
 		note_lock(st, &r, ShareUpdateExclusiveLock);
-		if (st->in_transaction_block)
-			add_finding(st, "ban-concurrent-index-creation-in-transaction",
-						"Run CREATE INDEX CONCURRENTLY on its own, outside a transaction block (a migration of its own).",
-						"CREATE INDEX CONCURRENTLY cannot run inside a transaction block; the statement fails.");
+		ban_concurrent_in_transaction(st, "CREATE INDEX CONCURRENTLY");
 	}
 	else
 	{
@@ -1405,10 +1411,7 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 					if (stmt->concurrent)
 					{
 						note_lock(st, &r, ShareUpdateExclusiveLock);
-						if (st->in_transaction_block)
-							add_finding(st, "ban-concurrent-index-creation-in-transaction",
-										"Run DROP INDEX CONCURRENTLY on its own, outside a transaction block (a migration of its own).",
-										"DROP INDEX CONCURRENTLY cannot run inside a transaction block; the statement fails.");
+						ban_concurrent_in_transaction(st, "DROP INDEX CONCURRENTLY");
 					}
 					else
 					{
@@ -1503,10 +1506,7 @@ lint_reindex_stmt(LintState *st, ReindexStmt *stmt)
 	if (concurrent)
 	{
 		note_lock(st, &r, ShareUpdateExclusiveLock);
-		if (st->in_transaction_block)
-			add_finding(st, "ban-concurrent-index-creation-in-transaction",
-						"Run REINDEX CONCURRENTLY on its own, outside a transaction block.",
-						"REINDEX CONCURRENTLY cannot run inside a transaction block; the statement fails.");
+		ban_concurrent_in_transaction(st, "REINDEX CONCURRENTLY");
 		return;
 	}
 	note_lock(st, &r, ShareLock);

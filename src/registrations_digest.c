@@ -227,19 +227,12 @@ static void
 digest_field(StringInfo buf, const char *value)
 {
 	char		prefix[DIGEST_FIELD_PREFIX_MAX];
-	const char *start;
 	size_t		prefix_len;
-	size_t		len;
+	const char *start = digest_field_prefix(value, prefix, &prefix_len);
 
-	if (value == NULL)
-	{
-		appendStringInfoChar(buf, '-');
-		return;
-	}
-	len = strlen(value);
-	start = digest_field_prefix(len, prefix, &prefix_len);
 	appendBinaryStringInfo(buf, start, prefix_len);
-	appendBinaryStringInfo(buf, value, len);
+	if (value != NULL)
+		appendBinaryStringInfo(buf, value, strlen(value));
 }
 
 /*

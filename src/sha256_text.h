@@ -93,16 +93,24 @@ sha256_hex(const unsigned char *digest, char *hex)
 
 /*
  * The registrations digest writes each field as "-" when NULL, else as its
- * length in bytes, ":", and its bytes.  This writes the "length:" prefix
- * at the end of buf (DIGEST_FIELD_PREFIX_MAX bytes) without printf, which
- * would cost more than the hashing for thousands of fields; returns where
- * it starts, and its length in *prefix_len.
+ * length in bytes, ":", and its bytes.  This gives what goes before the
+ * bytes ("-", or the "length:" prefix, written at the end of buf, which
+ * holds DIGEST_FIELD_PREFIX_MAX bytes) and its length in *prefix_len; the
+ * caller appends it, then the value's bytes if it has any.  No printf: for
+ * thousands of fields it would cost more than the hashing.
  */
 static inline const char *
-digest_field_prefix(size_t len, char *buf, size_t *prefix_len)
+digest_field_prefix(const char *value, char *buf, size_t *prefix_len)
 {
 	char	   *p = buf + DIGEST_FIELD_PREFIX_MAX;
+	size_t		len;
 
+	if (value == NULL)
+	{
+		*prefix_len = 1;
+		return "-";
+	}
+	len = strlen(value);
 	*--p = ':';
 	do
 	{

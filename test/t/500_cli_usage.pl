@@ -76,6 +76,7 @@ unlike($err, qr/hunter2secret/, 'the password is not echoed');
 	($code, $doc, $err) = cli_json('status');
 	is($code, 2, 'DATABASE_URL is used, and its failure exits 2');
 	is($doc->{ok}, JSON::PP::false, '--json reports the failure');
+	like($doc->{error}{message}, qr/^cannot connect to the database: /, 'with the message');
 	unlike($err . encode_json($doc), qr/urlsecret42/, 'the URL password is not echoed');
 }
 
