@@ -57,18 +57,12 @@ typedef struct RunResult
 static bool
 read_folder_or_report(const CliOptions *opts, MigrationFolder *folder, int *exit_code)
 {
-	int			i;
-
 	if (folder_read(opts->dir, folder))
 		return true;
-	if (output_json())
-		json_folder_errors(opts->command, folder);
-	for (i = 0; i < folder->nerrors; i++)
-		report_error("%s", folder->errors[i]);
+	*exit_code = report_folder_problems(opts, folder);
 	if (!folder->missing)
 		report_error("%d problem(s) in migration folder \"%s\"; nothing was sent to the database",
 					 folder->nerrors, opts->dir);
-	*exit_code = folder->missing ? EXIT_USAGE : EXIT_FAILED;
 	return false;
 }
 
@@ -196,6 +190,26 @@ json_results(PQExpBuffer buf, const RunResult *results, int n, const MigrationFo
 		appendPQExpBufferChar(buf, '}');
 	}
 	appendPQExpBufferChar(buf, ']');
+}
+
+/*
+ * End the document of a command that ran migrations: the results, their
+ * count under count_key, the duration and "ok"; print it under --json.
+ */
+static void
+json_finish_results(PQExpBuffer buf, const RunResult *results, int n,
+					const MigrationFolder *folder, const char *count_key, double started)
+{
+	json_key(buf, "migrations", false);
+	json_results(buf, results, n, folder);
+	json_key(buf, count_key, false);
+	appendPQExpBuffer(buf, "%d", n);
+	json_key(buf, "duration_ms", false);
+	json_number(buf, (now_seconds() - started) * 1000.0);
+	json_key(buf, "ok", false);
+	appendPQExpBufferStr(buf, "true}\n");
+	if (output_json())
+		fputs(buf->data, stdout);
 }
 
 /* ---- migrate ---- */
@@ -724,20 +738,11 @@ cmd_migrate(const CliOptions *opts)
 	PQclear(res);
 	db_finish(conn);
 
-	json_key(&json, "migrations", false);
-	json_results(&json, results, nresults, &folder);
-	json_key(&json, "applied", false);
-	appendPQExpBuffer(&json, "%d", nresults);
-	json_key(&json, "duration_ms", false);
-	json_number(&json, (now_seconds() - started) * 1000.0);
-	json_key(&json, "ok", false);
-	appendPQExpBufferStr(&json, "true}\n");
-	if (output_json())
-		fputs(json.data, stdout);
-	else if (nresults == 0)
+	json_finish_results(&json, results, nresults, &folder, "applied", started);
+	if (!output_json() && nresults == 0)
 		printf("nothing to apply: %s is up to date (%d migration(s) in %s)\n",
 			   info.database, folder.nfiles, opts->dir);
-	else
+	else if (!output_json())
 		printf("applied %d migration(s) in %.3f s\n", nresults, now_seconds() - started);
 	log_event("info", psprintf("migrate finished: %d applied", nresults), NULL, "up", NULL,
 			  (now_seconds() - started) * 1000.0);
@@ -1006,19 +1011,10 @@ cmd_rollback(const CliOptions *opts)
 	for (i = 0; i < nresults; i++)
 		print_result_line(&results[i], NULL, "down");
 	json_document_open(&json, "rollback");
-	json_key(&json, "migrations", false);
-	json_results(&json, results, nresults, NULL);
-	json_key(&json, "rolled_back", false);
-	appendPQExpBuffer(&json, "%d", nresults);
-	json_key(&json, "duration_ms", false);
-	json_number(&json, (now_seconds() - started) * 1000.0);
-	json_key(&json, "ok", false);
-	appendPQExpBufferStr(&json, "true}\n");
-	if (output_json())
-		fputs(json.data, stdout);
-	else if (nresults == 0)
+	json_finish_results(&json, results, nresults, NULL, "rolled_back", started);
+	if (!output_json() && nresults == 0)
 		printf("nothing to roll back\n");
-	else
+	else if (!output_json())
 		printf("rolled back %d migration(s) in %.3f s\n", nresults, now_seconds() - started);
 	termPQExpBuffer(&json);
 	return EXIT_OK;

@@ -265,13 +265,7 @@ cmd_lint(const CliOptions *opts)
 		MigrationFolder folder;
 
 		if (!folder_read(opts->dir, &folder))
-		{
-			if (output_json())
-				json_folder_errors(opts->command, &folder);
-			for (i = 0; i < folder.nerrors; i++)
-				report_error("%s", folder.errors[i]);
-			return folder.missing ? EXIT_USAGE : EXIT_FAILED;
-		}
+			return report_folder_problems(opts, &folder);
 		for (i = 0; i < folder.nfiles; i++)
 		{
 			MigrationFile *f = &folder.files[i];

@@ -205,6 +205,23 @@ json_folder_errors(const char *command, const MigrationFolder *folder)
 	termPQExpBuffer(&buf);
 }
 
+/*
+ * Report what folder_read() found wrong (each problem on stderr, and the
+ * JSON error document); returns the exit code: usage when the folder
+ * itself cannot be opened, failure otherwise.
+ */
+int
+report_folder_problems(const CliOptions *opts, const MigrationFolder *folder)
+{
+	int			i;
+
+	if (output_json())
+		json_folder_errors(opts->command, folder);
+	for (i = 0; i < folder->nerrors; i++)
+		report_error("%s", folder->errors[i]);
+	return folder->missing ? EXIT_USAGE : EXIT_FAILED;
+}
+
 /* ---- log file ---- */
 
 void

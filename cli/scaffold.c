@@ -100,13 +100,7 @@ cmd_new(const CliOptions *opts)
 		return EXIT_USAGE;
 	}
 	if (!folder_read(opts->dir, &folder))
-	{
-		if (output_json())
-			json_folder_errors(opts->command, &folder);
-		for (i = 0; i < folder.nerrors; i++)
-			report_error("%s", folder.errors[i]);
-		return folder.missing ? EXIT_USAGE : EXIT_FAILED;
-	}
+		return report_folder_problems(opts, &folder);
 	for (i = 0; i < folder.nfiles; i++)
 	{
 		const char *v = folder.files[i].version;
