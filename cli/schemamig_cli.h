@@ -22,7 +22,7 @@
 #include "libpq-fe.h"
 #include "pqexpbuffer.h"
 
-#define SCHEMAMIG_CLI_VERSION "0.1.0"
+#define SCHEMAMIG_CLI_VERSION "0.2.0"
 
 #define EXIT_OK			0
 #define EXIT_FAILED		1
