@@ -21,7 +21,24 @@ my $meta = decode_json(slurp('META.json'));
 is($meta->{version}, $default_version, 'META.json version matches the control file');
 is($meta->{provides}{schemamig}{version}, $default_version, 'META.json provides the same version');
 is($meta->{'meta-spec'}{version}, '1.0.0', 'META.json follows PGXN meta-spec 1.0.0');
-ok(-f "sql/schemamig--$default_version.sql", "install script for $default_version exists");
+# CREATE EXTENSION reaches default_version: its own install script, or an
+# install script followed by a chain of update scripts
+{
+	my %reached = map { m{sql/schemamig--([^-]+)\.sql$} ? ($1 => 1) : () } glob('sql/schemamig--*.sql');
+	my @updates = map { m{sql/schemamig--([^-]+)--([^-]+)\.sql$} ? ([ $1, $2 ]) : () } glob('sql/schemamig--*--*.sql');
+	my $grew = 1;
+	while ($grew)
+	{
+		$grew = 0;
+		for my $u (@updates)
+		{
+			next if !$reached{ $u->[0] } || $reached{ $u->[1] };
+			$reached{ $u->[1] } = 1;
+			$grew = 1;
+		}
+	}
+	ok($reached{$default_version}, "an install script and update chain reach $default_version");
+}
 
 my $docs = join("\n", map { slurp($_) } glob('doc/*.md'));
 my $sql = join("\n", map { slurp($_) } glob('sql/schemamig--*.sql'));
