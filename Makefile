@@ -22,7 +22,20 @@ OBJS = \
 	src/jobs.o \
 	src/job_runner.o \
 	src/worker.o \
-	src/lint_rules.o \
+	src/sql_scan.o \
+	src/lint/registry.o \
+	src/lint/relations.o \
+	src/lint/semantics.o \
+	src/lint/track.o \
+	src/lint/text.o \
+	src/lint/statement.o \
+	src/lint/rules_alter_table.o \
+	src/lint/rules_index.o \
+	src/lint/rules_drop.o \
+	src/lint/rules_dml.o \
+	src/lint/rules_create.o \
+	src/lint/rules_transaction.o \
+	src/lint/events.o \
 	src/lint_hook.o \
 	src/lint_api.o
 
@@ -32,6 +45,7 @@ DATA = $(wildcard sql/schemamig--*.sql)
 PGFILEDESC = "schemamig - schema migrations inside PostgreSQL"
 
 SHLIB_LINK = -lcrypto
+PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/schemamig--%,$(wildcard sql/*.sql))))

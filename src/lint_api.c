@@ -16,7 +16,8 @@
  *	  schemamig.lock_timeout and schemamig.statement_timeout, the values a
  *	  migration starts with;
  *	- rules allowed by a "schemamig:allow" comment before a statement are
- *	  left out, as the hook would let the statement run;
+ *	  left out, as the hook would let the statement run; a comment naming
+ *	  no rule is a WARNING, as in the hook;
  *	- the script's SET search_path and SET timezone take effect for the
  *	  statements after them (names resolve, and timestamp type changes are
  *	  judged, as they will run) and are undone when lint() returns, like a
@@ -36,6 +37,7 @@
 #include "utils/tuplestore.h"
 
 #include "schemamig.h"
+#include "lint/lint.h"
 
 PG_FUNCTION_INFO_V1(schemamig_lint);
 
@@ -52,17 +54,6 @@ emit_row(ReturnSetInfo *rsinfo, int statement_no, int line, LintFinding *f)
 	values[4] = CStringGetTextDatum(f->message);
 	values[5] = CStringGetTextDatum(f->hint);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-}
-
-static bool
-is_allowed(List *allows, const char *rule)
-{
-	ListCell   *lc;
-
-	foreach(lc, allows)
-		if (strcmp(((LintAllow *) lfirst(lc))->rule, rule) == 0)
-			return true;
-	return false;
 }
 
 Datum
@@ -127,11 +118,12 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		(void) lint_statement(&st, stmt);
 		lint_identifiers(&st, text);
 		allows = lint_parse_allows(text, len);
+		lint_warn_unknown_allows(allows);
 		foreach(fc, st.findings)
 		{
 			LintFinding *f = lfirst(fc);
 
-			if (!is_allowed(allows, f->rule))
+			if (lint_find_allow(allows, f->rule) == NULL)
 				emit_row(rsinfo, number, line, f);
 		}
 		lint_track_statement(&st, stmt);
@@ -168,14 +160,8 @@ schemamig_lint(PG_FUNCTION_ARGS)
 
 	if (in_block)
 	{
-		LintFinding f;
-
-		f.rule = "ban-uncommitted-transaction";
-		f.severity = LINT_SAFETY;
-		f.message = psprintf("BEGIN at line %d has no matching COMMIT by the end of the script; the transaction and its locks stay open until the session ends.",
-							 begin_line);
-		f.hint = pstrdup("End the transaction with COMMIT.");
-		emit_row(rsinfo, begin_no, begin_line, &f);
+		foreach(lc, lint_script_end(&st, begin_line))
+			emit_row(rsinfo, begin_no, begin_line, lfirst(lc));
 	}
 	AtEOXact_GUC(true, guc_nest_level);
 	return (Datum) 0;

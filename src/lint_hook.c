@@ -64,6 +64,8 @@
 #include "utils/syscache.h"
 
 #include "schemamig.h"
+#include "lint/events.h"
+#include "lint/lint.h"
 
 /* statement text kept in events */
 #define LINT_EVENT_STATEMENT_BYTES 200
@@ -88,20 +90,10 @@ static const struct config_enum_entry lint_scope_options[] = {
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
 
-/* true while we write our own events: their statements are not linted */
-static bool lint_busy = false;
 static bool lint_in_plain_explain = false;	/* inside EXPLAIN without ANALYZE */
 
 static LintState live_state;
 static LocalTransactionId live_lxid = InvalidLocalTransactionId;
-
-static bool
-lint_extension_installed(void)
-{
-	Oid			nsp = get_namespace_oid("schemamig", true);
-
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid("events", nsp));
-}
 
 /*
  * Whether this transaction created the extension.  The statements around a
@@ -135,7 +127,7 @@ lint_extension_created_here(void)
 static bool
 lint_applies(bool in_migration)
 {
-	if (schemamig_lint_mode == LINT_MODE_OFF || lint_busy)
+	if (schemamig_lint_mode == LINT_MODE_OFF || lint_writing_events)
 		return false;
 	if (IsBinaryUpgrade || creating_extension)
 		return false;
@@ -179,236 +171,6 @@ statement_echo(const char *text, int len)
 	if (n > LINT_EVENT_STATEMENT_BYTES)
 		n = pg_mbcliplen(start, n, LINT_EVENT_STATEMENT_BYTES);
 	return redact_secrets(pnstrdup(start, n));
-}
-
-/*
- * Write one event; never lets a failure escape (except a cancel), so that
- * recording cannot break the statement being recorded.
- */
-static void
-lint_record_event(const char *level, const char *event, const char *message,
-				  const char *detail_json)
-{
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-
-	if (XactReadOnly || RecoveryInProgress())
-		return;
-
-	lint_busy = true;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		catalog_log_event(level, event,
-						  schemamig_running ? schemamig_running->version : NULL,
-						  schemamig_running ? direction_name(schemamig_running->direction) : NULL,
-						  NAN, NULL, message, detail_json);
-		if (SPI_finish() != SPI_OK_FINISH)
-			elog(ERROR, "SPI_finish failed");
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		lint_busy = false;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		lint_busy = false;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("could not record schemamig event \"%s\"", event),
-				 errdetail("%s", edata->message)));
-	}
-	PG_END_TRY();
-}
-
-/*
- * Events of a utility statement wait until it has run: a statement that
- * must be the first action of its transaction (DROP INDEX CONCURRENTLY)
- * would fail if we wrote a row before it, and only DDL that succeeded is
- * drift worth recording.  Kept in TopMemoryContext, because such
- * statements commit transactions of their own.
- */
-typedef struct PendingEvent
-{
-	char	   *level;
-	char	   *event;
-	char	   *message;
-	char	   *detail;
-} PendingEvent;
-
-static List *
-queue_event(List *queue, const char *level, const char *event,
-			const char *message, const char *detail_json)
-{
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	PendingEvent *e = palloc(sizeof(PendingEvent));
-
-	e->level = pstrdup(level);
-	e->event = pstrdup(event);
-	e->message = message ? pstrdup(message) : NULL;
-	e->detail = detail_json ? pstrdup(detail_json) : NULL;
-	queue = lappend(queue, e);
-	MemoryContextSwitchTo(old);
-	return queue;
-}
-
-static void
-forget_events(List *queue)
-{
-	ListCell   *lc;
-
-	foreach(lc, queue)
-	{
-		PendingEvent *e = lfirst(lc);
-
-		pfree(e->level);
-		pfree(e->event);
-		if (e->message)
-			pfree(e->message);
-		if (e->detail)
-			pfree(e->detail);
-		pfree(e);
-	}
-	list_free(queue);
-}
-
-static void
-record_events(List *queue)
-{
-	ListCell   *lc;
-
-	foreach(lc, queue)
-	{
-		PendingEvent *e = lfirst(lc);
-
-		lint_record_event(e->level, e->event, e->message, e->detail);
-	}
-	forget_events(queue);
-}
-
-/*
- * Drift: persistent schema changes made outside migrations.  A transaction's
- * ddl_outside_migration events wait for its commit and are written then, in
- * one subtransaction; those of a subtransaction that rolls back are
- * forgotten, and so are those of DDL that touched only relations the
- * transaction created and dropped again (they changed nothing that lasts).
- * A DDL statement costs one row per transaction at most, and none for
- * scratch tables.  Kept in TopTransactionContext.
- */
-typedef struct DriftEvent
-{
-	PendingEvent *event;
-	Oid			new_relid;		/* relation created in this transaction that
-								 * the statement created or touched, or
-								 * InvalidOid */
-	bool		only_new;		/* it touched no older relation */
-	SubTransactionId subid;
-} DriftEvent;
-
-static List *drift_events = NIL;
-static bool drift_callbacks_registered = false;
-
-static void
-drift_flush(void)
-{
-	List	   *keep = NIL;
-	ListCell   *lc;
-
-	foreach(lc, drift_events)
-	{
-		DriftEvent *d = lfirst(lc);
-
-		if (d->only_new && OidIsValid(d->new_relid) &&
-			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(d->new_relid)))
-			forget_events(list_make1(d->event));
-		else
-			keep = lappend(keep, d->event);
-	}
-	drift_events = NIL;
-	/* DROP EXTENSION schemamig takes the event log with it: nothing to write */
-	if (keep != NIL && !XactReadOnly && !RecoveryInProgress() && lint_extension_installed())
-	{
-		PushActiveSnapshot(GetTransactionSnapshot());
-		record_events(keep);
-		PopActiveSnapshot();
-	}
-	else
-		forget_events(keep);
-}
-
-static void
-drift_xact_callback(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
-	{
-		if (drift_events != NIL)
-			drift_flush();
-	}
-	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
-			 event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_ABORT)
-	{
-		ListCell   *lc;
-
-		/* the list goes with TopTransactionContext, the events are ours */
-		foreach(lc, drift_events)
-			forget_events(list_make1(((DriftEvent *) lfirst(lc))->event));
-		drift_events = NIL;
-	}
-}
-
-static void
-drift_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					   SubTransactionId parentSubid, void *arg)
-{
-	ListCell   *lc;
-
-	foreach(lc, drift_events)
-	{
-		DriftEvent *d = lfirst(lc);
-
-		if (d->subid != mySubid)
-			continue;
-		if (event == SUBXACT_EVENT_COMMIT_SUB)
-			d->subid = parentSubid;
-		else if (event == SUBXACT_EVENT_ABORT_SUB)
-		{
-			forget_events(list_make1(d->event));
-			drift_events = foreach_delete_current(drift_events, lc);
-		}
-	}
-}
-
-static void
-drift_note(PendingEvent *event, Oid new_relid, bool only_new)
-{
-	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	DriftEvent *d = palloc(sizeof(DriftEvent));
-
-	if (!drift_callbacks_registered)
-	{
-		RegisterXactCallback(drift_xact_callback, NULL);
-		RegisterSubXactCallback(drift_subxact_callback, NULL);
-		drift_callbacks_registered = true;
-	}
-	d->event = event;
-	d->new_relid = new_relid;
-	d->only_new = only_new;
-	d->subid = GetCurrentSubTransactionId();
-	drift_events = lappend(drift_events, d);
-	MemoryContextSwitchTo(old);
 }
 
 /* the relation a CREATE statement made, once it has run */
@@ -466,20 +228,10 @@ event_detail(LintFinding *f, const char *statement, const char *reason)
 	return buf.data;
 }
 
-static LintAllow *
-find_allow(List *allows, const char *rule)
-{
-	ListCell   *lc;
-
-	foreach(lc, allows)
-		if (strcmp(((LintAllow *) lfirst(lc))->rule, rule) == 0)
-			return lfirst(lc);
-	return NULL;
-}
-
 /*
  * Act on the findings of one statement: in error mode refuse it (before
- * anything else happens), else warn; record warnings and overrides.
+ * anything else happens), else warn; record warnings and overrides.  An
+ * allow comment that names no rule is a WARNING first, findings or not.
  */
 static void
 lint_act(List *findings, const char *text, int len, List **queue)
@@ -489,14 +241,15 @@ lint_act(List *findings, const char *text, int len, List **queue)
 	ListCell   *lc;
 	char	   *echo;
 
+	allows = lint_parse_allows(text, len);
+	lint_warn_unknown_allows(allows);
 	if (findings == NIL)
 		return;
-	allows = lint_parse_allows(text, len);
 	foreach(lc, findings)
 	{
 		LintFinding *f = lfirst(lc);
 
-		if (f->severity == LINT_SAFETY && find_allow(allows, f->rule) == NULL)
+		if (f->severity == LINT_SAFETY && lint_find_allow(allows, f->rule) == NULL)
 			blocked = lappend(blocked, f);
 	}
 
@@ -524,7 +277,7 @@ lint_act(List *findings, const char *text, int len, List **queue)
 	foreach(lc, findings)
 	{
 		LintFinding *f = lfirst(lc);
-		LintAllow  *allow = f->severity == LINT_SAFETY ? find_allow(allows, f->rule) : NULL;
+		LintAllow  *allow = f->severity == LINT_SAFETY ? lint_find_allow(allows, f->rule) : NULL;
 
 		if (allow)
 		{
@@ -710,7 +463,7 @@ lint_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 	if (prev_post_parse_analyze)
 		prev_post_parse_analyze(pstate, query, jstate);
 
-	if (schemamig_lint_mode == LINT_MODE_OFF || lint_busy || lint_in_plain_explain)
+	if (schemamig_lint_mode == LINT_MODE_OFF || lint_writing_events || lint_in_plain_explain)
 		return;
 	if (query->commandType == CMD_SELECT || query->commandType == CMD_UTILITY)
 	{

@@ -19,6 +19,7 @@
 #include "utils/guc.h"
 
 #include "schemamig.h"
+#include "lint/lint.h"
 
 PG_MODULE_MAGIC;
 

@@ -219,106 +219,12 @@ extern double executor_run_top_level(const char *version,
 									 ScriptStatement *statement);
 
 /*
- * Safety linter (lint_rules.c: the rules; lint_hook.c: the hooks and their
- * GUCs; lint_api.c: schemamig.lint()).  doc/lint.md lists the SQLSTATEs.
+ * Safety linter: src/lint/lint.h declares it (src/README.md maps its
+ * files).  doc/lint.md lists the SQLSTATEs.
  */
 #define ERRCODE_SCHEMAMIG_LINT_BLOCKED		MAKE_SQLSTATE('S','M','1','0','0')
 #define ERRCODE_SCHEMAMIG_LINT_WARNING		MAKE_SQLSTATE('S','M','1','0','1')
 #define ERRCODE_SCHEMAMIG_LINT_ADVISORY		MAKE_SQLSTATE('S','M','1','0','2')
-
-typedef enum LintMode
-{
-	LINT_MODE_OFF,
-	LINT_MODE_WARNING,
-	LINT_MODE_ERROR
-} LintMode;
-
-typedef enum LintScope
-{
-	LINT_SCOPE_MIGRATIONS,
-	LINT_SCOPE_ALL
-} LintScope;
-
-extern int	schemamig_lint_mode;
-extern int	schemamig_lint_scope;
-extern bool schemamig_lint_advisory;
-
-extern void lint_hook_init(void);
-
-typedef enum LintSeverity
-{
-	LINT_SAFETY,
-	LINT_ADVISORY
-} LintSeverity;
-
-typedef struct LintFinding
-{
-	const char *rule;			/* rule id, as in doc/lint-rules.md */
-	LintSeverity severity;
-	char	   *message;		/* which lock on which table, and why it hurts */
-	char	   *hint;			/* the safe pattern */
-} LintFinding;
-
-typedef struct LintAllow
-{
-	char	   *rule;
-	char	   *reason;			/* may be empty */
-} LintAllow;
-
-/*
- * What the rules know besides the statement.  In live mode (the hooks) the
- * catalog and the session are the truth: earlier statements have run.  In
- * script mode (schemamig.lint()) nothing runs, so what earlier statements
- * of the script created, set or locked is tracked here.
- */
-typedef struct LintState
-{
-	bool		live;
-	bool		down;			/* a down script: destructive rules are off */
-	bool		advisory;		/* report advisory rules too */
-	bool		in_transaction; /* statement shares a transaction with others */
-	bool		in_transaction_block;	/* explicit block, or not top level */
-	int			lock_timeout_ms;	/* script mode only */
-	int			statement_timeout_ms;	/* script mode only */
-	List	   *created;		/* script mode: LintName * created earlier */
-	List	   *validated;		/* script mode: LintName * constraints
-								 * validated earlier */
-	List	   *checks;			/* script mode: LintCheck * added earlier */
-	List	   *indexes;		/* script mode: LintIndex * created earlier */
-	List	   *added_columns;	/* LintName * of columns added to
-								 * pre-existing tables earlier in the script
-								 * (live: in this transaction) */
-	/* per transaction */
-	List	   *exclusive;		/* names (script) or Oids (live) of
-								 * pre-existing relations held ACCESS
-								 * EXCLUSIVE */
-	List	   *exclusive_oids;
-	List	   *not_valid;		/* script mode: LintName * added NOT VALID */
-	/* per statement, filled by lint_statement() */
-	List	   *findings;		/* LintFinding * */
-	bool		only_temporary; /* statement touches temporary objects only */
-	bool		touched_relation;
-	bool		touched_existing;	/* ... and a relation older than this
-									 * transaction */
-	Oid			new_relid;		/* a relation it touches that this
-								 * transaction created (live) */
-	bool		slow;			/* scans or rewrites, or runs DML */
-	int			strongest_lock;
-	char	   *strongest_lock_relation;
-	List	   *exclusive_now;	/* pre-existing relations this statement
-								 * locks ACCESS EXCLUSIVE (names) */
-	List	   *exclusive_now_oids;
-} LintState;
-
-extern List *lint_statement(LintState *state, Node *stmt);
-extern List *lint_query(LintState *state, Query *query);
-extern void lint_identifiers(LintState *state, const char *text);
-extern bool lint_explain_executes(Node *stmt);
-extern void lint_track_statement(LintState *state, Node *stmt);
-extern void lint_reset_transaction(LintState *state);
-extern List *lint_parse_allows(const char *text, int len);
-extern bool lint_rule_is_destructive(const char *rule);
-extern bool lint_rule_known(const char *rule);
-extern const char *lint_severity_name(LintSeverity severity);
+#define ERRCODE_SCHEMAMIG_LINT_UNKNOWN_RULE	MAKE_SQLSTATE('S','M','1','0','3')
 
 #endif							/* SCHEMAMIG_H */

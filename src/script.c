@@ -27,6 +27,7 @@
 #include "tcop/utility.h"
 
 #include "schemamig.h"
+#include "sql_scan.h"
 
 /* scripts larger than this are not echoed whole in syntax errors */
 #define SCRIPT_ECHO_LIMIT	(64 * 1024)
@@ -93,41 +94,7 @@ offset_of_char_position(const char *sql, int position)
 int
 script_first_token_offset(const char *sql, int offset)
 {
-	for (;;)
-	{
-		char		c = sql[offset];
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
-			offset++;
-		else if (c == '-' && sql[offset + 1] == '-')
-		{
-			while (sql[offset] && sql[offset] != '\n')
-				offset++;
-		}
-		else if (c == '/' && sql[offset + 1] == '*')
-		{
-			int			depth = 1;
-
-			offset += 2;
-			while (sql[offset] && depth > 0)
-			{
-				if (sql[offset] == '/' && sql[offset + 1] == '*')
-				{
-					depth++;
-					offset += 2;
-				}
-				else if (sql[offset] == '*' && sql[offset + 1] == '/')
-				{
-					depth--;
-					offset += 2;
-				}
-				else
-					offset++;
-			}
-		}
-		else
-			return offset;
-	}
+	return sql_skip_blanks(sql, offset, INT_MAX);
 }
 
 /*

@@ -1,0 +1,450 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_alter_table.c
+ *		The rules of ALTER TABLE: added columns and constraints, type
+ *		changes, NOT NULL, drops of columns, rewrites, partitions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_index.h"
+#include "commands/tablecmds.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "lint/lint_internal.h"
+
+static const char *HINT_NOT_VALID =
+"Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock.";
+static const char *HINT_REQUIRED_FIELD =
+"Add the column nullable (or with a non-volatile DEFAULT), backfill it in batches, add CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL.";
+static const char *HINT_SET_NOT_NULL =
+"Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (it uses the validated constraint and skips the scan) and drop the CHECK.";
+
+/*
+ * Does PostgreSQL validate the inline REFERENCES of the columns this ALTER
+ * TABLE adds?  transformAlterTableStmt skips the validation (the new
+ * columns are NULL in every row) unless an added column has a default
+ * (serial and GENERATED columns have one) or the statement also adds a
+ * table FOREIGN KEY constraint.
+ */
+static bool
+alter_validates_inline_references(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) &&
+			IsA(cmd->def, ColumnDef))
+		{
+			ColumnDef  *col = (ColumnDef *) cmd->def;
+			ListCell   *cc;
+
+			if (col->raw_default != NULL || type_is_serial(col->typeName))
+				return true;
+			foreach(cc, col->constraints)
+			{
+				ConstrType	t = lfirst_node(Constraint, cc)->contype;
+
+				if (t == CONSTR_DEFAULT || t == CONSTR_GENERATED)
+					return true;
+			}
+		}
+		else if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+				 IsA(cmd->def, Constraint) &&
+				 ((Constraint *) cmd->def)->contype == CONSTR_FOREIGN)
+			return true;
+	}
+	return false;
+}
+
+static void
+lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col,
+					  bool validates_references)
+{
+	ListCell   *lc;
+	bool		has_default = false;
+	bool		volatile_default = false;
+	bool		not_null = false;
+	bool		generated_stored = false;
+	bool		identity = col->identity != 0;
+	bool		primary = false;
+	bool		existing = rel_preexisting(st, r);
+
+	foreach(lc, col->constraints)
+	{
+		Constraint *c = lfirst_node(Constraint, lc);
+
+		switch (c->contype)
+		{
+			case CONSTR_DEFAULT:
+				has_default = true;
+				if (raw_expr_volatile(c->raw_expr))
+					volatile_default = true;
+				break;
+			case CONSTR_NOTNULL:
+				not_null = true;
+				break;
+			case CONSTR_GENERATED:
+				generated_stored = true;
+				break;
+			case CONSTR_IDENTITY:
+				identity = true;
+				break;
+			case CONSTR_CHECK:
+				if (existing && !c->skip_validation)
+					add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
+								"ADD COLUMN \"%s\" with a CHECK constraint scans \"%s\" under an ACCESS EXCLUSIVE lock to validate it; reads and writes are blocked.",
+								col->colname, r->name);
+				break;
+			case CONSTR_FOREIGN:
+				if (existing && !c->skip_validation && validates_references)
+				{
+					add_finding(st, LINT_RULE_ADDING_FOREIGN_KEY_CONSTRAINT,
+								"Add the column first, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE CONSTRAINT in a later transaction.",
+								"ADD COLUMN \"%s\" with REFERENCES validates the key while holding a SHARE ROW EXCLUSIVE lock on \"%s\" and on the referenced table; writes to both are blocked.",
+								col->colname, r->name);
+					add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
+								"ADD COLUMN \"%s\" with REFERENCES validates the foreign key against every row of \"%s\" while locks are held.",
+								col->colname, r->name);
+				}
+				break;
+			case CONSTR_UNIQUE:
+				if (existing)
+					add_finding(st, LINT_RULE_DISALLOWED_UNIQUE_CONSTRAINT,
+								"Add the column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX.",
+								"ADD COLUMN \"%s\" UNIQUE builds its index on \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole build.",
+								col->colname, r->name);
+				break;
+			case CONSTR_PRIMARY:
+				primary = true;
+				if (existing)
+					add_finding(st, LINT_RULE_ADDING_SERIAL_PRIMARY_KEY_FIELD,
+								"Add the column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX.",
+								"ADD COLUMN \"%s\" PRIMARY KEY builds its index on \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole build.",
+								col->colname, r->name);
+				break;
+			case CONSTR_EXCLUSION:
+				if (existing)
+					add_finding(st, LINT_RULE_ADDING_EXCLUSION_CONSTRAINT,
+								"Create a new table with the constraint and move the data, or accept the outage in a maintenance window.",
+								"An exclusion constraint builds its index on \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole build.",
+								r->name);
+				break;
+			default:
+				break;
+		}
+	}
+
+	if (existing)
+	{
+		if (volatile_default || type_is_serial(col->typeName) || generated_stored || identity ||
+			type_is_constrained_domain(st, col->typeName))
+			add_finding(st, LINT_RULE_ADDING_FIELD_WITH_DEFAULT,
+						"Add the column without a default (or with a constant one), set the volatile default with ALTER COLUMN ... SET DEFAULT, and backfill existing rows in batches.",
+						"ADD COLUMN \"%s\" %s rewrites \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole rewrite.",
+						col->colname,
+						generated_stored ? "GENERATED ... STORED" :
+						identity ? "with an identity" :
+						type_is_serial(col->typeName) ? "of a serial type" :
+						volatile_default ? "with a volatile default" : "of a domain type with constraints",
+						r->name);
+		if ((not_null || primary) && !has_default && !identity && !generated_stored &&
+			!type_is_serial(col->typeName))
+			add_finding(st, LINT_RULE_ADDING_REQUIRED_FIELD, HINT_REQUIRED_FIELD,
+						"ADD COLUMN \"%s\" NOT NULL without a default fails if \"%s\" has rows, and INSERTs of the running application that omit the column break.",
+						col->colname, r->name);
+		if (volatile_default || type_is_serial(col->typeName) || generated_stored || identity)
+			st->slow = true;
+	}
+	lint_column_type_advice(st, col->typeName, col->colname);
+}
+
+static void
+lint_add_constraint(LintState *st, LintRel *r, Constraint *c)
+{
+	bool		existing = rel_preexisting(st, r);
+
+	switch (c->contype)
+	{
+		case CONSTR_CHECK:
+			if (existing && !c->skip_validation)
+			{
+				add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
+							"ADD CONSTRAINT ... CHECK scans \"%s\" under an ACCESS EXCLUSIVE lock to validate it; reads and writes are blocked for the whole scan.",
+							r->name);
+				st->slow = true;
+			}
+			break;
+		case CONSTR_FOREIGN:
+			if (existing && !c->skip_validation)
+			{
+				add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
+							"ADD CONSTRAINT ... FOREIGN KEY validates every row of \"%s\" while the locks are held.",
+							r->name);
+				add_finding(st, LINT_RULE_ADDING_FOREIGN_KEY_CONSTRAINT,
+							"Use ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then VALIDATE CONSTRAINT in a later transaction (SHARE UPDATE EXCLUSIVE on the table, ROW SHARE on the referenced one).",
+							"ADD FOREIGN KEY takes a SHARE ROW EXCLUSIVE lock on \"%s\" and on \"%s\" while it scans \"%s\"; writes to both tables are blocked.",
+							r->name, c->pktable ? c->pktable->relname : "?", r->name);
+				st->slow = true;
+			}
+			break;
+		case CONSTR_UNIQUE:
+			if (existing && c->indexname == NULL)
+			{
+				add_finding(st, LINT_RULE_DISALLOWED_UNIQUE_CONSTRAINT,
+							"CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... UNIQUE USING INDEX.",
+							"ADD CONSTRAINT ... UNIQUE builds its index on \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole build.",
+							r->name);
+				st->slow = true;
+			}
+			break;
+		case CONSTR_PRIMARY:
+			if (existing && c->indexname == NULL)
+			{
+				add_finding(st, LINT_RULE_ADDING_SERIAL_PRIMARY_KEY_FIELD,
+							"CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... PRIMARY KEY USING INDEX (on NOT NULL columns).",
+							"ADD PRIMARY KEY builds its index on \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole build.",
+							r->name);
+				st->slow = true;
+			}
+			else if (existing && c->indexname != NULL)
+			{
+				/* the index's columns become NOT NULL: scanned unless proven */
+				List	   *columns = NIL;
+				ListCell   *lc;
+				Oid			indexoid = InvalidOid;
+
+				if (!st->live)
+				{
+					foreach(lc, st->indexes)
+					{
+						LintIndex  *ix = lfirst(lc);
+
+						if (strcmp(ix->name, c->indexname) == 0)
+							columns = ix->columns;
+					}
+				}
+				if (columns == NIL && OidIsValid(r->relid))
+					indexoid = get_relname_relid(c->indexname, get_rel_namespace(r->relid));
+				if (OidIsValid(indexoid))
+				{
+					HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+
+					if (HeapTupleIsValid(tup))
+					{
+						Form_pg_index ix = (Form_pg_index) GETSTRUCT(tup);
+						int			i;
+
+						for (i = 0; i < ix->indnkeyatts; i++)
+							if (ix->indkey.values[i] > 0)
+								columns = lappend(columns,
+												  get_attname(r->relid, ix->indkey.values[i], false));
+						ReleaseSysCache(tup);
+					}
+				}
+				foreach(lc, columns)
+				{
+					char	   *col = lfirst(lc);
+					AttrNumber	attnum = column_attnum(r, col);
+
+					if (col == NULL)
+						continue;
+					if (attnum > 0 && column_not_null(r, attnum))
+						continue;
+					if (not_null_implied(st, r, col))
+						continue;
+					add_finding(st, LINT_RULE_ADDING_NOT_NULLABLE_FIELD, HINT_SET_NOT_NULL,
+								"PRIMARY KEY USING INDEX makes \"%s\".\"%s\" NOT NULL, which scans the table under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole scan.",
+								r->name, col);
+					st->slow = true;
+					break;
+				}
+			}
+			break;
+		case CONSTR_EXCLUSION:
+			if (existing)
+			{
+				add_finding(st, LINT_RULE_ADDING_EXCLUSION_CONSTRAINT,
+							"There is no NOT VALID or USING INDEX form: create the constraint on a new table and move the data, or schedule the outage.",
+							"ADD CONSTRAINT ... EXCLUDE builds its index on \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole build.",
+							r->name);
+				st->slow = true;
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+
+void
+lint_alter_table(LintState *st, AlterTableStmt *stmt)
+{
+	LintRel		r = lookup_rangevar(st, stmt->relation);
+	bool		existing = rel_preexisting(st, &r);
+	LOCKMODE	mode = AlterTableGetLockLevel(stmt->cmds);
+	ListCell   *lc;
+
+	/* ALTER TABLE IF EXISTS of a table that is not there does nothing */
+	if (r.kind == LINT_REL_MISSING && (st->live || stmt->missing_ok))
+		return;
+	note_lock(st, &r, mode);
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+				lint_column_def_added(st, &r, castNode(ColumnDef, cmd->def),
+									  alter_validates_inline_references(stmt));
+				robust_stmts(st, cmd->missing_ok, "Use ADD COLUMN IF NOT EXISTS so a re-run after a failure succeeds.",
+								 "ADD COLUMN without IF NOT EXISTS outside a transaction cannot be re-run.");
+				break;
+			case AT_AddConstraint:
+			case AT_AddConstraintRecurse:
+				lint_add_constraint(st, &r, castNode(Constraint, cmd->def));
+				break;
+			case AT_ValidateConstraint:
+			case AT_ValidateConstraintRecurse:
+				st->slow = true;
+				if (existing && constraint_added_in_transaction(st, &r, cmd->name))
+					add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID,
+								"Commit after adding the constraint NOT VALID and run VALIDATE CONSTRAINT in a later transaction (a later migration).",
+								"VALIDATE CONSTRAINT \"%s\" runs in the transaction that added it NOT VALID, so the scan of \"%s\" happens while the lock taken by the ADD is still held.",
+								cmd->name, r.name);
+				break;
+			case AT_AlterColumnType:
+				if (existing)
+				{
+					ColumnDef  *def = castNode(ColumnDef, cmd->def);
+					AttrNumber	attnum = column_attnum(&r, cmd->name);
+					bool		known = false;
+					bool		rewrites = true;
+
+					if (attnum > 0)
+						rewrites = type_change_rewrites(&r, attnum, def->typeName, def->raw_default,
+														cmd->name, &known);
+					if (rewrites)
+						add_finding(st, LINT_RULE_CHANGING_COLUMN_TYPE,
+									"Add a new column of the new type, backfill it in batches, switch readers and writers over, then drop the old column.",
+									"ALTER COLUMN \"%s\" TYPE rewrites \"%s\" and rebuilds its indexes under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole rewrite.",
+									cmd->name, r.name);
+					else if (column_has_check(&r, attnum))
+						add_finding(st, LINT_RULE_CHANGING_COLUMN_TYPE,
+									"Drop the CHECK constraint first, change the type, then re-add it NOT VALID and validate it in a later transaction.",
+									"ALTER COLUMN \"%s\" TYPE re-validates the CHECK constraints on the column by scanning \"%s\" under an ACCESS EXCLUSIVE lock.",
+									cmd->name, r.name);
+					else
+						rewrites = false;
+					if (rewrites || findings_have_rule(st, LINT_RULE_CHANGING_COLUMN_TYPE))
+						st->slow = true;
+				}
+				lint_column_type_advice(st, castNode(ColumnDef, cmd->def)->typeName, cmd->name);
+				break;
+			case AT_SetNotNull:
+				if (existing)
+				{
+					AttrNumber	attnum = column_attnum(&r, cmd->name);
+
+					if (attnum > 0 && column_not_null(&r, attnum))
+						break;
+					if (not_null_implied(st, &r, cmd->name))
+						break;
+					add_finding(st, LINT_RULE_ADDING_NOT_NULLABLE_FIELD, HINT_SET_NOT_NULL,
+								"SET NOT NULL on \"%s\".\"%s\" scans the whole table under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole scan.",
+								r.name, cmd->name);
+					st->slow = true;
+				}
+				break;
+			case AT_DropNotNull:
+				if (existing && !column_is_new(st, &r, cmd->name) &&
+					!(OidIsValid(r.relid) && column_attnum(&r, cmd->name) > 0 &&
+					  !column_not_null(&r, column_attnum(&r, cmd->name))))
+					add_finding(st, LINT_RULE_BAN_DROP_NOT_NULL,
+								"Keep the column NOT NULL until every reader handles NULLs, and deploy that first.",
+								"DROP NOT NULL on \"%s\".\"%s\": readers that rely on the column being set may now get NULLs.",
+								r.name, cmd->name);
+				break;
+			case AT_DropColumn:
+			case AT_DropColumnRecurse:
+				if (existing && !column_is_new(st, &r, cmd->name) &&
+					!(cmd->missing_ok && OidIsValid(r.relid) &&
+					  column_attnum(&r, cmd->name) == InvalidAttrNumber))
+					add_finding(st, LINT_RULE_BAN_DROP_COLUMN,
+								psprintf("Stop using the column in the application first and deploy that; drop it in a later migration, with -- schemamig:allow %s <reason>.", lint_rule_id(LINT_RULE_BAN_DROP_COLUMN)),
+								"DROP COLUMN \"%s\" on \"%s\" loses its data, and running code that still uses it fails.",
+								cmd->name, r.name);
+				robust_stmts(st, cmd->missing_ok, "Use DROP COLUMN IF EXISTS so a re-run after a failure succeeds.",
+								 "DROP COLUMN without IF EXISTS outside a transaction cannot be re-run.");
+				break;
+			case AT_DropConstraint:
+			case AT_DropConstraintRecurse:
+				robust_stmts(st, cmd->missing_ok, "Use DROP CONSTRAINT IF EXISTS so a re-run after a failure succeeds.",
+								 "DROP CONSTRAINT without IF EXISTS outside a transaction cannot be re-run.");
+				break;
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+			case AT_SetAccessMethod:
+			case AT_SetTableSpace:
+				if (existing)
+				{
+					add_finding(st, LINT_RULE_ALTER_TABLE_REWRITE,
+								"Create a new table with the wanted properties, copy the data in batches and swap the tables, or schedule the outage.",
+								"%s rewrites \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole rewrite.",
+								cmd->subtype == AT_SetLogged ? "SET LOGGED" :
+								cmd->subtype == AT_SetUnLogged ? "SET UNLOGGED" :
+								cmd->subtype == AT_SetAccessMethod ? "SET ACCESS METHOD" : "SET TABLESPACE",
+								r.name);
+					st->slow = true;
+				}
+				break;
+			case AT_DetachPartition:
+				{
+					PartitionCmd *pc = (PartitionCmd *) cmd->def;
+					LintRel		part = lookup_rangevar(st, pc->name);
+
+					note_lock(st, &part, pc->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock);
+					if (pc->concurrent)
+						ban_concurrent_in_transaction(st, "DETACH PARTITION CONCURRENTLY");
+					if (!pc->concurrent && existing)
+						add_finding(st, LINT_RULE_REQUIRE_CONCURRENT_PARTITION_DETACH,
+									"Use ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY in a migration of its own.",
+									"DETACH PARTITION takes an ACCESS EXCLUSIVE lock on \"%s\" and on \"%s\"; reads and writes are blocked on both.",
+									r.name, pc->name->relname);
+				}
+				break;
+			case AT_AttachPartition:
+				{
+					PartitionCmd *pc = (PartitionCmd *) cmd->def;
+					LintRel		part = lookup_rangevar(st, pc->name);
+
+					note_lock(st, &part, AccessExclusiveLock);
+				}
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/* ALTER TABLE ALL IN TABLESPACE ... SET TABLESPACE */
+void
+lint_alter_table_move_all(LintState *st)
+{
+	LintRel		r = lint_rel_everything("every table in the tablespace");
+
+	note_lock(st, &r, AccessExclusiveLock);
+	add_finding(st, LINT_RULE_ALTER_TABLE_REWRITE,
+				"Move tables one at a time in a maintenance window, or copy them with pg_repack.",
+				"ALTER TABLE ALL IN TABLESPACE copies every table under an ACCESS EXCLUSIVE lock; reads and writes are blocked.");
+	st->slow = true;
+}

@@ -1,0 +1,166 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_dml.c
+ *		The rules of UPDATE, DELETE, INSERT and MERGE, as raw statements
+ *		(lint()) and as analyzed queries (the post-parse-analyze hook).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/defrem.h"
+#include "parser/parsetree.h"
+#include "schemamig.h"
+#include "lint/lint_internal.h"
+
+/* does this EXPLAIN run its statement (ANALYZE)? */
+bool
+lint_explain_executes(Node *stmt)
+{
+	return IsA(stmt, ExplainStmt) &&
+		script_option_is_true(((ExplainStmt *) stmt)->options, "analyze", false);
+}
+
+static void
+lint_where(LintState *st, LintRel *r, bool has_where, const char *what)
+{
+	if (has_where || !rel_preexisting(st, r))
+		return;
+	add_finding(st, LINT_RULE_REQUIRE_WHERE_CLAUSE,
+				"Add a WHERE clause (WHERE true if every row is meant), and backfill large tables in batches.",
+				"%s without WHERE changes every row of \"%s\".", what, r->name);
+}
+
+static void
+lint_with_clause(LintState *st, WithClause *with)
+{
+	ListCell   *lc;
+
+	if (with == NULL)
+		return;
+	foreach(lc, with->ctes)
+	{
+		CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+		if (IsA(cte->ctequery, UpdateStmt) || IsA(cte->ctequery, DeleteStmt) ||
+			IsA(cte->ctequery, InsertStmt) || IsA(cte->ctequery, MergeStmt))
+			lint_raw_dml(st, cte->ctequery);
+	}
+}
+
+static void
+lint_duplicate_targets(LintState *st, List *targets, const char *what)
+{
+	ListCell   *a;
+	ListCell   *b;
+
+	if (!st->advisory)
+		return;
+	foreach(a, targets)
+	{
+		ResTarget  *ra = lfirst(a);
+
+		for_each_cell(b, targets, lnext(targets, a))
+		{
+			ResTarget  *rb = lfirst(b);
+
+			if (ra->name && rb->name && strcmp(ra->name, rb->name) == 0 &&
+				ra->indirection == NIL && rb->indirection == NIL)
+			{
+				add_finding(st, LINT_RULE_BAN_DUPLICATE_COLUMN_ASSIGNMENTS,
+							"Assign each column once.",
+							"Column \"%s\" is %s twice; the statement fails at run time.", ra->name, what);
+				return;
+			}
+		}
+	}
+}
+
+void
+lint_raw_dml(LintState *st, Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_UpdateStmt:
+			{
+				UpdateStmt *u = (UpdateStmt *) stmt;
+				LintRel		r = lookup_rangevar(st, u->relation);
+
+				st->slow = true;
+				lint_with_clause(st, u->withClause);
+				lint_where(st, &r, u->whereClause != NULL, "UPDATE");
+				lint_duplicate_targets(st, u->targetList, "assigned");
+				break;
+			}
+		case T_DeleteStmt:
+			{
+				DeleteStmt *d = (DeleteStmt *) stmt;
+				LintRel		r = lookup_rangevar(st, d->relation);
+
+				st->slow = true;
+				lint_with_clause(st, d->withClause);
+				lint_where(st, &r, d->whereClause != NULL, "DELETE");
+				break;
+			}
+		case T_InsertStmt:
+			{
+				InsertStmt *i = (InsertStmt *) stmt;
+				SelectStmt *sel = (SelectStmt *) i->selectStmt;
+
+				lint_with_clause(st, i->withClause);
+				if (sel && IsA(sel, SelectStmt))
+				{
+					lint_with_clause(st, sel->withClause);
+					if (sel->valuesLists == NIL)
+						st->slow = true;
+				}
+				lint_duplicate_targets(st, i->cols, "listed");
+				break;
+			}
+		case T_MergeStmt:
+			st->slow = true;
+			lint_with_clause(st, ((MergeStmt *) stmt)->withClause);
+			break;
+		case T_SelectStmt:
+			lint_with_clause(st, ((SelectStmt *) stmt)->withClause);
+			break;
+		default:
+			break;
+	}
+}
+
+/* UPDATE/DELETE without WHERE in an analyzed query (the hook's view) */
+void
+lint_query_dml(LintState *st, Query *q)
+{
+	ListCell   *lc;
+
+	foreach(lc, q->cteList)
+	{
+		CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+		if (IsA(cte->ctequery, Query))
+			lint_query_dml(st, (Query *) cte->ctequery);
+	}
+	if (q->commandType == CMD_UPDATE || q->commandType == CMD_DELETE ||
+		q->commandType == CMD_MERGE)
+		st->slow = true;
+	if (q->commandType == CMD_INSERT)
+	{
+		foreach(lc, q->rtable)
+			if (((RangeTblEntry *) lfirst(lc))->rtekind == RTE_SUBQUERY)
+				st->slow = true;
+	}
+	if ((q->commandType == CMD_UPDATE || q->commandType == CMD_DELETE) &&
+		q->resultRelation > 0)
+	{
+		RangeTblEntry *rte = rt_fetch(q->resultRelation, q->rtable);
+		LintRel		r = lookup_oid(st, rte->relid, NULL);
+
+		lint_where(st, &r, q->jointree && q->jointree->quals != NULL,
+				   q->commandType == CMD_UPDATE ? "UPDATE" : "DELETE");
+	}
+}
+
+/* ---- CREATE ---- */
+

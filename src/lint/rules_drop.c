@@ -1,0 +1,233 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules_drop.c
+ *		The rules of statements that remove or rename what running code
+ *		uses: DROP, TRUNCATE, RENAME, SET SCHEMA, enum values.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "utils/syscache.h"
+
+#include "lint/lint_internal.h"
+
+void
+lint_drop_stmt(LintState *st, DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		switch (stmt->removeType)
+		{
+			case OBJECT_TABLE:
+				{
+					LintRel		r = lookup_names(st, lfirst(lc));
+
+					if (r.kind == LINT_REL_MISSING && (st->live || stmt->missing_ok))
+						break;
+					note_lock(st, &r, AccessExclusiveLock);
+					if (rel_preexisting(st, &r))
+						add_finding(st, LINT_RULE_BAN_DROP_TABLE,
+									psprintf("Stop using the table in the application first; drop it in a later migration, with -- schemamig:allow %s <reason>.", lint_rule_id(LINT_RULE_BAN_DROP_TABLE)),
+									"DROP TABLE \"%s\" loses its data and takes an ACCESS EXCLUSIVE lock; running code that still uses it fails.",
+									r.name);
+					break;
+				}
+			case OBJECT_VIEW:
+			case OBJECT_MATVIEW:
+			case OBJECT_SEQUENCE:
+			case OBJECT_FOREIGN_TABLE:
+				{
+					LintRel		r = lookup_names(st, lfirst(lc));
+
+					if (r.kind != LINT_REL_MISSING)
+						note_lock(st, &r, AccessExclusiveLock);
+					break;
+				}
+			case OBJECT_INDEX:
+				{
+					bool		index_new;
+					LintRel		r = lookup_index_table(st, lfirst(lc), &index_new);
+
+					if (r.kind == LINT_REL_MISSING && (st->live || stmt->missing_ok))
+						break;
+					if (stmt->concurrent)
+					{
+						note_lock(st, &r, ShareUpdateExclusiveLock);
+						ban_concurrent_in_transaction(st, "DROP INDEX CONCURRENTLY");
+					}
+					else
+					{
+						note_lock(st, &r, AccessExclusiveLock);
+						if (!index_new && rel_preexisting(st, &r))
+							add_finding(st, LINT_RULE_REQUIRE_CONCURRENT_INDEX_DELETION,
+										"Use DROP INDEX CONCURRENTLY in a migration of its own.",
+										"DROP INDEX takes an ACCESS EXCLUSIVE lock on \"%s\"; reads and writes are blocked until it commits.",
+										r.name);
+					}
+					break;
+				}
+			case OBJECT_TRIGGER:
+			case OBJECT_RULE:
+			case OBJECT_POLICY:
+				{
+					List	   *names = lfirst(lc);
+
+					if (list_length(names) >= 2)
+					{
+						LintRel		r = lookup_names(st, list_truncate(list_copy(names), list_length(names) - 1));
+
+						if (r.kind != LINT_REL_MISSING)
+							note_lock(st, &r, AccessExclusiveLock);
+					}
+					break;
+				}
+			case OBJECT_SCHEMA:
+				{
+					const char *name = strVal(lfirst(lc));
+					Oid			nsp;
+					bool		new_schema = false;
+					bool		skip = false;
+
+					if (!st->live && name_in(st->created, LINT_NAME_SCHEMA, NULL, name, NULL))
+						new_schema = true;
+					nsp = get_namespace_oid(name, true);
+					if (OidIsValid(nsp))
+					{
+						HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+
+						if (HeapTupleIsValid(tup))
+						{
+							if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
+								isTempNamespace(nsp))
+								new_schema = true;
+							ReleaseSysCache(tup);
+						}
+					}
+					else if (!new_schema && (st->live || stmt->missing_ok))
+						skip = true;
+					if (!new_schema && !skip)
+						add_finding(st, LINT_RULE_BAN_DROP_SCHEMA,
+									"Drop the objects one by one in migrations that say why, after the application stopped using them.",
+									"DROP SCHEMA \"%s\"%s drops everything in it, with its data.",
+									name, stmt->behavior == DROP_CASCADE ? " CASCADE" : "");
+					break;
+				}
+			default:
+				break;
+		}
+	}
+	if (stmt->removeType == OBJECT_TABLE || stmt->removeType == OBJECT_INDEX ||
+		stmt->removeType == OBJECT_TYPE)
+		robust_stmts(st, stmt->missing_ok,
+					 "Use DROP ... IF EXISTS so a re-run after a failure succeeds.",
+					 "DROP without IF EXISTS outside a transaction cannot be re-run.");
+}
+
+void
+lint_dropdb_stmt(LintState *st, DropdbStmt *stmt)
+{
+	add_finding(st, LINT_RULE_BAN_DROP_DATABASE,
+				"Drop databases by hand, never from a migration or an application.",
+				"DROP DATABASE \"%s\" deletes the whole database.",
+				stmt->dbname);
+}
+
+
+void
+lint_truncate_stmt(LintState *st, TruncateStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		LintRel		r = lookup_rangevar(st, lfirst_node(RangeVar, lc));
+
+		if (r.kind == LINT_REL_MISSING && st->live)
+			continue;
+		note_lock(st, &r, AccessExclusiveLock);
+		if (rel_preexisting(st, &r))
+			add_finding(st, LINT_RULE_BAN_TRUNCATE,
+						psprintf("Delete in batches with a WHERE clause, or allow it with -- schemamig:allow %s <reason>.", lint_rule_id(LINT_RULE_BAN_TRUNCATE)),
+						"TRUNCATE \"%s\" removes every row and takes an ACCESS EXCLUSIVE lock; reads and writes are blocked.",
+						r.name);
+	}
+	if (stmt->behavior == DROP_CASCADE)
+		add_finding(st, LINT_RULE_BAN_TRUNCATE_CASCADE,
+					"Name every table to truncate and drop CASCADE.",
+					"TRUNCATE ... CASCADE also empties every table that references the named ones, without naming them.");
+}
+
+void
+lint_rename_stmt(LintState *st, RenameStmt *stmt)
+{
+	LintRel		r;
+
+	if (stmt->relation == NULL)
+		return;
+	r = lookup_rangevar(st, stmt->relation);
+	if (r.kind == LINT_REL_MISSING && (st->live || stmt->missing_ok))
+		return;
+	note_lock(st, &r, stmt->renameType == OBJECT_INDEX ? ShareUpdateExclusiveLock : AccessExclusiveLock);
+	if (!rel_preexisting(st, &r))
+		return;
+	if (stmt->renameType == OBJECT_COLUMN &&
+		(stmt->relationType == OBJECT_TABLE || stmt->relationType == OBJECT_FOREIGN_TABLE) &&
+		!column_is_new(st, &r, stmt->subname))
+		add_finding(st, LINT_RULE_RENAMING_COLUMN,
+					"Add the new column, write both, backfill, move readers, then drop the old one; or rename behind a view.",
+					"RENAME COLUMN \"%s\" on \"%s\" breaks running code that uses the old name.",
+					stmt->subname, r.name);
+	else if (stmt->renameType == OBJECT_TABLE &&
+			 (r.relkind == 0 || r.relkind == RELKIND_RELATION ||
+			  r.relkind == RELKIND_PARTITIONED_TABLE || r.relkind == RELKIND_FOREIGN_TABLE))
+		add_finding(st, LINT_RULE_RENAMING_TABLE,
+					"Create the new name as a view over the table (or the other way round) until every client uses the new name.",
+					"RENAME TO on \"%s\" breaks running code that uses the old name.",
+					r.name);
+}
+
+void
+lint_object_schema_stmt(LintState *st, AlterObjectSchemaStmt *stmt)
+{
+	LintRel		r;
+
+	if (stmt->relation == NULL)
+		return;
+	r = lookup_rangevar(st, stmt->relation);
+	if (r.kind == LINT_REL_MISSING && (st->live || stmt->missing_ok))
+		return;
+	note_lock(st, &r, AccessExclusiveLock);
+	if (stmt->objectType == OBJECT_TABLE && rel_preexisting(st, &r))
+		add_finding(st, LINT_RULE_RENAMING_TABLE,
+					"Keep a view under the old name until every client uses the new schema.",
+					"SET SCHEMA on \"%s\" breaks running code that uses the old qualified name.",
+					r.name);
+}
+
+/* was a type created in this transaction or earlier in the script? */
+
+void
+lint_alter_enum(LintState *st, AlterEnumStmt *stmt)
+{
+	if (stmt->oldVal != NULL)
+	{
+		if (!type_is_new(st, stmt->typeName))
+			add_finding(st, LINT_RULE_RENAMING_ENUM_VALUE,
+						"Add the new value, move the data and the code to it, and keep the old value.",
+						"RENAME VALUE '%s' breaks running code and stored queries that use the old label.",
+						stmt->oldVal);
+	}
+	else if (stmt->newVal != NULL && stmt->newValNeighbor == NULL)
+		add_finding(st, LINT_RULE_REQUIRE_ENUM_VALUE_ORDERING,
+					"Say where the value goes with BEFORE or AFTER.",
+					"ADD VALUE '%s' without BEFORE or AFTER appends it, which may not be the order you want for comparisons.",
+					stmt->newVal);
+}
+
