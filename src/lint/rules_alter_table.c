@@ -24,6 +24,16 @@ static const char *HINT_SET_NOT_NULL =
 "Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (it uses the validated constraint and skips the scan) and drop the CHECK.";
 
 /*
+ * A CHECK or FOREIGN KEY validated while the statement's locks are held:
+ * every way of breaking LINT_RULE_CONSTRAINT_MISSING_NOT_VALID comes here.
+ */
+static void
+constraint_missing_not_valid(LintState *st, const char *hint, const char *message)
+{
+	add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, hint, "%s", message);
+}
+
+/*
  * Does PostgreSQL validate the inline REFERENCES of the columns this ALTER
  * TABLE adds?  transformAlterTableStmt skips the validation (the new
  * columns are NULL in every row) unless an added column has a default
@@ -98,9 +108,9 @@ lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col,
 				break;
 			case CONSTR_CHECK:
 				if (existing && !c->skip_validation)
-					add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
-								"ADD COLUMN \"%s\" with a CHECK constraint scans \"%s\" under an ACCESS EXCLUSIVE lock to validate it; reads and writes are blocked.",
-								col->colname, r->name);
+					constraint_missing_not_valid(st, HINT_NOT_VALID,
+								psprintf("ADD COLUMN \"%s\" with a CHECK constraint scans \"%s\" under an ACCESS EXCLUSIVE lock to validate it; reads and writes are blocked.",
+								col->colname, r->name));
 				break;
 			case CONSTR_FOREIGN:
 				if (existing && !c->skip_validation && validates_references)
@@ -109,9 +119,9 @@ lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col,
 								"Add the column first, then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID and VALIDATE CONSTRAINT in a later transaction.",
 								"ADD COLUMN \"%s\" with REFERENCES validates the key while holding a SHARE ROW EXCLUSIVE lock on \"%s\" and on the referenced table; writes to both are blocked.",
 								col->colname, r->name);
-					add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
-								"ADD COLUMN \"%s\" with REFERENCES validates the foreign key against every row of \"%s\" while locks are held.",
-								col->colname, r->name);
+					constraint_missing_not_valid(st, HINT_NOT_VALID,
+								psprintf("ADD COLUMN \"%s\" with REFERENCES validates the foreign key against every row of \"%s\" while locks are held.",
+								col->colname, r->name));
 				}
 				break;
 			case CONSTR_UNIQUE:
@@ -175,18 +185,18 @@ lint_add_constraint(LintState *st, LintRel *r, Constraint *c)
 		case CONSTR_CHECK:
 			if (existing && !c->skip_validation)
 			{
-				add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
-							"ADD CONSTRAINT ... CHECK scans \"%s\" under an ACCESS EXCLUSIVE lock to validate it; reads and writes are blocked for the whole scan.",
-							r->name);
+				constraint_missing_not_valid(st, HINT_NOT_VALID,
+							psprintf("ADD CONSTRAINT ... CHECK scans \"%s\" under an ACCESS EXCLUSIVE lock to validate it; reads and writes are blocked for the whole scan.",
+							r->name));
 				st->slow = true;
 			}
 			break;
 		case CONSTR_FOREIGN:
 			if (existing && !c->skip_validation)
 			{
-				add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID, HINT_NOT_VALID,
-							"ADD CONSTRAINT ... FOREIGN KEY validates every row of \"%s\" while the locks are held.",
-							r->name);
+				constraint_missing_not_valid(st, HINT_NOT_VALID,
+							psprintf("ADD CONSTRAINT ... FOREIGN KEY validates every row of \"%s\" while the locks are held.",
+							r->name));
 				add_finding(st, LINT_RULE_ADDING_FOREIGN_KEY_CONSTRAINT,
 							"Use ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then VALIDATE CONSTRAINT in a later transaction (SHARE UPDATE EXCLUSIVE on the table, ROW SHARE on the referenced one).",
 							"ADD FOREIGN KEY takes a SHARE ROW EXCLUSIVE lock on \"%s\" and on \"%s\" while it scans \"%s\"; writes to both tables are blocked.",
@@ -317,10 +327,10 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 			case AT_ValidateConstraintRecurse:
 				st->slow = true;
 				if (existing && constraint_added_in_transaction(st, &r, cmd->name))
-					add_finding(st, LINT_RULE_CONSTRAINT_MISSING_NOT_VALID,
+					constraint_missing_not_valid(st,
 								"Commit after adding the constraint NOT VALID and run VALIDATE CONSTRAINT in a later transaction (a later migration).",
-								"VALIDATE CONSTRAINT \"%s\" runs in the transaction that added it NOT VALID, so the scan of \"%s\" happens while the lock taken by the ADD is still held.",
-								cmd->name, r.name);
+								psprintf("VALIDATE CONSTRAINT \"%s\" runs in the transaction that added it NOT VALID, so the scan of \"%s\" happens while the lock taken by the ADD is still held.",
+								cmd->name, r.name));
 				break;
 			case AT_AlterColumnType:
 				if (existing)

@@ -13,7 +13,7 @@
 #include "lint/lint_internal.h"
 
 /*
- * prefer-robust-stmts, for every statement family: outside a transaction a
+ * LINT_RULE_PREFER_ROBUST_STMTS, for every statement family: outside a transaction a
  * statement that fails half-way is re-run, and must succeed the second time.
  */
 void

@@ -5,9 +5,15 @@
 # case's expected one.  Prints every disagreement, precision and recall
 # (unsafe is the positive class), and fails below 0.95 on either.
 #
+# Each case is also a specification: its "-- rules:" header names exactly
+# the rules lint() reports for it (every severity), and the test fails on
+# any case where they differ, printing the rules expected and found, and
+# precision/recall over (case, rule) pairs as a diagnostic.
+#
 # A case file (test/lint_corpus/<rule>/<name>.sql):
 #
 #   -- expect: unsafe|safe
+#   -- rules: rule-id, rule-id      (or: -- rules: none)
 #   -- reason: one line
 #   -- setup:
 #   <SQL run first with the hook off: the pre-existing schema and data>
@@ -46,6 +52,10 @@ sub parse_case
 		{
 			$case{expect} = $1;
 		}
+		elsif ($part eq 'header' && $line =~ /^-- rules:\s*(.*?)\s*$/)
+		{
+			$case{rules} = $1 eq 'none' ? [] : [ sort split /\s*,\s*/, $1 ];
+		}
 		elsif ($part eq 'header' && $line =~ /^-- reason:\s*(.*?)\s*$/)
 		{
 			$case{reason} = $1;
@@ -66,6 +76,7 @@ sub parse_case
 	close $fh;
 	die "$path: no '-- expect: unsafe|safe' line" unless $case{expect};
 	die "$path: no '-- reason:' line" unless defined $case{reason};
+	die "$path: no '-- rules: id, ...|none' line" unless $case{rules};
 	die "$path: empty migration" unless $case{migration} =~ /\S/;
 	return \%case;
 }
@@ -81,6 +92,8 @@ $node->safe_psql('postgres', 'CREATE DATABASE corpus_template');
 $node->safe_psql('corpus_template', 'CREATE EXTENSION schemamig');
 
 my ($tp, $fp, $tn, $fn) = (0, 0, 0, 0);
+my ($rule_tp, $rule_fp, $rule_fn) = (0, 0, 0);
+my @rules_differ;
 my %per_rule;
 my @broken;
 my $previous;
@@ -119,6 +132,17 @@ foreach my $path (@files)
 	}
 	my @findings = split ' ', $out;
 	my @safety = grep { !/:advisory$/ } @findings;
+	my %found = map { (split /:/)[0] => 1 } @findings;
+	my %expected = map { $_ => 1 } @{ $case->{rules} };
+
+	$rule_tp += grep { $found{$_} } keys %expected;
+	$rule_fn += grep { !$found{$_} } keys %expected;
+	$rule_fp += grep { !$expected{$_} } keys %found;
+	if (join(', ', sort keys %found) ne join(', ', sort keys %expected))
+	{
+		push @rules_differ, sprintf("%s: rules: %s, lint() found: %s", $name,
+			join(', ', sort keys %expected) || 'none', join(', ', sort keys %found) || 'none');
+	}
 	my $got = @safety ? 'unsafe' : 'safe';
 
 	$per_rule{$rule}{ $case->{expect} }++;
@@ -145,6 +169,11 @@ foreach my $path (@files)
 }
 
 is(join("\n", @broken), '', 'every case sets up and lints without error');
+is(join("\n", @rules_differ), '', 'every case reports exactly the rules its "-- rules:" header names');
+diag(sprintf("rules: TP %d FP %d FN %d over (case, rule) pairs; precision %.3f recall %.3f",
+	$rule_tp, $rule_fp, $rule_fn,
+	($rule_tp + $rule_fp) ? $rule_tp / ($rule_tp + $rule_fp) : 1,
+	($rule_tp + $rule_fn) ? $rule_tp / ($rule_tp + $rule_fn) : 1));
 
 my $precision = ($tp + $fp) ? $tp / ($tp + $fp) : 1;
 my $recall = ($tp + $fn) ? $tp / ($tp + $fn) : 1;

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-exclusion-constraint
 -- reason: EXCLUDE builds its index under ACCESS EXCLUSIVE; no NOT VALID form
 -- setup:
 CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-exclusion-constraint
 -- reason: partial exclusion constraint still builds the index
 -- setup:
 CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: table created earlier in this migration
 -- setup:
 CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: created in this migration
 -- setup:
 CREATE TABLE bookings (id bigint PRIMARY KEY, room int, during tsrange);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-field-with-default
 -- reason: identity column: rewrite
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: constant default: catalog-only since PG11
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

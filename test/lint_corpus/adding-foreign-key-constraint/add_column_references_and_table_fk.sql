@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-foreign-key-constraint, constraint-missing-not-valid
 -- reason: a table FOREIGN KEY in the same statement makes PostgreSQL validate all of them
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

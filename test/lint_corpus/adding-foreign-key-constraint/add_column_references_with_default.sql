@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-foreign-key-constraint, constraint-missing-not-valid
 -- reason: a non-null DEFAULT makes ADD COLUMN ... REFERENCES validate every row
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

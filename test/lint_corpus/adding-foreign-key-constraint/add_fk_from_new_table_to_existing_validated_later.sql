@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-foreign-key-constraint, constraint-missing-not-valid, exclusive-lock-held-across-statements
 -- reason: FK from an existing table to a new one still scans the existing table
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

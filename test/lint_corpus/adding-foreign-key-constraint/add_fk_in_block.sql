@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-foreign-key-constraint, constraint-missing-not-valid
 -- reason: validation inside the transaction
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: constraint-missing-not-valid, exclusive-lock-held-across-statements
 -- reason: the CHECK is validated in the transaction that added it, under the ADD lock
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

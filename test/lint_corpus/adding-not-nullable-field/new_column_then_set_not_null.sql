@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-not-nullable-field, exclusive-lock-held-across-statements
 -- reason: SET NOT NULL on a column just added still scans the whole table
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

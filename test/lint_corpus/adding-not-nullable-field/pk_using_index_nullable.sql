@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-not-nullable-field
 -- reason: PRIMARY KEY USING INDEX on a nullable column sets NOT NULL with a scan (verified)
 -- setup:
 CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: validated CHECK (nid IS NOT NULL) lets PK USING INDEX skip the scan (verified)
 -- setup:
 CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);

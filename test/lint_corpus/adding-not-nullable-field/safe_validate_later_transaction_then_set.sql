@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: VALIDATE in its own transaction, then SET NOT NULL in a later one
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: a validated CHECK (col IS NOT NULL) lets SET NOT NULL skip the scan (PG12+)
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-required-field
 -- reason: NOT NULL without DEFAULT fails with rows; old INSERTs break
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

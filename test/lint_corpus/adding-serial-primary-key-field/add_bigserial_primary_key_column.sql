@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-field-with-default, adding-serial-primary-key-field
 -- reason: new serial PK column: rewrite and index build under ACCESS EXCLUSIVE
 -- setup:
 CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);

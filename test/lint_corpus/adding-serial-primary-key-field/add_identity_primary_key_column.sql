@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-field-with-default, adding-serial-primary-key-field
 -- reason: identity PK column: rewrite and index build
 -- setup:
 CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: adding-serial-primary-key-field
 -- reason: ADD PRIMARY KEY builds its index under ACCESS EXCLUSIVE
 -- setup:
 CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);

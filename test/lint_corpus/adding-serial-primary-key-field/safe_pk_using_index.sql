@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: pre-built unique index on a NOT NULL column
 -- setup:
 CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: CONCURRENTLY then USING INDEX in one non-transactional script
 -- setup:
 CREATE TABLE legacy (id bigint NOT NULL, nid bigint, body text);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: alter-table-rewrite
 -- reason: SET LOGGED rewrites (and WAL-logs) the table
 -- setup:
 CREATE UNLOGGED TABLE staging (id int);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: ban-concurrent-index-creation-in-transaction
 -- reason: DETACH CONCURRENTLY in a transaction block
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: ban-concurrent-index-creation-in-transaction
 -- reason: DROP INDEX CONCURRENTLY in a transaction block
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: IF EXISTS of a column that does not exist drops nothing
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: ban-drop-database
 -- reason: IF EXISTS ... WITH (FORCE)
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

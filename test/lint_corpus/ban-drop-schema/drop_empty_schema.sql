@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: ban-drop-schema
 -- reason: DROP SCHEMA of a pre-existing schema
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

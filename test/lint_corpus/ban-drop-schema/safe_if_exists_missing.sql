@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: the schema does not exist
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

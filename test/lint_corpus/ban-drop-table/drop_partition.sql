@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: ban-drop-table
 -- reason: dropping a partition loses its rows
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: ban-lock-table, exclusive-lock-held-across-statements
 -- reason: explicit ACCESS EXCLUSIVE until commit
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

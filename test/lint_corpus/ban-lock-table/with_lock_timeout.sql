@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: ban-lock-table
 -- reason: lock_timeout does not make an explicit ACCESS EXCLUSIVE lock acceptable
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

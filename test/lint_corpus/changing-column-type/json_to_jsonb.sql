@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: changing-column-type
 -- reason: json to jsonb reparses every value: rewrite
 -- setup:
 CREATE TABLE docs (id int, body json);

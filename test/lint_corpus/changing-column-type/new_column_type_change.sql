@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: changing-column-type, exclusive-lock-held-across-statements
 -- reason: a column added earlier in this migration still lives in a table with rows: rewrite
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: changing-column-type
 -- reason: numeric(10,2) to numeric(12,4): rewrite (verified)
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

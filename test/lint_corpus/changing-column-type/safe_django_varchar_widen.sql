@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: Django form: TYPE varchar(100) USING col::varchar(100); the cast is binary-coercible, no rewrite (verified)
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: numeric(10,2) to numeric(12,2): same scale, wider precision, no rewrite (verified)
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

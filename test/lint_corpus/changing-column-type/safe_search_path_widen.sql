@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: after SET search_path the table resolves; varchar widening is binary-coercible
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

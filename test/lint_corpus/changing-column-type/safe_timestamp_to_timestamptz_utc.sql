@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: timestamp to timestamptz is not rewritten when the session time zone is UTC (PG12+, verified)
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: constraint-missing-not-valid
 -- reason: lock_timeout does not shorten the scan
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: constraint-missing-not-valid
 -- reason: a partition is a pre-existing table
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: constraint-missing-not-valid
 -- reason: same, explicit block
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: constraint-missing-not-valid, exclusive-lock-held-across-statements
 -- reason: VALIDATE in the transaction that added it keeps the ACCESS EXCLUSIVE during the scan
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: NOT VALID FK next to a nullable ADD COLUMN in one block: no scan while locked
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

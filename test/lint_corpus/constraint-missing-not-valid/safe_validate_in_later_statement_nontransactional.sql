@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: a script with CONCURRENTLY runs each statement in its own transaction: VALIDATE comes after the ADD committed
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

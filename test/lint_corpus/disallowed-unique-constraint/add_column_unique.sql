@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: disallowed-unique-constraint
 -- reason: inline UNIQUE on ADD COLUMN builds an index under ACCESS EXCLUSIVE
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: exclusive-lock-held-across-statements
 -- reason: MERGE while ACCESS EXCLUSIVE on users is held
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

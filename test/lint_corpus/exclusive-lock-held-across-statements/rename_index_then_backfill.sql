@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: exclusive-lock-held-across-statements
 -- reason: ADD COLUMN (ACCESS EXCLUSIVE) then a backfill of another table in the same transaction
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: exclusive-lock-held-across-statements
 -- reason: explicit block: ACCESS EXCLUSIVE held through the backfill
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

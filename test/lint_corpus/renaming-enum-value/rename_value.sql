@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: renaming-enum-value
 -- reason: stored data and code use the old label
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

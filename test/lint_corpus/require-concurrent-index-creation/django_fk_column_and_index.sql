@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: exclusive-lock-held-across-statements, require-concurrent-index-creation
 -- reason: Django-style ADD COLUMN ... REFERENCES (no validation) followed by a plain CREATE INDEX
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

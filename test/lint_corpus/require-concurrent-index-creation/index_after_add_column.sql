@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: exclusive-lock-held-across-statements, require-concurrent-index-creation
 -- reason: adding a column does not make the table new
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-index-creation
 -- reason: a partition is a table with rows
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

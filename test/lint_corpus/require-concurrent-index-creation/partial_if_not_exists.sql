@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-index-creation
 -- reason: IF NOT EXISTS and a WHERE clause do not change the SHARE lock
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

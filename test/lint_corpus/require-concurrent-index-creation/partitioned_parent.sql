@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-index-creation
 -- reason: CREATE INDEX on a partitioned table builds every partition under SHARE locks
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: ALTER INDEX ... ATTACH PARTITION is catalog-only
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

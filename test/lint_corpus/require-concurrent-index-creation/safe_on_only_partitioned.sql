@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: CREATE INDEX ON ONLY builds nothing (invalid parent index)
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

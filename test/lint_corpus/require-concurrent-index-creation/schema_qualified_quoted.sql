@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-index-creation
 -- reason: qualified, quoted names resolve to the pre-existing table
 -- setup:
 CREATE SCHEMA app;

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-index-creation
 -- reason: CREATE UNIQUE INDEX without CONCURRENTLY blocks writes during the build
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-index-deletion
 -- reason: IF EXISTS of an existing index is the same DROP INDEX
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

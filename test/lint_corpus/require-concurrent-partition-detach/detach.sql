@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-partition-detach
 -- reason: DETACH takes ACCESS EXCLUSIVE on parent and partition
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

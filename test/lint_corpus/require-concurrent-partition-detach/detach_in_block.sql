@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-partition-detach
 -- reason: ACCESS EXCLUSIVE on the parent until commit
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

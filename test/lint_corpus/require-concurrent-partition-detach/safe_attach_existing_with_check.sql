@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: ATTACH of a prepared table with a validated CHECK: no scan, SHARE UPDATE EXCLUSIVE on the parent
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

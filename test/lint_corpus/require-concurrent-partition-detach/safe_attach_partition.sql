@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: ATTACH takes SHARE UPDATE EXCLUSIVE on the parent (PG12+); the new partition is not yet in use
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: a new partition: brief lock on the parent, nothing scanned
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the parent
 -- setup:
 CREATE TABLE events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-refresh
 -- reason: WITH DATA is the default
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-reindex
 -- reason: REINDEX TABLE: SHARE on the table, ACCESS EXCLUSIVE on its indexes
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

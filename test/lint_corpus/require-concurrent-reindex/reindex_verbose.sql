@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-concurrent-reindex
 -- reason: options other than CONCURRENTLY do not help
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

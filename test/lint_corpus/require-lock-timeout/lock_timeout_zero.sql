@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-lock-timeout
 -- reason: lock_timeout = 0: the ALTER can queue forever and block everyone behind it
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-lock-timeout
 -- reason: SET LOCAL lock_timeout = 0
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

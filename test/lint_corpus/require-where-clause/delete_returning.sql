@@ -1,4 +1,5 @@
 -- expect: unsafe
+-- rules: require-where-clause
 -- reason: DELETE ... RETURNING without WHERE
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);

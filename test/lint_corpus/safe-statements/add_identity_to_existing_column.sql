@@ -1,4 +1,5 @@
 -- expect: safe
+-- rules: none
 -- reason: ADD GENERATED AS IDENTITY on a NOT NULL column is catalog-only
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);
