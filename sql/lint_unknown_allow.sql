@@ -25,15 +25,22 @@ SELECT count(*) AS findings FROM schemamig.lint($$
 CREATE TABLE fresh (id int);
 $$);
 
+-- lint(): an allow after a nested block comment still counts
+SELECT count(*) AS findings FROM schemamig.lint($$
+/* a comment /* inside a comment */ ends here */
+/* schemamig:allow ban-drop-column the column is unused */
+ALTER TABLE items DROP COLUMN label;
+$$);
+
 -- lint(): a real rule id is quiet, and allows its rule
 SELECT count(*) AS findings FROM schemamig.lint($$
 -- schemamig:allow ban-drop-column the column is unused
 ALTER TABLE items DROP COLUMN label;
 $$);
 
--- the hook, error mode: the warning comes before the refusal
--- schemamig:allow ban-drop-colum the column is unused
-ALTER TABLE items DROP COLUMN label;
+-- the hook, error mode: the warning comes before the refusal (psql sends
+-- block comments, not "--" ones)
+/* schemamig:allow ban-drop-colum the column is unused */ ALTER TABLE items DROP COLUMN label;
 
 -- the hook, a statement that breaks no rule (shown with its SQLSTATE)
 \set VERBOSITY sqlstate
