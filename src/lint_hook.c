@@ -2,7 +2,8 @@
  *
  * lint_hook.c
  *		The safety linter in every session: ProcessUtility_hook for DDL,
- *		post_parse_analyze_hook for UPDATE/DELETE, their GUCs and events.
+ *		post_parse_analyze_hook for UPDATE/DELETE, their GUCs, and what is
+ *		done with the findings (lint_act).
  *
  * Invariants:
  *	- both hooks are installed once, from _PG_init, and always call the
@@ -22,10 +23,10 @@
  *	  (not subcommands), and ad hoc DML only when it is the client's own
  *	  statement, not one a function runs;
  *	- events (lint_warned, lint_allowed, ddl_outside_migration) of a
- *	  utility statement are written after it has run (see queue_event), in
- *	  a subtransaction: a failure to record becomes a WARNING and never
- *	  breaks the user's statement; nothing is recorded in read-only
- *	  transactions or during recovery;
+ *	  utility statement are queued and written after it has run, drift when
+ *	  its transaction commits (lint/events.c, which owns the queue and its
+ *	  transaction callbacks); a failure to record never breaks the user's
+ *	  statement;
  *	- per-transaction linter state (ACCESS EXCLUSIVE locks held) lives in
  *	  TopTransactionContext and is forgotten when the local transaction id
  *	  changes.
@@ -34,19 +35,15 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
-#include "access/xlog.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "nodes/parsenodes.h"
 #include "commands/extension.h"
-#include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
@@ -59,8 +56,6 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "schemamig.h"
