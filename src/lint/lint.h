@@ -120,7 +120,6 @@ extern LintAllow *lint_find_allow(List *allows, const char *rule);
 extern void lint_warn_unknown_allows(List *allows);
 
 /* registry.c */
-extern bool lint_rule_known(const char *rule);
 extern const char *lint_severity_name(LintSeverity severity);
 
 #endif							/* SCHEMAMIG_LINT_H */

@@ -30,6 +30,7 @@ extern void add_finding(LintState *st, LintRuleId rule, const char *hint,
 						const char *fmt,...) pg_attribute_printf(4, 5);
 extern bool findings_have_rule(LintState *st, LintRuleId rule);
 extern const char *lint_rule_id(LintRuleId rule);
+extern bool lint_rule_known(const char *rule);
 extern bool lint_string_in(const char *s, const char *const *strings);
 
 /* ---- relations.c: relations as the rules see them, and their locks ---- */

@@ -13,8 +13,9 @@
 #include "lint/lint_internal.h"
 
 /*
- * LINT_RULE_PREFER_ROBUST_STMTS, for every statement family: outside a transaction a
- * statement that fails half-way is re-run, and must succeed the second time.
+ * LINT_RULE_PREFER_ROBUST_STMTS, for every statement family: outside a
+ * transaction a statement that fails half-way is re-run, and must succeed
+ * the second time.
  */
 void
 robust_stmts(LintState *st, bool robust, const char *hint, const char *message)
