@@ -54,3 +54,6 @@ SET schemamig.lint = off;
 DROP TABLE dt_person;
 DROP TYPE dt_mood;
 RESET schemamig.lint;
+-- later files count jobs from 1
+DELETE FROM schemamig.jobs WHERE true;
+SELECT setval(pg_get_serial_sequence('schemamig.jobs', 'id'), 1, false) IS NOT NULL AS reset;

@@ -201,7 +201,7 @@ run_up(MigrationState *m)
 	initStringInfo(&detail);
 	appendStringInfoString(&detail, "{\"checksum\": ");
 	escape_json(&detail, m->checksum);
-	appendStringInfo(&detail, ", \"statements\": %s}", statements.data);
+	appendStringInfo(&detail, ", %s}", statements.data);
 	catalog_log_event("info", "applied", m->version, "up", ms, NULL,
 					  psprintf("applied migration %s", m->version), detail.data);
 	return ms;
@@ -219,7 +219,7 @@ run_down(MigrationState *m, const char *event)
 	catalog_delete_applied(m->version);
 
 	initStringInfo(&detail);
-	appendStringInfo(&detail, "{\"statements\": %s}", statements.data);
+	appendStringInfo(&detail, "{%s}", statements.data);
 	catalog_log_event("info", event, m->version, "down", ms, NULL,
 					  psprintf("%s migration %s",
 							   strcmp(event, "recovered") == 0 ? "recovered" : "rolled back",
@@ -246,10 +246,10 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	script_check_text(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 		script_check_text(down_sql, version, MIGRATION_DOWN);
-	up = script_split(up_sql, version, MIGRATION_UP);
+	up = script_scan(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 	{
-		(void) script_split(down_sql, version, MIGRATION_DOWN);
+		(void) script_scan(down_sql, version, MIGRATION_DOWN);
 		down_checksum = checksum_sha256_hex(down_sql, strlen(down_sql));
 	}
 	checksum = checksum_sha256_hex(up_sql, strlen(up_sql));
@@ -410,7 +410,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List **all)
 
 		if (!schemamig_auto_recover || !m->registered || m->down_sql == NULL)
 			report_dirty(m);
-		if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+		if (script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
 		{
 			(void) jobs_enqueue(m->version, MIGRATION_DOWN);
 			put_result(rsinfo, m->version, "queued", NAN);
@@ -674,7 +674,7 @@ require_down_script(MigrationState *m)
 							   ? "Nothing was rolled back."
 							   : "It is applied but not registered. Nothing was rolled back."),
 					 errhint("Register the migration again with a down script, or undo it with a new migration.")));
-	if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+	if (script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("down script of migration \"%s\" cannot run inside a transaction block", m->version),
@@ -957,7 +957,7 @@ schemamig_repair(PG_FUNCTION_ARGS)
 		Script	   *up;
 
 		script_check_text(new_up_sql, version, MIGRATION_UP);
-		up = script_split(new_up_sql, version, MIGRATION_UP);
+		up = script_scan(new_up_sql, version, MIGRATION_UP);
 		checksum = checksum_sha256_hex(new_up_sql, strlen(new_up_sql));
 		if (strcmp(new_up_sql, m->up_sql) != 0)
 		{
