@@ -63,6 +63,7 @@ struct ScriptReader
 	MemoryContext scan_context; /* tokens the chunk finder reads */
 	core_yy_extra_type yyextra;
 	core_yyscan_t scanner;		/* NULL once the rest is one chunk */
+	int			length;			/* of the script, in bytes */
 	int			next_chunk;		/* offset of the next chunk; -1 at the end */
 	List	   *chunk;			/* RawStmt * of the current chunk */
 	ListCell   *next;			/* the next of them */
@@ -363,6 +364,7 @@ find_chunk_end(ScriptReader *reader, int start)
 	const char *sql = reader->parse.sql;
 	int			statements = 0;
 	bool		after_begin = false;
+	ErrorContextCallback callback;
 	MemoryContext caller;
 	int			end = -1;
 
@@ -370,8 +372,14 @@ find_chunk_end(ScriptReader *reader, int start)
 	 * What fits in one chunk is not scanned: the scanner reports an
 	 * identifier it truncates, so the parser would report it a second time.
 	 */
-	if (strlen(sql + start) <= SCRIPT_CHUNK_BYTES)
-		return strlen(sql);
+	if (reader->length - start <= SCRIPT_CHUNK_BYTES)
+		return reader->length;
+	/* the scanner's errors (an unterminated string) point into the script */
+	reader->parse.base = 0;
+	callback.callback = script_parse_error_callback;
+	callback.arg = &reader->parse;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
 	caller = MemoryContextSwitchTo(reader->scan_context);
 	while (reader->scanner != NULL && end < 0)
 	{
@@ -393,8 +401,9 @@ find_chunk_end(ScriptReader *reader, int start)
 		after_begin = token_is(sql, yylloc, "begin");
 	}
 	MemoryContextSwitchTo(caller);
+	error_context_stack = callback.previous;
 	MemoryContextReset(reader->scan_context);
-	return end < 0 ? (int) strlen(sql) : end;
+	return end < 0 ? reader->length : end;
 }
 
 /* parse the next chunk; false at the end of the script */
@@ -410,7 +419,7 @@ read_chunk(ScriptReader *reader)
 	if (start < 0)
 		return false;
 	end = find_chunk_end(reader, start);
-	reader->next_chunk = ctx->sql[end] == '\0' ? -1 : end;
+	reader->next_chunk = end == reader->length ? -1 : end;
 
 	if (!reader->keep)
 		MemoryContextReset(reader->chunk_context);
@@ -441,6 +450,7 @@ script_open(const char *sql, const char *version, MigrationDirection direction,
 	ScriptReader *reader = palloc0(sizeof(ScriptReader));
 
 	reader->parse.sql = sql;
+	reader->length = strlen(sql);
 	reader->parse.version = version;
 	reader->parse.direction = direction;
 	reader->migration = migration;
@@ -553,11 +563,9 @@ script_split(const char *sql, const char *version, MigrationDirection direction)
 
 	while ((s = script_next(reader)) != NULL)
 		script->statements = lappend(script->statements, s);
-	*script = (Script)
-	{
-		script->statements, reader->summary.top_level_only,
-			reader->summary.top_level_statement, reader->summary.statement_count
-	};
+	script->top_level_only = reader->summary.top_level_only;
+	script->top_level_statement = reader->summary.top_level_statement;
+	script->statement_count = reader->summary.statement_count;
 	script_close(reader);
 	if (script->statements == NIL)
 		report_empty(version, direction);
