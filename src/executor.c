@@ -294,6 +294,7 @@ run_statements(const char *version, MigrationDirection direction,
 	}
 	PG_FINALLY();
 	{
+		MemoryContextSwitchTo(caller_context);
 		schemamig_running = save_running;
 		if (outer_timer)
 			enable_timeout_at(STATEMENT_TIMEOUT, outer_finish);
