@@ -346,10 +346,11 @@ static bool
 token_is(const char *sql, int offset, const char *word)
 {
 	int			len = strlen(word);
-	char		next = sql[offset + len];
 
+	/* sql[offset + len] is read only when the word matched: no read past the end */
 	return pg_strncasecmp(sql + offset, word, len) == 0 &&
-		!(IS_HIGHBIT_SET(next) || isalnum((unsigned char) next) || next == '_' || next == '$');
+		!(IS_HIGHBIT_SET(sql[offset + len]) || isalnum((unsigned char) sql[offset + len]) ||
+		  sql[offset + len] == '_' || sql[offset + len] == '$');
 }
 
 /*
