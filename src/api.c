@@ -26,6 +26,7 @@
 #include "funcapi.h"
 #include "nodes/parsenodes.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/tuplestore.h"
@@ -200,7 +201,7 @@ run_up(MigrationState *m)
 	initStringInfo(&detail);
 	appendStringInfoString(&detail, "{\"checksum\": ");
 	escape_json(&detail, m->checksum);
-	appendStringInfo(&detail, ", \"statements\": %s}", statements.data);
+	appendStringInfo(&detail, ", %s}", statements.data);
 	catalog_log_event("info", "applied", m->version, "up", ms, NULL,
 					  psprintf("applied migration %s", m->version), detail.data);
 	return ms;
@@ -218,7 +219,7 @@ run_down(MigrationState *m, const char *event)
 	catalog_delete_applied(m->version);
 
 	initStringInfo(&detail);
-	appendStringInfo(&detail, "{\"statements\": %s}", statements.data);
+	appendStringInfo(&detail, "{%s}", statements.data);
 	catalog_log_event("info", event, m->version, "down", ms, NULL,
 					  psprintf("%s migration %s",
 							   strcmp(event, "recovered") == 0 ? "recovered" : "rolled back",
@@ -245,10 +246,10 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	script_check_text(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 		script_check_text(down_sql, version, MIGRATION_DOWN);
-	up = script_split(up_sql, version, MIGRATION_UP);
+	up = script_scan(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 	{
-		(void) script_split(down_sql, version, MIGRATION_DOWN);
+		(void) script_scan(down_sql, version, MIGRATION_DOWN);
 		down_checksum = checksum_sha256_hex(down_sql, strlen(down_sql));
 	}
 	checksum = checksum_sha256_hex(up_sql, strlen(up_sql));
@@ -409,7 +410,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List **all)
 
 		if (!schemamig_auto_recover || !m->registered || m->down_sql == NULL)
 			report_dirty(m);
-		if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+		if (script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
 		{
 			(void) jobs_enqueue(m->version, MIGRATION_DOWN);
 			put_result(rsinfo, m->version, "queued", NAN);
@@ -463,6 +464,7 @@ pending_migrations(List *all, const char *target)
 	List	   *pending = NIL;
 	char	   *highest;
 	bool		target_known = false;
+	bool		ended = false;
 	ListCell   *lc;
 
 	if (target)
@@ -476,7 +478,8 @@ pending_migrations(List *all, const char *target)
 
 		if (target && m->registered && strcmp(m->version, target) == 0)
 			target_known = true;
-		if (m->applied || !m->registered)
+		/* past the end, only look for the target: a known one is no error */
+		if (ended || m->applied || !m->registered)
 			continue;
 		if (target && version_compare(m->version, target) > 0)
 			continue;
@@ -485,7 +488,7 @@ pending_migrations(List *all, const char *target)
 		pending = lappend(pending, m);
 		/* what follows depends on it: the worker runs it, then migrate() again */
 		if (!m->transactional)
-			break;
+			ended = true;
 	}
 	if (target && !target_known)
 		report_unknown(target);
@@ -504,6 +507,49 @@ skipping(void)
 	return true;
 }
 
+/*
+ * In a PG_CATCH of migrate(): re-throw the error of a migration, and when it
+ * is one that only one transaction for all migrations causes, say so and
+ * point to run(), which commits after each migration.  Lock slots run out
+ * (53200, "out of shared memory") when thousands of migrations each lock
+ * what they create; a new enum value cannot be used before it is committed
+ * (55P04).  Any other error goes on unchanged.
+ */
+static void
+explain_one_transaction_limit(MemoryContext context, const char *version, int applied, int pending)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(context);
+	edata = CopyErrorData();
+	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY && strcmp(edata->message, _("out of shared memory")) == 0)
+	{
+		FlushErrorState();
+		edata->detail = psprintf("migrate() runs every pending migration in one transaction, which holds "
+								 "the locks of all of them until it ends; it had applied %d of %d pending "
+								 "migration(s) and was running migration \"%s\" when the lock table was full "
+								 "(max_locks_per_transaction = %d). Nothing was applied.",
+								 applied, pending, version, max_locks_per_xact);
+		edata->hint = pstrdup("Apply one transaction per migration: CALL schemamig.run(), or the "
+							  "schemamig client without --single-transaction. Or increase "
+							  "max_locks_per_transaction.");
+	}
+	else if (edata->sqlerrcode == ERRCODE_UNSAFE_NEW_ENUM_VALUE_USAGE)
+	{
+		FlushErrorState();
+		edata->hint = pstrdup("New enum values must be committed before they can be used, and migrate() "
+							  "runs every pending migration in one transaction. Add the value in a "
+							  "migration of its own and apply one transaction per migration: "
+							  "CALL schemamig.run(), or the schemamig client without --single-transaction.");
+	}
+	else
+	{
+		FreeErrorData(edata);
+		PG_RE_THROW();
+	}
+	ReThrowError(edata);
+}
+
 Datum
 schemamig_migrate(PG_FUNCTION_ARGS)
 {
@@ -518,12 +564,27 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 	all = catalog_load_all(false);
 	if (!skipping() && recover_dirty(rsinfo, &all))
 	{
-		foreach(lc, pending_migrations(all, target))
+		List	   *pending = pending_migrations(all, target);
+		MemoryContext context = CurrentMemoryContext;
+		volatile int applied = 0;
+
+		foreach(lc, pending)
 		{
 			MigrationState *m = lfirst(lc);
 
 			if (m->transactional)
-				put_result(rsinfo, m->version, "applied", run_up(m));
+			{
+				PG_TRY();
+				{
+					put_result(rsinfo, m->version, "applied", run_up(m));
+				}
+				PG_CATCH();
+				{
+					explain_one_transaction_limit(context, m->version, applied, list_length(pending));
+				}
+				PG_END_TRY();
+				applied++;
+			}
 			else
 			{
 				(void) jobs_enqueue(m->version, MIGRATION_UP);
@@ -613,7 +674,7 @@ require_down_script(MigrationState *m)
 							   ? "Nothing was rolled back."
 							   : "It is applied but not registered. Nothing was rolled back."),
 					 errhint("Register the migration again with a down script, or undo it with a new migration.")));
-	if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+	if (script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("down script of migration \"%s\" cannot run inside a transaction block", m->version),
@@ -896,7 +957,7 @@ schemamig_repair(PG_FUNCTION_ARGS)
 		Script	   *up;
 
 		script_check_text(new_up_sql, version, MIGRATION_UP);
-		up = script_split(new_up_sql, version, MIGRATION_UP);
+		up = script_scan(new_up_sql, version, MIGRATION_UP);
 		checksum = checksum_sha256_hex(new_up_sql, strlen(new_up_sql));
 		if (strcmp(new_up_sql, m->up_sql) != 0)
 		{

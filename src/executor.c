@@ -21,7 +21,11 @@
  *	  back afterwards;
  *	- errors keep their SQLSTATE and gain a context line naming the
  *	  migration, direction, statement number, line and text;
- *	- schemamig_running says which migration is running, for the linter.
+ *	- schemamig_running says which migration is running, for the linter;
+ *	- memory does not grow with the number of statements: the script is
+ *	  read a chunk at a time (ScriptReader), each statement is parsed,
+ *	  planned and run in a memory context reset after it, and the event
+ *	  detail keeps a count and the DETAIL_STATEMENTS slowest statements.
  *
  *-------------------------------------------------------------------------
  */
@@ -46,6 +50,9 @@
 
 /* statement text kept in error context and in event details */
 #define STATEMENT_ECHO_BYTES 200
+
+/* statements an event detail lists: all of them up to this many, else the slowest */
+#define DETAIL_STATEMENTS 100
 
 RunningMigration *schemamig_running = NULL;
 
@@ -106,47 +113,100 @@ arm_statement_timeout(void)
 		disable_timeout(STATEMENT_TIMEOUT, false);
 }
 
+typedef struct StatementRecord
+{
+	int			number;
+	int			line;
+	const char *tag;
+	double		ms;
+	char	   *sql;			/* clipped, redacted */
+} StatementRecord;
+
+/* what the event detail says about the statements of a script */
+typedef struct StatementLog
+{
+	MemoryContext context;		/* the records' texts */
+	int			count;
+	int			kept;
+	StatementRecord records[DETAIL_STATEMENTS];
+} StatementLog;
+
+/* remember a statement that ran, if it is among the slowest so far */
 static void
-append_statement_detail(StringInfo detail, ScriptStatement *s, double ms)
+remember_statement(StatementLog *log, ScriptStatement *s, double ms)
 {
-	if (detail->data[detail->len - 1] != '[')
-		appendStringInfoChar(detail, ',');
-	appendStringInfo(detail, "{\"n\": %d, \"line\": %d, \"tag\": ", s->number, s->line);
-	escape_json(detail, GetCommandTagName(CreateCommandTag(s->parsetree)));
-	appendStringInfo(detail, ", \"ms\": %.3f, \"sql\": ", ms);
-	escape_json(detail, clip_statement(redact_secrets(s->text)));
-	appendStringInfoChar(detail, '}');
+	StatementRecord *r;
+	char	   *sql;
+
+	log->count++;
+	if (log->kept < DETAIL_STATEMENTS)
+		r = &log->records[log->kept++];
+	else
+	{
+		int			fastest = 0;
+
+		for (int i = 1; i < DETAIL_STATEMENTS; i++)
+			if (log->records[i].ms < log->records[fastest].ms)
+				fastest = i;
+		if (ms <= log->records[fastest].ms)
+			return;
+		r = &log->records[fastest];
+		pfree(r->sql);
+	}
+	sql = clip_statement(redact_secrets(s->text));
+	r->number = s->number;
+	r->line = s->line;
+	r->tag = GetCommandTagName(CreateCommandTag(s->parsetree));
+	r->ms = ms;
+	r->sql = MemoryContextStrdup(log->context, sql);
+}
+
+static int
+compare_record_numbers(const void *a, const void *b)
+{
+	return ((const StatementRecord *) a)->number - ((const StatementRecord *) b)->number;
+}
+
+/* "statement_count": n, "statements": [the kept ones, in script order] */
+static void
+append_statement_log(StringInfo detail, StatementLog *log)
+{
+	qsort(log->records, log->kept, sizeof(StatementRecord), compare_record_numbers);
+	appendStringInfo(detail, "\"statement_count\": %d, \"statements\": [", log->count);
+	for (int i = 0; i < log->kept; i++)
+	{
+		StatementRecord *r = &log->records[i];
+
+		if (i > 0)
+			appendStringInfoChar(detail, ',');
+		appendStringInfo(detail, "{\"n\": %d, \"line\": %d, \"tag\": ", r->number, r->line);
+		escape_json(detail, r->tag);
+		appendStringInfo(detail, ", \"ms\": %.3f, \"sql\": ", r->ms);
+		escape_json(detail, r->sql);
+		appendStringInfoChar(detail, '}');
+	}
+	appendStringInfoChar(detail, ']');
 }
 
 /*
- * Run a script; returns its duration in milliseconds.  If detail_json is
- * given, a JSON array describing each statement (redacted) is appended.
+ * Run statements, read from a script (reader) or given (statements), through
+ * SPI in the current transaction; returns their duration in milliseconds.
  */
-double
-executor_run_script(const char *version, MigrationDirection direction,
-					const char *sql, StringInfo detail_json)
-{
-	Script	   *script = script_split(sql, version, direction);
-
-	return executor_run_statements(version, direction, script->statements, detail_json);
-}
-
-/*
- * Run some statements of a script (all transactional) through SPI in the
- * current transaction; returns their duration in milliseconds.
- */
-double
-executor_run_statements(const char *version, MigrationDirection direction,
-						List *statements, StringInfo detail_json)
+static double
+run_statements(const char *version, MigrationDirection direction,
+			   ScriptReader *reader, List *statements, StringInfo detail_json)
 {
 	RunningMigration running;
 	RunningMigration *save_running = schemamig_running;
 	bool		outer_timer = get_timeout_active(STATEMENT_TIMEOUT);
 	TimestampTz outer_finish = outer_timer ? get_timeout_finish_time(STATEMENT_TIMEOUT) : 0;
+	MemoryContext caller_context = CurrentMemoryContext;
+	MemoryContext statement_context;
+	StatementLog *log = NULL;
+	ListCell   *volatile lc = list_head(statements);
 	instr_time	script_start;
 	instr_time	duration;
 	int			nestlevel;
-	ListCell   *lc;
 
 	if (save_running != NULL)
 		ereport(ERROR,
@@ -164,21 +224,42 @@ executor_run_statements(const char *version, MigrationDirection direction,
 	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SAVE);
 	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SAVE);
 
+	statement_context = AllocSetContextCreate(caller_context, "schemamig statement",
+											  ALLOCSET_DEFAULT_SIZES);
 	if (detail_json)
-		appendStringInfoChar(detail_json, '[');
+	{
+		log = palloc0(sizeof(StatementLog));
+		log->context = AllocSetContextCreate(caller_context, "schemamig statement log",
+											 ALLOCSET_SMALL_SIZES);
+	}
 
 	schemamig_running = &running;
 	PG_TRY();
 	{
-		foreach(lc, statements)
+		for (;;)
 		{
-			ScriptStatement *s = lfirst(lc);
-			StatementErrorContext ctx = {version, direction, s};
+			ScriptStatement *s;
+			StatementErrorContext ctx;
 			ErrorContextCallback callback;
 			instr_time	start;
 			instr_time	elapsed;
 			int			rc;
 
+			if (reader)
+				s = script_next(reader);
+			else if (lc)
+			{
+				s = lfirst(lc);
+				lc = lnext(statements, lc);
+			}
+			else
+				s = NULL;
+			if (s == NULL)
+				break;
+
+			ctx.version = version;
+			ctx.direction = direction;
+			ctx.statement = s;
 			running.statement_no = s->number;
 			executor_last_statement = s->number;
 			callback.callback = statement_error_callback;
@@ -186,6 +267,8 @@ executor_run_statements(const char *version, MigrationDirection direction,
 			callback.previous = error_context_stack;
 			error_context_stack = &callback;
 
+			/* SPI parses and plans in the current context: reset after each */
+			MemoryContextSwitchTo(statement_context);
 			INSTR_TIME_SET_CURRENT(start);
 			arm_statement_timeout();
 			rc = SPI_execute(s->text, false, 0);
@@ -203,12 +286,15 @@ executor_run_statements(const char *version, MigrationDirection direction,
 								version, direction_name(direction), s->number, s->line,
 								INSTR_TIME_GET_MILLISEC(elapsed)),
 						 errhidestmt(true)));
-			if (detail_json)
-				append_statement_detail(detail_json, s, INSTR_TIME_GET_MILLISEC(elapsed));
+			if (log)
+				remember_statement(log, s, INSTR_TIME_GET_MILLISEC(elapsed));
+			MemoryContextSwitchTo(caller_context);
+			MemoryContextReset(statement_context);
 		}
 	}
 	PG_FINALLY();
 	{
+		MemoryContextSwitchTo(caller_context);
 		schemamig_running = save_running;
 		if (outer_timer)
 			enable_timeout_at(STATEMENT_TIMEOUT, outer_finish);
@@ -218,13 +304,46 @@ executor_run_statements(const char *version, MigrationDirection direction,
 	PG_END_TRY();
 
 	AtEOXact_GUC(false, nestlevel);
-
-	if (detail_json)
-		appendStringInfoChar(detail_json, ']');
+	MemoryContextDelete(statement_context);
+	if (log)
+	{
+		append_statement_log(detail_json, log);
+		MemoryContextDelete(log->context);
+		pfree(log);
+	}
 
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, script_start);
 	return INSTR_TIME_GET_MILLISEC(duration);
+}
+
+/*
+ * Run a script through SPI in the current transaction; returns its
+ * duration in milliseconds.  If detail_json is given, the statements part
+ * of the event detail is appended: "statement_count": n, "statements":
+ * [...] (all statements up to DETAIL_STATEMENTS, else the slowest; text
+ * redacted and clipped).
+ */
+double
+executor_run_script(const char *version, MigrationDirection direction,
+					const char *sql, StringInfo detail_json)
+{
+	ScriptReader *reader = script_open(sql, version, direction, true, false);
+	double		ms = run_statements(version, direction, reader, NIL, detail_json);
+
+	script_close(reader);
+	return ms;
+}
+
+/*
+ * Run some statements of a script (all transactional) through SPI in the
+ * current transaction, as executor_run_script() does.
+ */
+double
+executor_run_statements(const char *version, MigrationDirection direction,
+						List *statements, StringInfo detail_json)
+{
+	return run_statements(version, direction, NULL, statements, detail_json);
 }
 
 /*

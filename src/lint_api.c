@@ -5,7 +5,9 @@
  *		nothing.
  *
  * Invariants:
- *	- the script is parsed with raw_parser() and never executed; the rules
+ *	- the script is parsed a chunk at a time (ScriptReader) and never
+ *	  executed, and each statement is judged in a memory context reset
+ *	  after it, so memory does not grow with the script's length; the rules
  *	  read the live catalog and lint_track_statement() remembers what
  *	  earlier statements of the script created, validated, set or locked;
  *	- the script is judged as schemamig would run it: without transaction
@@ -61,29 +63,26 @@ schemamig_lint(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	List	   *raw;
-	ListCell   *lc;
+	ScriptReader *reader;
+	ScriptStatement *s;
+	MemoryContext state_context = CurrentMemoryContext;
+	MemoryContext statement_context;
 	LintState	st;
 	bool		whole_transaction = true;
 	bool		in_block = false;
 	int			begin_no = 0;
 	int			begin_line = 0;
-	int			number = 0;
 	int			guc_nest_level;
-	int			line_offset = 0;
-	int			line_so_far = 1;
+	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	script_check_text(sql, "lint", MIGRATION_UP);
-	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 
-	foreach(lc, raw)
-	{
-		Node	   *stmt = lfirst_node(RawStmt, lc)->stmt;
-
-		if (IsA(stmt, TransactionStmt) || script_top_level_only(stmt) != NULL)
+	reader = script_open(sql, "lint", MIGRATION_UP, false, false);
+	while ((s = script_next(reader)) != NULL)
+		if (IsA(s->parsetree, TransactionStmt) || s->top_level_only != NULL)
 			whole_transaction = false;
-	}
+	script_rewind(reader);
 
 	/* SET search_path / timezone in the script apply until lint() returns */
 	guc_nest_level = NewGUCNestLevel();
@@ -95,37 +94,31 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	st.lock_timeout_ms = schemamig_lock_timeout;
 	st.statement_timeout_ms = schemamig_statement_timeout;
 
-	foreach(lc, raw)
+	statement_context = AllocSetContextCreate(state_context, "schemamig lint statement",
+											  ALLOCSET_DEFAULT_SIZES);
+	while ((s = script_next(reader)) != NULL)
 	{
-		RawStmt    *rs = lfirst_node(RawStmt, lc);
-		Node	   *stmt = rs->stmt;
-		int			start = rs->stmt_location;
-		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
-		char	   *text = pnstrdup(sql + start, len);
-		int			line;
+		Node	   *stmt = s->parsetree;
 		List	   *allows;
 		ListCell   *fc;
 
-		/* count lines on from the previous statement: linear in the script */
-		CHECK_FOR_INTERRUPTS();
-		line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
-										  &line_offset, &line_so_far);
-
-		number++;
 		st.in_transaction = whole_transaction || in_block;
 		st.in_transaction_block = in_block;
 
+		/* what a statement's rules allocate is dropped after it */
+		MemoryContextSwitchTo(statement_context);
 		(void) lint_statement(&st, stmt);
-		lint_identifiers(&st, text);
-		allows = lint_parse_allows(text, len);
+		lint_identifiers(&st, s->text);
+		allows = lint_parse_allows(s->text, strlen(s->text));
 		lint_warn_unknown_allows(allows);
 		foreach(fc, st.findings)
 		{
 			LintFinding *f = lfirst(fc);
 
 			if (lint_find_allow(allows, f->rule) == NULL)
-				emit_row(rsinfo, number, line, f);
+				emit_row(rsinfo, s->number, s->line, f);
 		}
+		MemoryContextSwitchTo(state_context);
 		lint_track_statement(&st, stmt);
 
 		if (IsA(stmt, TransactionStmt))
@@ -139,8 +132,8 @@ schemamig_lint(PG_FUNCTION_ARGS)
 					if (!in_block)
 					{
 						in_block = true;
-						begin_no = number;
-						begin_line = line;
+						begin_no = s->number;
+						begin_line = s->line;
 						lint_reset_transaction(&st);
 					}
 					break;
@@ -156,7 +149,10 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		}
 		else if (!whole_transaction && !in_block)
 			lint_reset_transaction(&st);
+		MemoryContextReset(statement_context);
 	}
+	script_close(reader);
+	MemoryContextDelete(statement_context);
 
 	if (in_block)
 	{

@@ -107,12 +107,23 @@ typedef struct Script
 	List	   *statements;		/* of ScriptStatement * */
 	const char *top_level_only; /* first statement's reason, or NULL */
 	int			top_level_statement;	/* its number, or 0 */
+	int			statement_count;
 } Script;
+
+typedef struct ScriptReader ScriptReader;
 
 extern void script_check_text(const char *sql, const char *version,
 							  MigrationDirection direction);
 extern Script *script_split(const char *sql, const char *version,
 							MigrationDirection direction);
+extern Script *script_scan(const char *sql, const char *version,
+						   MigrationDirection direction);
+extern ScriptReader *script_open(const char *sql, const char *version,
+								 MigrationDirection direction,
+								 bool migration, bool keep);
+extern ScriptStatement *script_next(ScriptReader *reader);
+extern void script_rewind(ScriptReader *reader);
+extern void script_close(ScriptReader *reader);
 extern const char *script_top_level_only(Node *stmt);
 extern bool script_option_is_true(List *options, const char *name, bool if_absent);
 extern int	script_first_token_offset(const char *sql, int offset);

@@ -14,6 +14,15 @@
  * (CREATE INDEX CONCURRENTLY, VACUUM, ...) makes the script
  * non-transactional.
  *
+ * Memory: a script is read a chunk of statements at a time (ScriptReader),
+ * so a script of hundreds of thousands of statements never has all its
+ * parse trees in memory at once (they take some hundred times the text).
+ * The server's scanner finds where a chunk may end: after a semicolon,
+ * which ends a statement everywhere but inside a BEGIN ATOMIC routine body;
+ * from the first BEGIN ATOMIC on, the rest of the script is one chunk.  A
+ * chunk parses to exactly the statements (and syntax errors) the whole
+ * script would, and its positions are moved back into the whole script.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -23,6 +32,8 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "parser/scanner.h"
+#include "utils/memutils.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 
@@ -32,12 +43,36 @@
 /* scripts larger than this are not echoed whole in syntax errors */
 #define SCRIPT_ECHO_LIMIT	(64 * 1024)
 
+/* a chunk ends at the first semicolon after this many statements or bytes */
+#define SCRIPT_CHUNK_STATEMENTS	1000
+#define SCRIPT_CHUNK_BYTES		(256 * 1024)
+
 typedef struct ScriptParseContext
 {
-	const char *sql;
+	const char *sql;			/* the whole script */
+	int			base;			/* byte offset of the chunk being parsed */
 	const char *version;
 	MigrationDirection direction;
 } ScriptParseContext;
+
+struct ScriptReader
+{
+	ScriptParseContext parse;
+	bool		migration;		/* reject what a migration may not contain */
+	bool		keep;			/* statements live as long as the reader */
+	MemoryContext chunk_context;	/* the current chunk's statements */
+	MemoryContext scan_context; /* tokens the chunk finder reads */
+	core_yy_extra_type yyextra;
+	core_yyscan_t scanner;		/* NULL once the rest is one chunk */
+	int			length;			/* of the script, in bytes */
+	int			next_chunk;		/* offset of the next chunk; -1 at the end */
+	List	   *chunk;			/* RawStmt * of the current chunk */
+	ListCell   *next;			/* the next of them */
+	int			number;
+	int			line_offset;
+	int			line;
+	Script		summary;		/* statements stays NIL */
+};
 
 const char *
 direction_name(MigrationDirection direction)
@@ -109,12 +144,12 @@ script_parse_error_callback(void *arg)
 
 	if (position > 0)
 	{
-		int			offset = offset_of_char_position(ctx->sql, position);
+		int			offset = ctx->base + offset_of_char_position(ctx->sql + ctx->base, position);
 
 		errposition(0);
 		if (strlen(ctx->sql) <= SCRIPT_ECHO_LIMIT)
 		{
-			internalerrposition(position);
+			internalerrposition(pg_mbstrlen_with_len(ctx->sql, ctx->base) + position);
 			internalerrquery(ctx->sql);
 		}
 		errcontext("%s script of migration \"%s\", line %d",
@@ -273,59 +308,253 @@ script_check_text(const char *sql, const char *version, MigrationDirection direc
 				 errhint("Save the migration file in the database encoding.")));
 }
 
+/* does the token at offset spell word (a keyword or bare identifier)? */
+static bool
+token_is(const char *sql, int offset, const char *word)
+{
+	int			len = strlen(word);
+
+	/* sql[offset + len] is read only when the word matched: no read past the end */
+	return pg_strncasecmp(sql + offset, word, len) == 0 &&
+		!(IS_HIGHBIT_SET(sql[offset + len]) || isalnum((unsigned char) sql[offset + len]) ||
+		  sql[offset + len] == '_' || sql[offset + len] == '$');
+}
+
+/*
+ * Where the chunk that starts at start ends: just after a semicolon, once
+ * the chunk holds enough statements or bytes, or at the end of the script
+ * (also from the first BEGIN ATOMIC on, whose body holds semicolons that
+ * end no statement).  The scanner reads on from where it stopped.
+ */
+static int
+find_chunk_end(ScriptReader *reader, int start)
+{
+	const char *sql = reader->parse.sql;
+	int			statements = 0;
+	bool		after_begin = false;
+	ErrorContextCallback callback;
+	MemoryContext caller;
+	int			end = -1;
+
+	/*
+	 * What fits in one chunk is not scanned: the scanner reports an
+	 * identifier it truncates, so the parser would report it a second time.
+	 */
+	if (reader->length - start <= SCRIPT_CHUNK_BYTES)
+		return reader->length;
+	/* the scanner's errors (an unterminated string) point into the script */
+	reader->parse.base = 0;
+	callback.callback = script_parse_error_callback;
+	callback.arg = &reader->parse;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	caller = MemoryContextSwitchTo(reader->scan_context);
+	while (reader->scanner != NULL && end < 0)
+	{
+		core_YYSTYPE yylval;
+		int			yylloc;
+		int			token = core_yylex(&yylval, &yylloc, reader->scanner);
+
+		if (token == 0)
+			break;
+		if (token == ';' && ++statements >= SCRIPT_CHUNK_STATEMENTS)
+			end = yylloc + 1;
+		else if (token == ';' && yylloc + 1 - start >= SCRIPT_CHUNK_BYTES)
+			end = yylloc + 1;
+		else if (after_begin && token_is(sql, yylloc, "atomic"))
+		{
+			scanner_finish(reader->scanner);
+			reader->scanner = NULL;
+		}
+		after_begin = token_is(sql, yylloc, "begin");
+	}
+	MemoryContextSwitchTo(caller);
+	error_context_stack = callback.previous;
+	MemoryContextReset(reader->scan_context);
+	return end < 0 ? reader->length : end;
+}
+
+/* parse the next chunk; false at the end of the script */
+static bool
+read_chunk(ScriptReader *reader)
+{
+	ScriptParseContext *ctx = &reader->parse;
+	ErrorContextCallback callback;
+	MemoryContext caller;
+	int			start = reader->next_chunk;
+	int			end;
+
+	if (start < 0)
+		return false;
+	end = find_chunk_end(reader, start);
+	reader->next_chunk = end == reader->length ? -1 : end;
+
+	if (!reader->keep)
+		MemoryContextReset(reader->chunk_context);
+	caller = MemoryContextSwitchTo(reader->chunk_context);
+	ctx->base = start;
+	callback.callback = script_parse_error_callback;
+	callback.arg = ctx;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	reader->chunk = raw_parser(pnstrdup(ctx->sql + start, end - start), RAW_PARSE_DEFAULT);
+	error_context_stack = callback.previous;
+	MemoryContextSwitchTo(caller);
+	reader->next = list_head(reader->chunk);
+	return true;
+}
+
+/*
+ * Read a script statement by statement.  With migration, what a migration
+ * may not contain is an error (transaction control, COPY from the client),
+ * else every statement is returned.  With keep, every statement stays
+ * valid as long as the caller's memory context; without, a statement is
+ * valid only until the next script_next() call.
+ */
+ScriptReader *
+script_open(const char *sql, const char *version, MigrationDirection direction,
+			bool migration, bool keep)
+{
+	ScriptReader *reader = palloc0(sizeof(ScriptReader));
+
+	reader->parse.sql = sql;
+	reader->length = strlen(sql);
+	reader->parse.version = version;
+	reader->parse.direction = direction;
+	reader->migration = migration;
+	reader->keep = keep;
+	reader->chunk_context = keep ? CurrentMemoryContext
+		: AllocSetContextCreate(CurrentMemoryContext, "schemamig script chunk",
+								ALLOCSET_DEFAULT_SIZES);
+	reader->scan_context = AllocSetContextCreate(CurrentMemoryContext, "schemamig script scan",
+												 ALLOCSET_SMALL_SIZES);
+	reader->scanner = scanner_init(sql, &reader->yyextra, &ScanKeywords, ScanKeywordTokens);
+	reader->line = 1;
+	return reader;
+}
+
+/* the next statement, or NULL after the last */
+ScriptStatement *
+script_next(ScriptReader *reader)
+{
+	const char *sql = reader->parse.sql;
+	RawStmt    *rs;
+	ScriptStatement *s;
+	MemoryContext caller;
+	int			start;
+	int			len;
+
+	while (reader->next == NULL)
+		if (!read_chunk(reader))
+			return NULL;
+	rs = lfirst_node(RawStmt, reader->next);
+	reader->next = lnext(reader->chunk, reader->next);
+
+	CHECK_FOR_INTERRUPTS();
+	caller = MemoryContextSwitchTo(reader->chunk_context);
+	start = reader->parse.base + rs->stmt_location;
+	len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
+	s = palloc0(sizeof(ScriptStatement));
+	s->number = ++reader->number;
+	s->line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
+										 &reader->line_offset, &reader->line);
+	s->text = pnstrdup(sql + start, len);
+	s->parsetree = rs->stmt;
+	MemoryContextSwitchTo(caller);
+	if (reader->migration)
+		reject_statement(s, reader->parse.version, reader->parse.direction);
+	s->top_level_only = script_top_level_only(rs->stmt);
+	if (s->top_level_only && reader->summary.top_level_only == NULL)
+	{
+		reader->summary.top_level_only = s->top_level_only;
+		reader->summary.top_level_statement = s->number;
+	}
+	reader->summary.statement_count = s->number;
+	return s;
+}
+
+/*
+ * Read the script again from its first statement.  A script read in one
+ * chunk is not parsed again.
+ */
+void
+script_rewind(ScriptReader *reader)
+{
+	reader->number = 0;
+	reader->line_offset = 0;
+	reader->line = 1;
+	if (reader->parse.base == 0 && reader->next_chunk < 0)
+	{
+		reader->next = list_head(reader->chunk);
+		return;
+	}
+	if (reader->scanner)
+		scanner_finish(reader->scanner);
+	reader->scanner = scanner_init(reader->parse.sql, &reader->yyextra,
+								   &ScanKeywords, ScanKeywordTokens);
+	reader->next_chunk = 0;
+	reader->chunk = NIL;
+	reader->next = NULL;
+}
+
+void
+script_close(ScriptReader *reader)
+{
+	if (reader->scanner)
+		scanner_finish(reader->scanner);
+	if (!reader->keep)
+		MemoryContextDelete(reader->chunk_context);
+	MemoryContextDelete(reader->scan_context);
+	pfree(reader);
+}
+
+static void
+report_empty(const char *version, MigrationDirection direction)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("migration is empty"),
+			 errdetail("The %s script of migration \"%s\" has no statements, only white space or comments.",
+					   direction_name(direction), version),
+			 errhint(direction == MIGRATION_UP
+					 ? "Put at least one SQL statement in the script."
+					 : "Pass NULL as the down script if the migration cannot be undone.")));
+}
+
+/* every statement of a migration's script, with its parse tree */
 Script *
 script_split(const char *sql, const char *version, MigrationDirection direction)
 {
-	ScriptParseContext ctx;
-	ErrorContextCallback callback;
-	List	   *raw;
-	ListCell   *lc;
+	ScriptReader *reader = script_open(sql, version, direction, true, true);
 	Script	   *script = palloc0(sizeof(Script));
-	int			number = 0;
-	int			line_offset = 0;
-	int			line = 1;
+	ScriptStatement *s;
 
-	ctx.sql = sql;
-	ctx.version = version;
-	ctx.direction = direction;
-	callback.callback = script_parse_error_callback;
-	callback.arg = &ctx;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
-	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
-	error_context_stack = callback.previous;
-
-	foreach(lc, raw)
-	{
-		RawStmt    *rs = lfirst_node(RawStmt, lc);
-		ScriptStatement *s = palloc0(sizeof(ScriptStatement));
-		int			start = rs->stmt_location;
-		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
-
-		CHECK_FOR_INTERRUPTS();
-		s->number = ++number;
-		s->line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
-											  &line_offset, &line);
-		s->text = pnstrdup(sql + start, len);
-		s->parsetree = rs->stmt;
-		reject_statement(s, version, direction);
-		s->top_level_only = script_top_level_only(rs->stmt);
-		if (s->top_level_only && script->top_level_only == NULL)
-		{
-			script->top_level_only = s->top_level_only;
-			script->top_level_statement = s->number;
-		}
+	while ((s = script_next(reader)) != NULL)
 		script->statements = lappend(script->statements, s);
-	}
-
+	script->top_level_only = reader->summary.top_level_only;
+	script->top_level_statement = reader->summary.top_level_statement;
+	script->statement_count = reader->summary.statement_count;
+	script_close(reader);
 	if (script->statements == NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("migration is empty"),
-				 errdetail("The %s script of migration \"%s\" has no statements, only white space or comments.",
-						   direction_name(direction), version),
-				 errhint(direction == MIGRATION_UP
-						 ? "Put at least one SQL statement in the script."
-						 : "Pass NULL as the down script if the migration cannot be undone.")));
+		report_empty(version, direction);
+	return script;
+}
+
+/*
+ * A migration's script checked as script_split() checks it, a chunk at a
+ * time, keeping no statement: statements is NIL.
+ */
+Script *
+script_scan(const char *sql, const char *version, MigrationDirection direction)
+{
+	ScriptReader *reader = script_open(sql, version, direction, true, false);
+	Script	   *script = palloc(sizeof(Script));
+
+	while (script_next(reader) != NULL)
+		;
+	*script = reader->summary;
+	script_close(reader);
+	if (script->statement_count == 0)
+		report_empty(version, direction);
 	return script;
 }
