@@ -638,10 +638,11 @@ recovery_held(Job *job, Oid role, MigrationState *m)
 	if (why)
 		catalog_log_event("error", "recovery_held", job->version, "down", NAN, NULL,
 						  psprintf("automatic recovery held back: its down script would destroy data "
-								   "(%s); migration %s stays dirty: run schemamig.recover('%s') to "
-								   "undo it on purpose, or fix the schema by hand and run "
-								   "schemamig.repair('%s')",
-								   why, job->version, job->version, job->version),
+								   "(%s); migration %s stays dirty: undo it on purpose with "
+								   "schemamig.recover('%s') (SELECT schemamig.enqueue('%s', 'down') "
+								   "where the down script needs the worker), or fix the schema by "
+								   "hand and run schemamig.repair('%s')",
+								   why, job->version, job->version, job->version, job->version),
 						  NULL);
 	txn_commit();
 	return why != NULL;
