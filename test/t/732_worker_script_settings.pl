@@ -50,20 +50,22 @@ $job = queue_job($node, '2', "SET LOCAL search_path = s1;\nCREATE INDEX CONCURRE
 is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'SET LOCAL search_path: the build finds its table')
   or diag(job_field($node, $job, 'error'));
 
+# ---- after a job, the worker's settings are its own again ----
+
+# (right after migration 2, whose SET LOCAL search_path = s1 the worker set
+# for its session to run the build)
+$job = queue_job($node, '3', 'CREATE INDEX CONCURRENTLY twin_c ON twin (c);', 'DROP INDEX CONCURRENTLY IF EXISTS twin_c;');
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'a job without SET after a job with SET LOCAL search_path');
+is(sql("SELECT to_regclass('public.twin_c') IS NOT NULL AND to_regclass('s1.twin_c') IS NULL"), 't',
+	'its index is in public: the earlier job\'s search_path did not outlive it');
+
 # ---- RESET undoes a SET for the statements after it ----
 
-$job = queue_job($node, '3',
+$job = queue_job($node, '4',
 	"SET search_path = s1;\nRESET search_path;\nCREATE INDEX CONCURRENTLY only_here_cd ON only_here (c, d);",
 	'DROP INDEX CONCURRENTLY IF EXISTS only_here_cd;');
 is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'RESET search_path: the build no longer sees s1');
 like(job_field($node, $job, 'error'), qr/relation "only_here" does not exist/, 'RESET: as apply() would, it fails on the name');
-
-# ---- after a job, the worker's settings are its own again ----
-
-$job = queue_job($node, '4', 'CREATE INDEX CONCURRENTLY twin_c ON twin (c);', 'DROP INDEX CONCURRENTLY IF EXISTS twin_c;');
-is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'a job without SET after jobs with SET search_path');
-is(sql("SELECT to_regclass('public.twin_c') IS NOT NULL AND to_regclass('s1.twin_c') IS NULL"), 't',
-	'its index is in public: the earlier job\'s search_path did not outlive it');
 
 # ---- SET lock_timeout is the timeout in force for the build ----
 
@@ -104,7 +106,7 @@ $job = queue_job($node, '7', 'CREATE INDEX CONCURRENTLY busy_v_id ON busy (v, id
 $node->poll_query_until('postgres', "SELECT count(*) >= 1 FROM schemamig.events WHERE version = '7' AND event = 'lock_retry'")
   or die 'no lock_retry event for migration 7';
 is(sql("SELECT detail->>'lock_timeout_ms' FROM schemamig.events WHERE version = '7' AND event = 'lock_retry' ORDER BY id LIMIT 1"),
-	'1000', 'the next job waits under schemamig.lock_timeout: the earlier SET lock_timeout did not outlive its job');
+	'1000', 'the next job waits under schemamig.lock_timeout: the earlier job\'s SET lock_timeout is not carried into it');
 $writer->query_safe('COMMIT');
 is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'and it is done once the writer committed');
 $writer->quit;
