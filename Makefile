@@ -17,6 +17,7 @@ OBJS = \
 	src/catalog.o \
 	src/registrations_digest.o \
 	src/migration_lock.o \
+	src/recovery_guard.o \
 	src/executor.o \
 	src/api.o \
 	src/jobs.o \

@@ -132,6 +132,22 @@ report_dirty(MigrationState *m)
 					 m->version, m->version)));
 }
 
+/* an automatic recovery whose down script would destroy data (recovery_guard.c) */
+static void
+report_recovery_destroys_data(MigrationState *m)
+{
+	char	   *why = recovery_destroys_data(m->version, m->down_sql);
+
+	if (why)
+		ereport(ERROR,
+				(errcode(ERRCODE_SCHEMAMIG_DIRTY),
+				 errmsg("migration \"%s\" is dirty, and its automatic recovery would destroy data", m->version),
+				 errdetail("Its down script would destroy data: %s.", why),
+				 errhint("Run schemamig.recover('%s') to undo it on purpose, "
+						 "or fix the schema by hand and run schemamig.repair('%s').",
+						 m->version, m->version)));
+}
+
 static void
 report_unknown(const char *version)
 {
@@ -410,6 +426,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List **all)
 
 		if (!schemamig_auto_recover || !m->registered || m->down_sql == NULL)
 			report_dirty(m);
+		report_recovery_destroys_data(m);
 		if (script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
 		{
 			(void) jobs_enqueue(m->version, MIGRATION_DOWN);
@@ -899,9 +916,15 @@ schemamig_validate(PG_FUNCTION_ARGS)
 			problem = psprintf("the stored up script no longer matches its registered checksum %s (the catalog was edited)",
 							   m->checksum);
 		else if (m->applied && m->dirty)
+		{
+			char	   *held = recovery_held_reason(m->version);
+
 			problem = m->dirty_statement > 0
 				? psprintf("dirty: stopped part-way, at statement %d", m->dirty_statement)
 				: pstrdup("dirty: stopped part-way");
+			if (held)
+				problem = psprintf("%s; %s", problem, held);
+		}
 		else if (m->applied && !m->registered)
 			problem = pstrdup("missing: applied but not registered");
 		else if (m->applied && strcmp(m->applied_checksum, m->checksum) != 0)

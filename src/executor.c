@@ -16,6 +16,17 @@
  *	  the script ends, that nest level is unwound as on abort, which undoes
  *	  every setting the script changed (a plain SET would otherwise outlive
  *	  the migration), so each migration starts from the caller's settings;
+ *	- the worker runs a script in stretches with commits between them, so
+ *	  it hands in a ScriptSettings: what the script's SET, SET LOCAL and
+ *	  RESET statements set in earlier stretches is set again before each
+ *	  stretch or top-level statement, after schemamig's own timeouts, and
+ *	  what this stretch's statements set is read back before its nest
+ *	  level is unwound.  A setting therefore holds for the rest of the
+ *	  script, as in apply(), where the script is one transaction; the
+ *	  worker resets them all after the job (executor_restore_settings);
+ *	- a statement that gives up waiting for a lock (55P03) inside a SQL
+ *	  call (apply(), migrate(), run(), rollback()) fails at once, with a
+ *	  hint naming the paths that retry: the worker and the client's deploy;
  *	- statement_timeout is armed per statement here: the server arms it
  *	  only when a client statement starts.  The caller's own timer is put
  *	  back afterwards;
@@ -59,11 +70,15 @@ RunningMigration *schemamig_running = NULL;
 /* number of the statement started last; kept after an error */
 int			executor_last_statement = 0;
 
+/* lock_timeout in force when it started */
+int			executor_last_lock_timeout = 0;
+
 typedef struct StatementErrorContext
 {
 	const char *version;
 	MigrationDirection direction;
 	ScriptStatement *statement;
+	bool		sql_call;		/* run by a SQL function, which does not retry */
 } StatementErrorContext;
 
 static char *
@@ -91,6 +106,11 @@ statement_error_callback(void *arg)
 			   ctx->version, direction_name(ctx->direction),
 			   ctx->statement->number, ctx->statement->line,
 			   clip_statement(ctx->statement->text));
+	if (ctx->sql_call && geterrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
+		errhint("A SQL call gives up at the first lock wait longer than lock_timeout. "
+				"To retry with pauses within schemamig.lock_retry_budget, queue it for the worker "
+				"(SELECT schemamig.enqueue('%s'%s)) or deploy with the schemamig client.",
+				ctx->version, ctx->direction == MIGRATION_DOWN ? ", 'down'" : "");
 }
 
 static void
@@ -101,6 +121,99 @@ set_timeout_guc(const char *name, int ms, GucAction action)
 	snprintf(value, sizeof(value), "%d", ms);
 	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION,
 							 action, true, 0, false);
+}
+
+/*
+ * Set again what the script set in earlier stretches, checked as the
+ * script's own SET was (the role running the script is the current user).
+ */
+static void
+apply_script_settings(ScriptSettings *settings, GucAction action)
+{
+	ListCell   *lc;
+
+	if (settings == NULL)
+		return;
+	foreach(lc, settings->settings)
+	{
+		ScriptSetting *setting = lfirst(lc);
+
+		(void) set_config_option(setting->name, setting->value,
+								 superuser() ? PGC_SUSET : PGC_USERSET, PGC_S_SESSION,
+								 action, true, 0, false);
+	}
+}
+
+static void
+remember_setting_name(ScriptSettings *settings, const char *name)
+{
+	ListCell   *lc;
+	ScriptSetting *setting;
+
+	foreach(lc, settings->settings)
+		if (strcmp(((ScriptSetting *) lfirst(lc))->name, name) == 0)
+			return;
+	setting = MemoryContextAllocZero(settings->context, sizeof(ScriptSetting));
+	setting->name = MemoryContextStrdup(settings->context, name);
+	settings->settings = lappend(settings->settings, setting);
+}
+
+/*
+ * After a stretch ran, before its nest level is unwound: note the settings
+ * its SET, SET LOCAL and RESET statements named (RESET ALL names the
+ * timeouts schemamig sets), and read the current value of every setting
+ * the script has named so far.
+ */
+static void
+capture_script_settings(ScriptSettings *settings, List *statements)
+{
+	MemoryContext old = MemoryContextSwitchTo(settings->context);
+	ListCell   *lc;
+
+	foreach(lc, statements)
+	{
+		ScriptStatement *s = lfirst(lc);
+		VariableSetStmt *set;
+
+		if (!IsA(s->parsetree, VariableSetStmt))
+			continue;
+		set = (VariableSetStmt *) s->parsetree;
+		if (set->kind == VAR_RESET_ALL)
+		{
+			remember_setting_name(settings, "lock_timeout");
+			remember_setting_name(settings, "statement_timeout");
+		}
+		else if (set->kind != VAR_SET_MULTI && set->name != NULL)
+			remember_setting_name(settings, set->name);
+	}
+	foreach(lc, settings->settings)
+	{
+		ScriptSetting *setting = lfirst(lc);
+
+		setting->value = GetConfigOptionByName(setting->name, NULL, true);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * After a worker job: put back the worker's own value of every setting
+ * the job's script changed, and of the timeouts that executor_run_top_level
+ * set for the session.
+ */
+void
+executor_restore_settings(ScriptSettings *settings)
+{
+	ListCell   *lc;
+
+	(void) set_config_option("lock_timeout", NULL, PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SET, true, 0, false);
+	(void) set_config_option("statement_timeout", NULL, PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SET, true, 0, false);
+	foreach(lc, settings->settings)
+		(void) set_config_option(((ScriptSetting *) lfirst(lc))->name, NULL,
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
+	list_free_deep(settings->settings);
+	settings->settings = NIL;
 }
 
 /* arm statement_timeout for one statement from the current GUC value */
@@ -194,7 +307,8 @@ append_statement_log(StringInfo detail, StatementLog *log)
  */
 static double
 run_statements(const char *version, MigrationDirection direction,
-			   ScriptReader *reader, List *statements, StringInfo detail_json)
+			   ScriptReader *reader, List *statements, StringInfo detail_json,
+			   ScriptSettings *settings)
 {
 	RunningMigration running;
 	RunningMigration *save_running = schemamig_running;
@@ -223,6 +337,7 @@ run_statements(const char *version, MigrationDirection direction,
 	nestlevel = NewGUCNestLevel();
 	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SAVE);
 	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SAVE);
+	apply_script_settings(settings, GUC_ACTION_SAVE);
 
 	statement_context = AllocSetContextCreate(caller_context, "schemamig statement",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -260,8 +375,10 @@ run_statements(const char *version, MigrationDirection direction,
 			ctx.version = version;
 			ctx.direction = direction;
 			ctx.statement = s;
+			ctx.sql_call = (settings == NULL);
 			running.statement_no = s->number;
 			executor_last_statement = s->number;
+			executor_last_lock_timeout = LockTimeout;
 			callback.callback = statement_error_callback;
 			callback.arg = &ctx;
 			callback.previous = error_context_stack;
@@ -291,6 +408,8 @@ run_statements(const char *version, MigrationDirection direction,
 			MemoryContextSwitchTo(caller_context);
 			MemoryContextReset(statement_context);
 		}
+		if (settings)
+			capture_script_settings(settings, statements);
 	}
 	PG_FINALLY();
 	{
@@ -329,7 +448,7 @@ executor_run_script(const char *version, MigrationDirection direction,
 					const char *sql, StringInfo detail_json)
 {
 	ScriptReader *reader = script_open(sql, version, direction, true, false);
-	double		ms = run_statements(version, direction, reader, NIL, detail_json);
+	double		ms = run_statements(version, direction, reader, NIL, detail_json, NULL);
 
 	script_close(reader);
 	return ms;
@@ -337,13 +456,16 @@ executor_run_script(const char *version, MigrationDirection direction,
 
 /*
  * Run some statements of a script (all transactional) through SPI in the
- * current transaction, as executor_run_script() does.
+ * current transaction, as executor_run_script() does.  settings is NULL for
+ * a SQL call; the worker hands in what the script set so far, and gets back
+ * what it has set now.
  */
 double
 executor_run_statements(const char *version, MigrationDirection direction,
-						List *statements, StringInfo detail_json)
+						List *statements, StringInfo detail_json,
+						ScriptSettings *settings)
 {
-	return run_statements(version, direction, NULL, statements, detail_json);
+	return run_statements(version, direction, NULL, statements, detail_json, settings);
 }
 
 /*
@@ -355,16 +477,17 @@ executor_run_statements(const char *version, MigrationDirection direction,
  *
  * The caller (the background worker) has started a transaction command,
  * is not connected to SPI, holds no snapshot, and commits afterwards.
- * lock_timeout and statement_timeout are set for the worker's session, with
- * a plain SET: nest levels and saved settings do not survive the
- * statement's own commits.  They stay set after it; the worker runs
- * nothing else that waits for other sessions' locks under them.
+ * lock_timeout and statement_timeout, then what the script set before the
+ * statement (settings), are set for the worker's session, with a plain
+ * SET: nest levels and saved settings do not survive the statement's own
+ * commits.  They stay set after it, until the worker's job ends
+ * (executor_restore_settings).
  */
 double
 executor_run_top_level(const char *version, MigrationDirection direction,
-					   ScriptStatement *statement)
+					   ScriptStatement *statement, ScriptSettings *settings)
 {
-	StatementErrorContext ctx = {version, direction, statement};
+	StatementErrorContext ctx = {version, direction, statement, false};
 	ErrorContextCallback callback;
 	RunningMigration running = {version, direction, statement->number};
 	RunningMigration *save_running = schemamig_running;
@@ -404,6 +527,7 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	 */
 	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SET);
 	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SET);
+	apply_script_settings(settings, GUC_ACTION_SET);
 
 	callback.callback = statement_error_callback;
 	callback.arg = &ctx;
@@ -413,6 +537,7 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	pgstat_report_activity(STATE_RUNNING, statement->text);
 	schemamig_running = &running;
 	executor_last_statement = statement->number;
+	executor_last_lock_timeout = LockTimeout;
 	INSTR_TIME_SET_CURRENT(start);
 
 	PG_TRY();

@@ -22,9 +22,19 @@
  *	  stretch's commit records how far it got (dirty_statement); the last
  *	  one clears dirty.  A crash therefore leaves a dirty migration that says
  *	  how far it got, never a clean record of a half-applied one;
- *	- a stretch that fails on lock_timeout is retried with jittered,
- *	  growing backoff up to schemamig.lock_retries times, each attempt an
- *	  event; any other failure fails the job with its SQLSTATE and statement;
+ *	- a stretch that fails on lock_timeout is tried again after the pause
+ *	  lock_retry.h gives (at least ten times the lock_timeout in force, so
+ *	  other sessions queue behind the stretch's lock waits under a tenth
+ *	  of the time), for as long as schemamig.lock_retry_budget allows, each
+ *	  failed attempt a lock_retry event; any other failure fails the job
+ *	  with its SQLSTATE and statement;
+ *	- the script's own SET, SET LOCAL and RESET hold from the statement
+ *	  after them to the end of the script, across stretches (the job's
+ *	  ScriptSettings, see executor.c), and are reset after the job;
+ *	- an up job that fails before any statement took effect (its first
+ *	  stretch failed, and was transactional or a CREATE INDEX CONCURRENTLY
+ *	  whose INVALID index is dropped) leaves the migration pending, not
+ *	  dirty: there is nothing to recover;
  *	- a CREATE INDEX CONCURRENTLY that failed, or timed out and is to be
  *	  retried, has its INVALID index dropped first: the index it names, or
  *	  for an unnamed one the INVALID indexes of its table that were not
@@ -35,7 +45,10 @@
  *	  (which must work on a partial state), after dropping the INVALID
  *	  indexes their named CONCURRENTLY builds left (after a crash, which
  *	  INVALID index an unnamed build left cannot be told, so the down
- *	  script must see to it);
+ *	  script must see to it); unless the down script would drop a table or
+ *	  column that holds data, or it cannot be told (recovery_guard.c): then
+ *	  the migration stays dirty, with a recovery_held event saying why and
+ *	  how to go on;
  *	- what outlives a transaction (the job, its migration, its script) lives
  *	  in job_context, reset after each job; SPI leaves CurrentMemoryContext
  *	  at its own procedure context, so every SPI call here is followed by a
@@ -64,11 +77,8 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "lock_retry.h"
 #include "schemamig.h"
-
-/* lock_timeout backoff: 200 ms, doubling, at most 30 s, times 0.5 to 1.5 */
-#define RETRY_BASE_MS	200
-#define RETRY_MAX_MS	30000
 
 typedef struct Job
 {
@@ -77,6 +87,7 @@ typedef struct Job
 	MigrationDirection direction;
 	char	   *role;			/* who queued it (or applied it, for recoveries) */
 	Oid			roleid;			/* that role, once run_job found it */
+	ScriptSettings settings;	/* what its script has SET so far */
 } Job;
 
 static MemoryContext job_context = NULL;
@@ -322,7 +333,8 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s, List *existing)
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
-			(void) executor_run_top_level(job->version, MIGRATION_DOWN, linitial(drop->statements));
+			(void) executor_run_top_level(job->version, MIGRATION_DOWN, linitial(drop->statements),
+										  &job->settings);
 			SetUserIdAndSecContext(worker_userid, 0);
 			CommitTransactionCommand();
 			txn_begin(role);
@@ -388,7 +400,7 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			SetUserIdAndSecContext(role, SECURITY_LOCAL_USERID_CHANGE);
-			*ms += executor_run_top_level(job->version, job->direction, last);
+			*ms += executor_run_top_level(job->version, job->direction, last, &job->settings);
 			SetUserIdAndSecContext(worker_userid, 0);
 			CommitTransactionCommand();
 			txn_begin(role);
@@ -396,7 +408,8 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 		else
 		{
 			txn_begin(role);
-			*ms += executor_run_statements(job->version, job->direction, statements, NULL);
+			*ms += executor_run_statements(job->version, job->direction, statements, NULL,
+										   &job->settings);
 		}
 		/* a down script keeps the record of how far the up script got */
 		set_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
@@ -446,24 +459,57 @@ backoff_sleep(long ms)
 }
 
 /*
- * Run one stretch (see attempt_stretch), retrying lock_timeout failures
- * with jittered, growing backoff up to schemamig.lock_retries times.
- * Before it retries a CREATE INDEX CONCURRENTLY it drops the INVALID index
- * the failed attempt left (not those in existing): a build that timed out
+ * Record a failed attempt at a stretch that hit lock_timeout: pause_ms is
+ * the pause before the next attempt, or -1 when the budget is spent.
+ */
+static void
+record_lock_retry(Job *job, Oid role, ScriptStatement *s, ErrorData *edata, int attempt,
+				  long waited_ms, long pause_ms, long elapsed_ms)
+{
+	int			lock_timeout = executor_last_lock_timeout;
+
+	txn_begin(role);
+	catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
+					  (double) waited_ms, unpack_sql_state(edata->sqlerrcode),
+					  pause_ms >= 0
+					  ? psprintf("statement %d gave up waiting for a lock after %ld ms (lock_timeout %d ms); attempt %d, next in %ld ms",
+								 s->number, waited_ms, lock_timeout, attempt + 1, pause_ms)
+					  : psprintf("statement %d gave up waiting for a lock after %ld ms (lock_timeout %d ms); attempt %d, no more: schemamig.lock_retry_budget (%d ms) is spent",
+								 s->number, waited_ms, lock_timeout, attempt + 1, schemamig_lock_retry_budget),
+					  psprintf("{\"statement\": %d, \"attempt\": %d, \"lock_timeout_ms\": %d, "
+							   "\"waited_ms\": %ld, \"pause_ms\": %s, \"elapsed_ms\": %ld, \"budget_ms\": %d}",
+							   s->number, attempt + 1, lock_timeout, waited_ms,
+							   pause_ms >= 0 ? psprintf("%ld", pause_ms) : "null",
+							   elapsed_ms, schemamig_lock_retry_budget));
+	txn_commit();
+}
+
+/*
+ * Run one stretch (see attempt_stretch), trying again after a lock_timeout
+ * failure with the pauses of lock_retry.h, computed from the lock_timeout
+ * in force at the statement that gave up (a script's own SET lock_timeout
+ * included), until the next attempt would start after
+ * schemamig.lock_retry_budget, counted from the first attempt.  Before it
+ * retries a CREATE INDEX CONCURRENTLY it drops the INVALID index the
+ * failed attempt left (not those in existing): a build that timed out
  * after its first commit leaves one, and the retry would fail on its name.
- * A drop that times out as well counts as another attempt.
+ * A drop that times out as well counts as another failed attempt.
  */
 static ErrorData *
 run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_level,
 			List *existing, double *ms)
 {
 	ScriptStatement *last = llast(statements);
+	TimestampTz first_start = GetCurrentTimestamp();
 	int			attempt;
 
 	for (attempt = 0;; attempt++)
 	{
+		TimestampTz start = GetCurrentTimestamp();
 		ErrorData  *edata = NULL;
-		long		backoff;
+		long		waited_ms;
+		long		elapsed_ms;
+		long		pause_ms;
 
 		if (top_level && attempt > 0)
 			edata = drop_invalid_indexes(job, role, last, existing);
@@ -472,36 +518,47 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 
 		if (edata == NULL)
 			return NULL;
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE || attempt >= schemamig_lock_retries)
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			return edata;
 
-		/* lock_timeout: back off and try the stretch again */
-		backoff = Min(RETRY_MAX_MS, RETRY_BASE_MS * (1L << Min(attempt, 10)));
-		backoff = (long) (backoff * (0.5 + pg_prng_double(&pg_global_prng_state)));
-		txn_begin(role);
-		catalog_log_event("warning", "lock_retry", job->version, direction_name(job->direction),
-						  NAN, unpack_sql_state(edata->sqlerrcode),
-						  psprintf("statement %d hit lock_timeout; retry %d of %d in %ld ms",
-								   failed_statement(statements)->number, attempt + 1, schemamig_lock_retries, backoff),
-						  NULL);
-		txn_commit();
-		backoff_sleep(backoff);
+		waited_ms = TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+		elapsed_ms = TimestampDifferenceMilliseconds(first_start, GetCurrentTimestamp());
+		pause_ms = lock_retry_pause_ms(attempt, executor_last_lock_timeout,
+									   pg_prng_double(&pg_global_prng_state));
+		if (elapsed_ms + pause_ms > schemamig_lock_retry_budget)
+		{
+			record_lock_retry(job, role, failed_statement(statements), edata, attempt,
+							  waited_ms, -1, elapsed_ms);
+			return edata;
+		}
+		record_lock_retry(job, role, failed_statement(statements), edata, attempt,
+						  waited_ms, pause_ms, elapsed_ms);
+		backoff_sleep(pause_ms);
 	}
 }
 
+/*
+ * Record a failed job.  took_effect false (an up job whose failure undid
+ * all it did) puts the migration back to pending: nothing is left to
+ * recover.
+ */
 static void
-record_failure(Job *job, ScriptStatement *s, ErrorData *edata)
+record_failure(Job *job, ScriptStatement *s, ErrorData *edata, bool took_effect)
 {
 	StringInfoData detail;
-	char	   *message = psprintf("statement %d (line %d): %s", s->number, s->line, edata->message);
+	char	   *message = psprintf("statement %d (line %d): %s%s", s->number, s->line, edata->message,
+								   took_effect ? ""
+								   : "; nothing of the migration took effect, so it is pending again and needs no recovery");
 
 	initStringInfo(&detail);
-	appendStringInfo(&detail, "{\"job\": " INT64_FORMAT ", \"statement\": %d, \"line\": %d, \"sql\": ",
-					 job->id, s->number, s->line);
+	appendStringInfo(&detail, "{\"job\": " INT64_FORMAT ", \"statement\": %d, \"line\": %d, \"took_effect\": %s, \"sql\": ",
+					 job->id, s->number, s->line, took_effect ? "true" : "false");
 	escape_json(&detail, redact_secrets(s->text));
 	appendStringInfoChar(&detail, '}');
 
 	txn_begin(job->roleid);
+	if (!took_effect)
+		catalog_delete_applied(job->version);
 	finish_job(job, "failed", message, unpack_sql_state(edata->sqlerrcode));
 	catalog_log_event("error", "failed", job->version, direction_name(job->direction), NAN,
 					  unpack_sql_state(edata->sqlerrcode), message, detail.data);
@@ -510,13 +567,19 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata)
 
 /*
  * Run a job's script stretch by stretch.  Returns false if it failed (the
- * failure is recorded).
+ * failure is recorded).  Whether a failure took effect: a stretch before
+ * it committed, or the failed statement ran at top level and may have
+ * committed part of its work (a CREATE INDEX CONCURRENTLY whose INVALID
+ * index was dropped has not).  Only an up job's failure can be without
+ * effect: a down job leaves the migration as it found it until its first
+ * stretch commits.
  */
 static bool
 run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 {
 	List	   *stretch = NIL;
 	ListCell   *lc;
+	bool		committed = false;
 
 	foreach(lc, script->statements)
 	{
@@ -532,10 +595,12 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 			edata = run_stretch(job, role, m, stretch, false, NIL, ms);
 			if (edata)
 			{
-				record_failure(job, failed_statement(stretch), edata);
+				record_failure(job, failed_statement(stretch), edata,
+							   committed || job->direction != MIGRATION_UP);
 				return false;
 			}
 			stretch = NIL;
+			committed = true;
 		}
 		if (alone)
 		{
@@ -544,17 +609,47 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 			edata = run_stretch(job, role, m, list_make1(s), true, existing, ms);
 			if (edata)
 			{
-				(void) drop_invalid_indexes(job, role, s, existing);
-				record_failure(job, s, edata);
+				bool		index_left = drop_invalid_indexes(job, role, s, existing) != NULL;
+
+				record_failure(job, s, edata,
+							   committed || job->direction != MIGRATION_UP || index_left ||
+							   !IsA(s->parsetree, IndexStmt));
 				return false;
 			}
+			committed = true;
 		}
 	}
 	return true;
 }
 
+/*
+ * An automatic recovery (the worker's own, job id 0) whose down script
+ * would destroy data is held back: the migration stays dirty, and an event
+ * says why and how to go on.  Returns true if held back.
+ */
+static bool
+recovery_held(Job *job, Oid role, MigrationState *m)
+{
+	char	   *why;
+
+	txn_begin(role);
+	why = recovery_destroys_data(job->version, m->down_sql);
+	MemoryContextSwitchTo(job_context);
+	if (why)
+		catalog_log_event("error", "recovery_held", job->version, "down", NAN, NULL,
+						  psprintf("automatic recovery held back: its down script would destroy data "
+								   "(%s); migration %s stays dirty: undo it on purpose with "
+								   "schemamig.recover('%s') (SELECT schemamig.enqueue('%s', 'down') "
+								   "where the down script needs the worker), or fix the schema by "
+								   "hand and run schemamig.repair('%s')",
+								   why, job->version, job->version, job->version, job->version),
+						  NULL);
+	txn_commit();
+	return why != NULL;
+}
+
 static void
-run_job(Job *job)
+run_job_script(Job *job)
 {
 	MigrationState *m;
 	Oid			role;
@@ -645,6 +740,8 @@ run_job(Job *job)
 				if (IsA(s->parsetree, IndexStmt) && ((IndexStmt *) s->parsetree)->idxname != NULL)
 					(void) drop_invalid_indexes(job, role, s, NIL);
 			}
+			if (job->id == 0 && recovery_held(job, role, m))
+				return;
 		}
 		script = script_split(m->down_sql, job->version, MIGRATION_DOWN);
 		if (!run_script(job, role, m, script, &ms))
@@ -658,6 +755,19 @@ run_job(Job *job)
 						  NULL);
 		txn_commit();
 	}
+}
+
+/* run a job; then the worker's settings are its own again */
+static void
+run_job(Job *job)
+{
+	job->settings.context = job_context;
+	job->settings.settings = NIL;
+	run_job_script(job);
+	StartTransactionCommand();
+	executor_restore_settings(&job->settings);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(job_context);
 }
 
 /* ---- the pass ---- */

@@ -24,13 +24,13 @@
 PG_MODULE_MAGIC;
 
 int			schemamig_lock_wait_timeout = 60 * 1000;
-int			schemamig_lock_timeout = 5 * 1000;
+int			schemamig_lock_timeout = 500;
 int			schemamig_statement_timeout = 0;
 bool		schemamig_out_of_order = false;
 bool		schemamig_skip = false;
 bool		schemamig_debug = false;
 bool		schemamig_auto_recover = true;
-int			schemamig_lock_retries = 5;
+int			schemamig_lock_retry_budget = 5 * 60 * 1000;
 int			schemamig_worker_naptime = 1000;
 char	   *schemamig_database = NULL;
 
@@ -51,7 +51,7 @@ _PG_init(void)
 							"Sets lock_timeout for the statements of a migration.",
 							"A script that sets lock_timeout itself overrides it for the statements that follow. Zero disables the timeout.",
 							&schemamig_lock_timeout,
-							5 * 1000, 0, INT_MAX,
+							500, 0, INT_MAX,
 							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
@@ -95,12 +95,12 @@ _PG_init(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomIntVariable("schemamig.lock_retries",
-							"How often the worker retries a statement that hit lock_timeout.",
-							NULL,
-							&schemamig_lock_retries,
-							5, 0, 100,
-							PGC_SIGHUP, 0,
+	DefineCustomIntVariable("schemamig.lock_retry_budget",
+							"How long the worker and the client's deploy go on retrying a migration step that hit lock_timeout.",
+							"Counted from the first attempt of the step. Zero means no retries.",
+							&schemamig_lock_retry_budget,
+							5 * 60 * 1000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("schemamig.worker_naptime",

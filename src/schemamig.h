@@ -66,7 +66,7 @@ extern bool schemamig_out_of_order;
 extern bool schemamig_skip;
 extern bool schemamig_debug;
 extern bool schemamig_auto_recover;
-extern int	schemamig_lock_retries;
+extern int	schemamig_lock_retry_budget;
 extern int	schemamig_worker_naptime;
 extern char *schemamig_database;
 
@@ -188,6 +188,10 @@ extern void catalog_log_event(const char *level, const char *event,
 							  double duration_ms, const char *sqlstate,
 							  const char *message, const char *detail_json);
 
+/* recovery_guard.c */
+extern char *recovery_destroys_data(const char *version, const char *down_sql);
+extern char *recovery_held_reason(const char *version);
+
 /* migration_lock.c */
 extern void migration_lock_acquire(void);
 
@@ -219,15 +223,39 @@ extern RunningMigration *schemamig_running;
  */
 extern int	executor_last_statement;
 
+/* lock_timeout (ms) in force when that statement started */
+extern int	executor_last_lock_timeout;
+
+/*
+ * What the SET, SET LOCAL and RESET statements of a worker job's script
+ * have set so far, carried from one stretch of the script to the next
+ * (the worker commits between them): a List of ScriptSetting *, allocated
+ * in context.
+ */
+typedef struct ScriptSetting
+{
+	char	   *name;
+	char	   *value;
+} ScriptSetting;
+
+typedef struct ScriptSettings
+{
+	MemoryContext context;
+	List	   *settings;
+} ScriptSettings;
+
 extern double executor_run_script(const char *version,
 								  MigrationDirection direction,
 								  const char *sql, StringInfo detail_json);
 extern double executor_run_statements(const char *version,
 									  MigrationDirection direction,
-									  List *statements, StringInfo detail_json);
+									  List *statements, StringInfo detail_json,
+									  ScriptSettings *settings);
 extern double executor_run_top_level(const char *version,
 									 MigrationDirection direction,
-									 ScriptStatement *statement);
+									 ScriptStatement *statement,
+									 ScriptSettings *settings);
+extern void executor_restore_settings(ScriptSettings *settings);
 
 /*
  * Safety linter: src/lint/lint.h declares it (src/README.md maps its

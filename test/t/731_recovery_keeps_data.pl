@@ -1,0 +1,119 @@
+# 731_recovery_keeps_data.pl — automatic recovery never destroys data.
+#
+# The case seen: a worker migration adds a column, then a unique CREATE
+# INDEX CONCURRENTLY fails on duplicates; meanwhile the application wrote
+# 'important customer data' into 500 rows of the new column.  With
+# schemamig.auto_recover on (the default), the worker used to run the down
+# script on its own, dropping the column and the 500 values.  Now it holds
+# the recovery back: the column and its values survive, the migration
+# stays dirty, a recovery_held event and validate() say why and name the
+# ways out; migrate() refuses to recover it; a person's recover() still
+# runs the down script.  A down script that only drops an empty column is
+# still run automatically, and a failed CONCURRENTLY build whose only
+# trace is its INVALID index is still cleaned up.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use SchemamigWorker;
+
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+# the gate below holds the build for as long as the test needs: no lock
+# timeout in the migrations
+my $node = worker_node('recovery_keeps_data', conf => "schemamig.lock_timeout = 0\n");
+my $worker = wait_for_worker($node);
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sql('CREATE TABLE ot2 (id int PRIMARY KEY, cat int); INSERT INTO ot2 SELECT g, g % 10 FROM generate_series(1, 1000) g');
+sql('CREATE TABLE gate (id int)');
+
+# A writer in gate holds the migration at its statement 2 (a CONCURRENTLY
+# build waits for the writers of its table), after statement 1 added the
+# column: the application writes while the migration runs.
+my $gate = $node->background_psql('postgres');
+$gate->query_safe('BEGIN; INSERT INTO gate VALUES (1);');
+my $job = queue_job($node, '1',
+	"ALTER TABLE ot2 ADD COLUMN flag text;\n"
+	  . "CREATE INDEX CONCURRENTLY gate_id ON gate (id);\n"
+	  . "CREATE UNIQUE INDEX CONCURRENTLY ot2_cat_key ON ot2 (cat);",
+	"DROP INDEX CONCURRENTLY IF EXISTS ot2_cat_key;\n"
+	  . "DROP INDEX CONCURRENTLY IF EXISTS gate_id;\n"
+	  . "ALTER TABLE ot2 DROP COLUMN IF EXISTS flag;");
+$node->poll_query_until('postgres',
+	"SELECT count(*) = 1 FROM pg_stat_activity WHERE pid = $worker AND wait_event_type = 'Lock' AND query LIKE '%gate_id%'")
+  or die 'the migration did not reach its statement 2';
+sql("UPDATE ot2 SET flag = 'important customer data' WHERE id <= 500");
+$gate->query_safe('COMMIT');
+
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'the unique build fails on the duplicates');
+is(job_field($node, $job, 'sqlstate'), '23505', 'with 23505');
+$node->poll_query_until('postgres', "SELECT count(*) = 1 FROM schemamig.events WHERE version = '1' AND event = 'recovery_held'")
+  or die 'no recovery_held event';
+wait_for_worker_loops($node, $worker);
+
+is(sql("SELECT count(*) FROM ot2 WHERE flag = 'important customer data'"), '500',
+	'the column and its 500 values survive');
+is(sql("SELECT state FROM schemamig.status() WHERE version = '1'"), 'dirty', 'the migration stays dirty');
+is(sql("SELECT count(*) FROM schemamig.events WHERE version = '1' AND event = 'recovered'"), '0', 'nothing was recovered');
+like(sql("SELECT message FROM schemamig.events WHERE version = '1' AND event = 'recovery_held'"),
+	qr/^automatic recovery held back: its down script would destroy data \(statement 3 \(line 3\): it drops column public\.ot2\.flag, which holds data\); migration 1 stays dirty: .*schemamig\.recover\('1'\).*schemamig\.repair\('1'\)/,
+	'the recovery_held event says which statement would drop which column, and the ways out');
+like(sql("SELECT problem FROM schemamig.validate() WHERE version = '1'"),
+	qr/^dirty: stopped part-way, at statement 2; automatic recovery held back: .*column public\.ot2\.flag, which holds data.*schemamig\.recover\('1'\).*schemamig\.repair\('1'\)/,
+	'validate() says why it stays dirty and the ways out');
+is(sql("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), '0', 'the failed build left no INVALID index');
+
+# migrate(), with auto_recover on, does not recover it either
+my ($ret, $out, $err) = $node->psql('postgres', 'SELECT * FROM schemamig.migrate()');
+isnt($ret, 0, 'migrate() refuses to recover it');
+like($err, qr/ERROR:  migration "1" is dirty, and its automatic recovery would destroy data/, 'and says why');
+like($err, qr/HINT:  .*schemamig\.recover\('1'\).*schemamig\.repair\('1'\)/s, 'with the ways out');
+is(sql("SELECT count(*) FROM ot2 WHERE flag = 'important customer data'"), '500', 'the values are still there');
+
+# a person asks for the recovery: today's semantics, the down script runs
+($ret, $out, $err) = $node->psql('postgres', "SELECT * FROM schemamig.recover('1')");
+like($err, qr/schemamig\.enqueue\('1', 'down'\)/, 'recover() sends a down script that needs the worker to the worker');
+$job = sql("SELECT schemamig.enqueue('1', 'down')");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'the recovery a person queued runs');
+is(sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'ot2' AND column_name = 'flag'"), '0',
+	'and its down script dropped the column, as asked');
+is(sql("SELECT count(*) FROM schemamig.applied WHERE version = '1'"), '0', 'the migration is no longer applied');
+
+# ---- a down script that drops only an empty column still runs on its own ----
+
+$gate->query_safe('BEGIN; INSERT INTO gate VALUES (2);');
+$job = queue_job($node, '2',
+	"ALTER TABLE ot2 ADD COLUMN spare text;\n"
+	  . "CREATE INDEX CONCURRENTLY gate_id2 ON gate (id);\n"
+	  . "CREATE UNIQUE INDEX CONCURRENTLY ot2_cat_key2 ON ot2 (cat);",
+	"DROP INDEX CONCURRENTLY IF EXISTS ot2_cat_key2;\n"
+	  . "DROP INDEX CONCURRENTLY IF EXISTS gate_id2;\n"
+	  . "ALTER TABLE ot2 DROP COLUMN IF EXISTS spare;");
+$node->poll_query_until('postgres',
+	"SELECT count(*) = 1 FROM pg_stat_activity WHERE pid = $worker AND wait_event_type = 'Lock' AND query LIKE '%gate_id2%'")
+  or die 'the migration did not reach its statement 2';
+$gate->query_safe('COMMIT');
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'the second migration fails on the duplicates too');
+$node->poll_query_until('postgres', "SELECT NOT EXISTS (SELECT FROM schemamig.applied WHERE version = '2')")
+  or die 'migration 2 was not recovered';
+is(sql("SELECT count(*) FROM schemamig.events WHERE version = '2' AND event = 'recovered'"), '1',
+	'an empty column: the worker recovered it on its own');
+is(sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'ot2' AND column_name = 'spare'"), '0',
+	'and the column is gone');
+
+# ---- a failed build whose only trace is its INVALID index ----
+
+$job = queue_job($node, '3', 'CREATE UNIQUE INDEX CONCURRENTLY ot2_cat_key3 ON ot2 (cat);',
+	'DROP INDEX CONCURRENTLY IF EXISTS ot2_cat_key3;');
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'a lone unique build fails on the duplicates');
+is(sql("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), '0', 'its INVALID index is cleaned up');
+is(sql("SELECT state FROM schemamig.status() WHERE version = '3'"), 'pending',
+	'and, nothing of it having taken effect, the migration is pending');
+
+$gate->quit;
+$node->stop;
+done_testing();
