@@ -183,6 +183,9 @@ extern void migration_lock_acquire(void);
 /* jobs.c */
 extern int64 jobs_enqueue(const char *version, MigrationDirection direction);
 extern int	jobs_worker_pid(void);
+extern Oid	jobs_requester(const char *name, const char *oid_text,
+						   const char *cluster_text, char **why,
+						   const char **sqlstate);
 
 /* job_runner.c (in the worker) */
 extern void job_runner_pass(void);
