@@ -68,6 +68,7 @@ endif
 # every module includes the shared header
 $(OBJS): src/schemamig.h
 src/checksum.o src/registrations_digest.o: src/sha256_text.h
+src/redact.o: src/redact_rules.h
 
 # The command-line client has a Makefile of its own (a PGXS PROGRAM).
 all: cli-all

@@ -389,7 +389,7 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 
 	PG_TRY();
 	{
-		pgstat_report_activity(STATE_RUNNING, last->text);
+		pgstat_report_activity(STATE_RUNNING, redact_secrets(last->text));
 		if (top_level)
 		{
 			SetCurrentStatementStartTimestamp();
