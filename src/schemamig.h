@@ -27,6 +27,7 @@
 #include "nodes/execnodes.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 /* Largest up or down script register() accepts, in bytes. */
@@ -193,6 +194,7 @@ extern void job_runner_pass(void);
 /* worker.c */
 extern void worker_register_launcher(void);
 extern bool schemamig_worker_pid_p(int pid);
+extern bool worker_check_database_list(char **newval, void **extra, GucSource source);
 
 /* executor.c */
 typedef struct RunningMigration
