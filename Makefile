@@ -24,6 +24,7 @@ OBJS = \
 	src/worker.o \
 	src/lint_rules.o \
 	src/lint_hook.o \
+	src/lint_drop_extension.o \
 	src/lint_api.o
 
 EXTENSION = schemamig

@@ -37,11 +37,14 @@ redact(const char *text)
 	return out.data;
 }
 
+/* print text redacted, and without control characters (terminal_safe) */
 void
 print_redacted(FILE *out, const char *text)
 {
 	char	   *clean = redact(text);
+	char	   *shown = terminal_safe(clean, true);
 
-	fputs(clean, out);
+	fputs(shown, out);
+	free(shown);
 	free(clean);
 }

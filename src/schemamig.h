@@ -326,4 +326,7 @@ extern bool lint_rule_is_destructive(const char *rule);
 extern bool lint_rule_known(const char *rule);
 extern const char *lint_severity_name(LintSeverity severity);
 
+/* lint_drop_extension.c (the hook's guard of the history) */
+extern void lint_drop_extension(LintState *state, Node *stmt);
+
 #endif							/* SCHEMAMIG_H */
