@@ -38,6 +38,7 @@ OBJS = \
 	src/lint/rules_transaction.o \
 	src/lint/events.o \
 	src/lint_hook.o \
+	src/lint_drop_extension.o \
 	src/lint_api.o
 
 EXTENSION = schemamig
@@ -83,6 +84,7 @@ endif
 # every module includes the shared header
 $(OBJS): src/schemamig.h
 src/checksum.o src/registrations_digest.o: src/sha256_text.h
+src/redact.o: src/redact_rules.h
 
 # The command-line client has a Makefile of its own (a PGXS PROGRAM).
 all: cli-all

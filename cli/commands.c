@@ -154,7 +154,7 @@ print_result_line(const RunResult *r, const MigrationFolder *folder, const char 
 	progress_clear();
 	printf("%-11s %s", r->result, r->version);
 	if (file && file->description)
-		printf("  %s", file->description);
+		printf("  %s", terminal_safe(file->description, false));
 	if (!isnan(r->duration_ms))
 		printf("  (%.1f ms)", r->duration_ms);
 	putchar('\n');
@@ -566,7 +566,7 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		if (!output_json())
 			printf("would apply %s%s%s\n", version,
 				   file && file->description ? "  " : "",
-				   file && file->description ? file->description : "");
+				   file && file->description ? terminal_safe(file->description, false) : "");
 		if (file)
 		{
 			inputs[ninputs].path = file->up_path;
@@ -822,7 +822,7 @@ cmd_status(const CliOptions *opts)
 			printf("%-20s %-9s %-23s %10s  %s%s%s%s\n", version, PQgetvalue(res, i, 2),
 				   applied_at,
 				   PQgetisnull(res, i, 5) ? "-" : psprintf("%.1f", strtod(PQgetvalue(res, i, 5), NULL)),
-				   PQgetisnull(res, i, 1) ? "" : PQgetvalue(res, i, 1),
+				   PQgetisnull(res, i, 1) ? "" : terminal_safe(PQgetvalue(res, i, 1), false),
 				   file_state && strcmp(file_state, "same") != 0 ? " [" : "",
 				   file_state && strcmp(file_state, "same") != 0 ? file_state : "",
 				   file_state && strcmp(file_state, "same") != 0 ? "]" : "");
@@ -858,7 +858,7 @@ cmd_status(const CliOptions *opts)
 		appendPQExpBufferChar(&json, '}');
 		if (!output_json())
 			printf("%-20s %-9s %-23s %10s  %s\n", file->version, "new", "-", "-",
-				   file->description ? file->description : "");
+				   file->description ? terminal_safe(file->description, false) : "");
 	}
 	appendPQExpBufferChar(&json, ']');
 	json_key(&json, "ok", false);

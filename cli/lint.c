@@ -11,7 +11,11 @@
  * so instead of failing on an unknown function.
  *
  * A finding is a safety finding unless its severity is "advisory", "info"
- * or "notice"; any safety finding makes the exit code 1.
+ * or "notice"; any safety finding makes the exit code 1.  Text and GitHub
+ * output name a finding by what the server's hook does with it
+ * (doc/lint.md): "error" for a safety finding that blocks a deploy
+ * (schemamig.lint = error, the default), "warning" for one that does not,
+ * "notice" for an advisory one; GitHub gets ::error, ::warning, ::notice.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,7 +26,8 @@
 #include "schemamig_cli.h"
 
 static const char *lint_sql =
-"SELECT f.ord, l.statement_no, l.line, l.rule, l.severity, l.message, l.hint"
+"SELECT f.ord, l.statement_no, l.line, l.rule, l.severity, l.message, l.hint,"
+" pg_catalog.current_setting('schemamig.lint', true)"
 " FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS f(sql, ord)"
 " CROSS JOIN LATERAL schemamig.lint(f.sql) AS l"
 " ORDER BY f.ord, l.statement_no, l.line";
@@ -33,6 +38,21 @@ is_safety_finding(const char *severity)
 	return pg_strcasecmp(severity, "advisory") != 0 &&
 		pg_strcasecmp(severity, "info") != 0 &&
 		pg_strcasecmp(severity, "notice") != 0;
+}
+
+/*
+ * What the hook does with a finding, in the words of doc/lint.md: error
+ * (blocks), warning, notice.  lint_mode is the server's schemamig.lint
+ * (NULL when unset there: the default, error).
+ */
+static const char *
+finding_level(const char *severity, const char *lint_mode)
+{
+	if (!is_safety_finding(severity))
+		return "notice";
+	if (lint_mode == NULL || pg_strcasecmp(lint_mode, "error") == 0)
+		return "error";
+	return "warning";
 }
 
 /* escape for a workflow command: data escapes %, CR, LF; properties also : and , */
@@ -70,6 +90,7 @@ print_finding(const LintInput *input, PGresult *res, int row, OutputFormat forma
 	const char *hint = PQgetisnull(res, row, 6) ? NULL : PQgetvalue(res, row, 6);
 	int			line = PQgetisnull(res, row, 2) ? 0 : atoi(PQgetvalue(res, row, 2));
 	int			file_line = line > 0 ? input->first_line + line - 1 : input->first_line;
+	const char *level = finding_level(severity, PQgetisnull(res, row, 7) ? NULL : PQgetvalue(res, row, 7));
 	PQExpBufferData out;
 
 	log_event(is_safety_finding(severity) ? "error" : "info",
@@ -104,9 +125,7 @@ print_finding(const LintInput *input, PGresult *res, int row, OutputFormat forma
 			appendPQExpBufferChar(json, '}');
 			break;
 		case FORMAT_GITHUB:
-			appendPQExpBuffer(&out, "::%s file=",
-							  pg_strcasecmp(severity, "error") == 0 ? "error"
-							  : is_safety_finding(severity) ? "warning" : "notice");
+			appendPQExpBuffer(&out, "::%s file=", level);
 			github_escape(&out, input->path, true);
 			appendPQExpBuffer(&out, ",line=%d,title=", file_line);
 			github_escape(&out, psprintf("schemamig %s", rule), true);
@@ -116,7 +135,7 @@ print_finding(const LintInput *input, PGresult *res, int row, OutputFormat forma
 			fputs(out.data, stdout);
 			break;
 		case FORMAT_TEXT:
-			appendPQExpBuffer(&out, "%s:%d: %s: %s [%s]\n", input->path, file_line, severity,
+			appendPQExpBuffer(&out, "%s:%d: %s: %s [%s]\n", input->path, file_line, level,
 							  message, rule);
 			if (hint)
 				appendPQExpBuffer(&out, "  hint: %s\n", hint);

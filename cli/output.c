@@ -7,6 +7,9 @@
  * Invariants:
  *	- every string that may come from the server, the environment or a
  *	  file goes through redact() before it is printed or logged;
+ *	- what reaches a terminal carries no control characters from a file
+ *	  name, a description or a server message (terminal_safe): they could
+ *	  move the cursor, rewrite earlier lines or retitle the window;
  *	- with --json, stdout holds exactly one JSON document per run (the
  *	  command's result, or its error); human messages go to stderr;
  *	- the log file is opened for append and each record is one line,
@@ -68,6 +71,38 @@ output_close(void)
 	if (log_file)
 		fclose(log_file);
 	log_file = NULL;
+}
+
+/* ---- text for a terminal ---- */
+
+/*
+ * A copy of s (malloc'd) fit for a terminal: C0 control characters, DEL
+ * and the UTF-8 encoded C1 controls (U+0080 to U+009F) are written as
+ * \xNN, the bytes they are made of; newline and tab are kept when
+ * multi_line.  Everything else, UTF-8 text included, is kept.
+ */
+char *
+terminal_safe(const char *s, bool multi_line)
+{
+	PQExpBufferData out;
+	const unsigned char *p;
+
+	initPQExpBuffer(&out);
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		if (multi_line && (*p == '\n' || *p == '\t'))
+			appendPQExpBufferChar(&out, (char) *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			appendPQExpBuffer(&out, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		{
+			appendPQExpBuffer(&out, "\\x%02x\\x%02x", p[0], p[1]);
+			p++;
+		}
+		else
+			appendPQExpBufferChar(&out, (char) *p);
+	}
+	return out.data;
 }
 
 /* ---- JSON ---- */

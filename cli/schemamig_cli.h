@@ -141,6 +141,7 @@ extern void json_result_error(const char *command, const PGresult *res);
 extern void json_folder_errors(const char *command, const MigrationFolder *folder);
 extern int	report_folder_problems(const CliOptions *opts, const MigrationFolder *folder);
 extern void print_redacted(FILE *out, const char *text);
+extern char *terminal_safe(const char *s, bool multi_line);
 extern char *redact(const char *text);
 extern void progress_update(int done, int total, const char *version, double seconds);
 extern void progress_clear(void);

@@ -30,8 +30,13 @@
  *	- statement_timeout is armed per statement here: the server arms it
  *	  only when a client statement starts.  The caller's own timer is put
  *	  back afterwards;
- *	- errors keep their SQLSTATE and gain a context line naming the
- *	  migration, direction, statement number, line and text;
+ *	- errors keep their SQLSTATE and gain one context line naming the
+ *	  migration, direction, statement number, line and text (without the
+ *	  comments before it; SPI's own "SQL statement" line for it is
+ *	  dropped); every field of an error raised by a statement is redacted
+ *	  (redact_rules.h) before it reaches the client or the server log, and
+ *	  so is the statement text shown in pg_stat_activity and logged as the
+ *	  worker's STATEMENT;
  *	- schemamig_running says which migration is running, for the linter;
  *	- memory does not grow with the number of statements: the script is
  *	  read a chunk at a time (ScriptReader), each statement is parsed,
@@ -101,16 +106,70 @@ static void
 statement_error_callback(void *arg)
 {
 	StatementErrorContext *ctx = (StatementErrorContext *) arg;
+	const char *text = ctx->statement->text;
 
+	/* the statement alone: the comments before it are not what failed */
 	errcontext("schemamig migration \"%s\" (%s), statement %d at line %d: %s",
 			   ctx->version, direction_name(ctx->direction),
 			   ctx->statement->number, ctx->statement->line,
-			   clip_statement(ctx->statement->text));
+			   clip_statement(redact_secrets(text + script_first_token_offset(text, 0))));
 	if (ctx->sql_call && geterrcode() == ERRCODE_LOCK_NOT_AVAILABLE)
 		errhint("A SQL call gives up at the first lock wait longer than lock_timeout. "
 				"To retry with pauses within schemamig.lock_retry_budget, queue it for the worker "
 				"(SELECT schemamig.enqueue('%s'%s)) or deploy with the schemamig client.",
 				ctx->version, ctx->direction == MIGRATION_DOWN ? ", 'down'" : "");
+}
+
+/* a field of an error, redacted (NULL stays NULL) */
+static char *
+redact_field(char *field)
+{
+	return field ? redact_secrets(field) : NULL;
+}
+
+/*
+ * Re-throw the error a statement raised, with SPI's context line for the
+ * statement itself dropped (ours says the same, without comments) and
+ * every field redacted.  Called in PG_CATCH; the error is not reported
+ * yet, so neither the client nor the server log has seen it.
+ */
+static void
+pg_attribute_noreturn()
+rethrow_statement_error(ScriptStatement *s, MemoryContext cxt)
+{
+	ErrorData  *edata;
+	char	   *spi_line;
+	char	   *found;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+
+	spi_line = psprintf("SQL statement \"%s\"", s->text);
+	if (edata->context && (found = strstr(edata->context, spi_line)) != NULL &&
+		(found[strlen(spi_line)] == '\n' || found[strlen(spi_line)] == '\0'))
+	{
+		const char *rest = found + strlen(spi_line);
+
+		if (*rest == '\n')
+			rest++;
+		edata->context = psprintf("%.*s%s", (int) (found - edata->context), edata->context, rest);
+	}
+	edata->message = redact_field(edata->message);
+	edata->detail = redact_field(edata->detail);
+	edata->detail_log = redact_field(edata->detail_log);
+	edata->hint = redact_field(edata->hint);
+	edata->context = redact_field(edata->context);
+	if (edata->internalquery)
+	{
+		char	   *clean = redact_secrets(edata->internalquery);
+
+		/* a position in the text as it was would point elsewhere now */
+		if (strcmp(clean, edata->internalquery) != 0)
+			edata->internalpos = 0;
+		edata->internalquery = clean;
+	}
+	ReThrowError(edata);
 }
 
 static void
@@ -388,7 +447,15 @@ run_statements(const char *version, MigrationDirection direction,
 			MemoryContextSwitchTo(statement_context);
 			INSTR_TIME_SET_CURRENT(start);
 			arm_statement_timeout();
-			rc = SPI_execute(s->text, false, 0);
+			PG_TRY();
+			{
+				rc = SPI_execute(s->text, false, 0);
+			}
+			PG_CATCH();
+			{
+				rethrow_statement_error(s, caller_context);
+			}
+			PG_END_TRY();
 			if (rc < 0)
 				elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 			SPI_freetuptable(SPI_tuptable);
@@ -434,6 +501,18 @@ run_statements(const char *version, MigrationDirection direction,
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, script_start);
 	return INSTR_TIME_GET_MILLISEC(duration);
+}
+
+/* what executor_run_top_level puts back, whether the statement failed or not */
+static void
+end_top_level_statement(RunningMigration *save_running, const char *save_query_string,
+						ErrorContextCallback *save_context)
+{
+	if (get_timeout_active(STATEMENT_TIMEOUT))
+		disable_timeout(STATEMENT_TIMEOUT, false);
+	schemamig_running = save_running;
+	debug_query_string = save_query_string;
+	error_context_stack = save_context;
 }
 
 /*
@@ -533,8 +612,9 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-	debug_query_string = statement->text;
-	pgstat_report_activity(STATE_RUNNING, statement->text);
+	/* what the server log and pg_stat_activity show: redacted */
+	debug_query_string = redact_secrets(statement->text);
+	pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	schemamig_running = &running;
 	executor_last_statement = statement->number;
 	executor_last_lock_timeout = LockTimeout;
@@ -562,15 +642,13 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 		receiver->rDestroy(receiver);
 		PortalDrop(portal, false);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		if (get_timeout_active(STATEMENT_TIMEOUT))
-			disable_timeout(STATEMENT_TIMEOUT, false);
-		schemamig_running = save_running;
-		debug_query_string = save_query_string;
-		error_context_stack = callback.previous;
+		end_top_level_statement(save_running, save_query_string, callback.previous);
+		rethrow_statement_error(statement, caller_context);
 	}
 	PG_END_TRY();
+	end_top_level_statement(save_running, save_query_string, callback.previous);
 	MemoryContextSwitchTo(caller_context);
 
 	INSTR_TIME_SET_CURRENT(elapsed);

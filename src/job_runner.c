@@ -86,6 +86,8 @@ typedef struct Job
 	char	   *version;
 	MigrationDirection direction;
 	char	   *role;			/* who queued it (or applied it, for recoveries) */
+	char	   *role_oid;		/* queued jobs: its recorded OID, and the */
+	char	   *cluster;		/* cluster it was queued in (jobs_requester) */
 	Oid			roleid;			/* that role, once run_job found it */
 	ScriptSettings settings;	/* what its script has SET so far */
 } Job;
@@ -192,7 +194,10 @@ claim_next_job(Job *job)
 	if (SPI_execute("UPDATE schemamig.jobs SET status = 'running', started_at = pg_catalog.clock_timestamp() "
 					"WHERE id OPERATOR(pg_catalog.=) (SELECT id FROM schemamig.jobs "
 					"  WHERE status OPERATOR(pg_catalog.=) 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-					"RETURNING id, version, direction, requested_by::pg_catalog.text",
+					"RETURNING id, version, direction, requested_by::pg_catalog.text, "
+					/* through to_jsonb: NULL, not an error, in 0.1.0 catalogs */
+					"  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_by_oid', "
+					"  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_in_cluster'",
 					false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "could not claim a schemamig job");
 	MemoryContextSwitchTo(job_context);
@@ -208,6 +213,8 @@ claim_next_job(Job *job)
 		job->version = SPI_getvalue(tuple, desc, 2);
 		job->direction = strcmp(SPI_getvalue(tuple, desc, 3), "down") == 0 ? MIGRATION_DOWN : MIGRATION_UP;
 		job->role = SPI_getvalue(tuple, desc, 4);
+		job->role_oid = SPI_getvalue(tuple, desc, 5);
+		job->cluster = SPI_getvalue(tuple, desc, 6);
 	}
 	txn_commit();
 	return found;
@@ -394,7 +401,7 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 
 	PG_TRY();
 	{
-		pgstat_report_activity(STATE_RUNNING, last->text);
+		pgstat_report_activity(STATE_RUNNING, redact_secrets(last->text));
 		if (top_level)
 		{
 			SetCurrentStatementStartTimestamp();
@@ -655,20 +662,27 @@ run_job_script(Job *job)
 	Oid			role;
 	Script	   *script;
 	double		ms = 0;
+	char	   *why = NULL;
+	const char *sqlstate = "42704";
 
 	txn_begin(worker_userid);
-	role = get_role_oid(job->role, true);
+	/* a queued job runs as the role that queued it, by OID (jobs.c) */
+	if (job->id != 0)
+		role = jobs_requester(job->role, job->role_oid, job->cluster, &why, &sqlstate);
+	else if (!OidIsValid(role = get_role_oid(job->role, true)))
+		why = psprintf("role \"%s\" no longer exists", job->role);
 	m = catalog_load_one(job->version);
 	txn_commit();
 
 	job->roleid = role;
 	if (!OidIsValid(role) || !m->registered)
 	{
+		if (why == NULL)
+			why = psprintf("migration %s is not registered", job->version);
 		txn_begin(worker_userid);
-		finish_job(job, "failed",
-				   !OidIsValid(role) ? psprintf("role \"%s\" no longer exists", job->role)
-				   : psprintf("migration %s is not registered", job->version),
-				   "42704");
+		finish_job(job, "failed", why, sqlstate);
+		catalog_log_event("error", "failed", job->version, direction_name(job->direction), NAN,
+						  sqlstate, why, NULL);
 		txn_commit();
 		return;
 	}

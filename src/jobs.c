@@ -5,7 +5,14 @@
  *
  * Invariants:
  *	- a job records the role that queued it (the current user at enqueue
- *	  time, never an argument), and the worker runs it as that role;
+ *	  time, never an argument) by name and OID, and the cluster it was
+ *	  queued in (its system identifier); the worker runs it as that role or
+ *	  not at all (jobs_requester): a role renamed, dropped or replaced by
+ *	  another of the same name, or a job restored from a dump of another
+ *	  cluster, fails the job before anything of it runs;
+ *	- a role sees and waits for its own jobs only (the extension owner and
+ *	  superusers for all): schemamig.jobs has a row security policy, and
+ *	  wait() checks the same before it says anything about a job;
  *	- one open job (queued or running) per version and direction: a second
  *	  enqueue returns the first one's id.  Enqueues serialise on their own
  *	  advisory lock (SCHEMAMIG_QUEUE_LOCK_KEY), not the migration lock, so a
@@ -25,6 +32,7 @@
 #include <math.h>
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -36,6 +44,7 @@
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/procarray.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -109,6 +118,23 @@ parse_direction(const char *direction)
 }
 
 /*
+ * Whether schemamig.jobs has the columns that bind a job to its role
+ * (0.2.0).  The library can meet 0.1.0 catalogs until ALTER EXTENSION
+ * schemamig UPDATE runs; a job queued then records no identity, so it
+ * fails instead of running (jobs_requester).  Called as the owner.
+ */
+static bool
+jobs_record_identity(void)
+{
+	if (SPI_execute("SELECT FROM pg_catalog.pg_attribute "
+					"WHERE attrelid OPERATOR(pg_catalog.=) 'schemamig.jobs'::pg_catalog.regclass "
+					"  AND attname OPERATOR(pg_catalog.=) 'requested_by_oid' AND NOT attisdropped",
+					true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look at schemamig.jobs");
+	return SPI_processed == 1;
+}
+
+/*
  * Queue a job (the caller is connected to SPI); returns its id.  Also used
  * by apply() and migrate() for migrations that cannot run in a transaction
  * block.
@@ -118,8 +144,9 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 {
 	static SPIPlanPtr find_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
-	Oid			argtypes[3] = {TEXTOID, TEXTOID, NAMEOID};
-	Datum		values[3];
+	static SPIPlanPtr insert_plan_0_1 = NULL;
+	Oid			argtypes[5] = {TEXTOID, TEXTOID, NAMEOID, OIDOID, INT8OID};
+	Datum		values[5];
 	CatalogAccess access;
 	LOCKTAG		tag;
 	int64		id;
@@ -143,6 +170,8 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 	values[0] = CStringGetTextDatum(version);
 	values[1] = CStringGetTextDatum(direction_name(direction));
 	values[2] = CStringGetDatum(GetUserNameFromId(access.save_userid, false));
+	values[3] = ObjectIdGetDatum(access.save_userid);
+	values[4] = Int64GetDatum((int64) GetSystemIdentifier());
 	if (find_plan == NULL)
 	{
 		find_plan = SPI_prepare("SELECT id FROM schemamig.jobs "
@@ -157,16 +186,30 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 	if (SPI_execute_plan(find_plan, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "job lookup failed");
 	existing = (SPI_processed == 1);
-	if (!existing)
+	if (!existing && jobs_record_identity())
 	{
 		if (insert_plan == NULL)
 		{
-			insert_plan = SPI_prepare("INSERT INTO schemamig.jobs (version, direction, requested_by) "
-									  "VALUES ($1, $2, $3) RETURNING id", 3, argtypes);
+			insert_plan = SPI_prepare("INSERT INTO schemamig.jobs (version, direction, requested_by, "
+									  "  requested_by_oid, requested_in_cluster) "
+									  "VALUES ($1, $2, $3, $4, $5) RETURNING id", 5, argtypes);
 			if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 				elog(ERROR, "could not prepare the job insert");
 		}
 		if (SPI_execute_plan(insert_plan, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "job insert failed");
+	}
+	else if (!existing)
+	{
+		/* 0.1.0 catalogs: the job is queued without identity and never runs */
+		if (insert_plan_0_1 == NULL)
+		{
+			insert_plan_0_1 = SPI_prepare("INSERT INTO schemamig.jobs (version, direction, requested_by) "
+										  "VALUES ($1, $2, $3) RETURNING id", 3, argtypes);
+			if (insert_plan_0_1 == NULL || SPI_keepplan(insert_plan_0_1) != 0)
+				elog(ERROR, "could not prepare the job insert");
+		}
+		if (SPI_execute_plan(insert_plan_0_1, values, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "job insert failed");
 	}
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -198,6 +241,53 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 		wake_callback_registered = true;
 	}
 	return id;
+}
+
+/*
+ * The role a job runs as, from what its row recorded (the text of
+ * requested_by, requested_by_oid and requested_in_cluster; NULL for SQL
+ * NULL): the role of that OID, if the job was queued in this cluster and
+ * the OID still names the same role.  Otherwise InvalidOid, with *why
+ * saying what is wrong and *sqlstate its code.  The name alone is never
+ * trusted: a role renamed away and another created with its name would
+ * inherit the job, and in a restored dump an OID means nothing.  Jobs
+ * queued before 0.2.0 recorded no OID and never run.
+ */
+Oid
+jobs_requester(const char *name, const char *oid_text, const char *cluster_text,
+			   char **why, const char **sqlstate)
+{
+	Oid			roleid;
+	char	   *current_name;
+
+	*sqlstate = "28000";		/* invalid_authorization_specification */
+	if (oid_text == NULL || cluster_text == NULL)
+	{
+		*why = psprintf("job was queued by role \"%s\" before schemamig recorded the role's identity; queue it again", name);
+		return InvalidOid;
+	}
+	/* stored as bigint: the system identifier's bits, signed */
+	if (strtoi64(cluster_text, NULL, 10) != (int64) GetSystemIdentifier())
+	{
+		*why = psprintf("job was queued by role \"%s\" in another cluster (system identifier %s); it never runs here, queue it again",
+						name, cluster_text);
+		return InvalidOid;
+	}
+	roleid = atooid(oid_text);
+	current_name = GetUserNameFromId(roleid, true);
+	if (current_name == NULL)
+	{
+		*sqlstate = "42704";	/* undefined_object */
+		*why = psprintf("role \"%s\" that queued the job no longer exists", name);
+		return InvalidOid;
+	}
+	if (strcmp(current_name, name) != 0)
+	{
+		*why = psprintf("role \"%s\" that queued the job was renamed to \"%s\"; the job does not run as a role of another name",
+						name, current_name);
+		return InvalidOid;
+	}
+	return roleid;
 }
 
 /* schemamig.enqueue(version text, direction text default 'up') returns bigint */
@@ -260,6 +350,7 @@ schemamig_wait(PG_FUNCTION_ARGS)
 	TimestampTz deadline;
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1];
+	bool		checked = false;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -285,10 +376,14 @@ schemamig_wait(PG_FUNCTION_ARGS)
 		char	   *status;
 		char	   *error;
 		char	   *sqlstate;
+		Oid			owner;
 
 		catalog_enter(&access);
-		if (SPI_execute_with_args("SELECT status, error, sqlstate FROM schemamig.jobs "
-								  "WHERE id OPERATOR(pg_catalog.=) $1",
+		owner = GetUserId();
+		/* through to_jsonb: 0.1.0 catalogs have no requested_by_oid */
+		if (SPI_execute_with_args("SELECT status, error, sqlstate, "
+								  "  (pg_catalog.to_jsonb(j) OPERATOR(pg_catalog.->>) 'requested_by_oid')::pg_catalog.oid "
+								  "FROM schemamig.jobs j WHERE id OPERATOR(pg_catalog.=) $1",
 								  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "job lookup failed");
 		catalog_leave(&access);
@@ -296,6 +391,22 @@ schemamig_wait(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("job %lld does not exist", (long long) job)));
+		/* a role waits for its own jobs: another's job error is not its to read */
+		if (!checked)
+		{
+			bool		isnull;
+			Oid			requester = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+																   SPI_tuptable->tupdesc, 4, &isnull));
+
+			if (!has_privs_of_role(access.save_userid, owner) &&
+				(isnull || !has_privs_of_role(access.save_userid, requester)))
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied for job %lld", (long long) job),
+						 errdetail("The job was queued by another role."),
+						 errhint("A role waits for the jobs it queued; the extension owner waits for any.")));
+			checked = true;
+		}
 		status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		error = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 		sqlstate = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);

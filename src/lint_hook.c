@@ -334,6 +334,7 @@ lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext
 
 	statement_text(query_string, pstmt->stmt_location, pstmt->stmt_len, &text, &len);
 	(void) lint_statement(st, stmt);
+	lint_drop_extension(st, stmt);
 	if (st->advisory)
 		lint_identifiers(st, pnstrdup(text, len));
 	lint_act(st->findings, text, len, &queue);

@@ -117,7 +117,7 @@ _PG_init(void)
 							   &schemamig_database,
 							   "postgres",
 							   PGC_SIGHUP, GUC_LIST_INPUT,
-							   NULL, NULL, NULL);
+							   worker_check_database_list, NULL, NULL);
 
 	lint_hook_init();
 

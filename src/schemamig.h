@@ -27,6 +27,7 @@
 #include "nodes/execnodes.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 /* Largest up or down script register() accepts, in bytes. */
@@ -198,6 +199,9 @@ extern void migration_lock_acquire(void);
 /* jobs.c */
 extern int64 jobs_enqueue(const char *version, MigrationDirection direction);
 extern int	jobs_worker_pid(void);
+extern Oid	jobs_requester(const char *name, const char *oid_text,
+						   const char *cluster_text, char **why,
+						   const char **sqlstate);
 
 /* job_runner.c (in the worker) */
 extern void job_runner_pass(void);
@@ -205,6 +209,7 @@ extern void job_runner_pass(void);
 /* worker.c */
 extern void worker_register_launcher(void);
 extern bool schemamig_worker_pid_p(int pid);
+extern bool worker_check_database_list(char **newval, void **extra, GucSource source);
 
 /* executor.c */
 typedef struct RunningMigration
@@ -265,5 +270,8 @@ extern void executor_restore_settings(ScriptSettings *settings);
 #define ERRCODE_SCHEMAMIG_LINT_WARNING		MAKE_SQLSTATE('S','M','1','0','1')
 #define ERRCODE_SCHEMAMIG_LINT_ADVISORY		MAKE_SQLSTATE('S','M','1','0','2')
 #define ERRCODE_SCHEMAMIG_LINT_UNKNOWN_RULE	MAKE_SQLSTATE('S','M','1','0','3')
+
+/* lint_drop_extension.c (the hook's guard of the history) */
+extern void lint_drop_extension(LintState *state, Node *stmt);
 
 #endif							/* SCHEMAMIG_H */

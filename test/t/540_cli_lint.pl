@@ -41,7 +41,7 @@ if (!$has_lint)
 SKIP:
 {
 	skip 'schemamig.lint(text) is not in this build of the extension (the linter is built separately); '
-	  . 'the format and exit-code tests need it', 12
+	  . 'the format and exit-code tests need it', 15
 	  unless $has_lint;
 
 	($code, $out, $err) = cli('lint', '--dir', $dir);
@@ -58,8 +58,19 @@ SKIP:
 	is($doc->{ok}, JSON::PP::false, 'ok is false');
 
 	($code, $out) = cli('lint', '--dir', $dir, '--format', 'github');
-	like($out, qr{^::(error|warning) file=[^,]*0001_index\.sql,line=4,title=schemamig require-concurrent-index-creation::}m,
-		'--format github prints a workflow annotation');
+	like($out, qr{^::error file=[^,]*0001_index\.sql,line=4,title=schemamig require-concurrent-index-creation::}m,
+		'--format github prints ::error for a finding that blocks a deploy (schemamig.lint = error)');
+	($code, $out) = cli('lint', '--dir', $dir);
+	like($out, qr{0001_index\.sql:4: error: .*\[require-concurrent-index-creation\]},
+		'the text format calls it an error, as doc/lint.md does');
+
+	# where the server only warns, the finding is a warning
+	my $warn_db = "dbname=postgres options='-c schemamig.lint=warning'";
+	($code, $out) = cli('lint', '--dir', $dir, '--db', $warn_db, '--format', 'github');
+	like($out, qr{^::warning file=[^,]*0001_index\.sql,line=4,title=schemamig require-concurrent-index-creation::}m,
+		'--format github prints ::warning for a finding that does not block (schemamig.lint = warning)');
+	($code, $out) = cli('lint', '--dir', $dir, '--db', $warn_db);
+	like($out, qr{0001_index\.sql:4: warning: .*\[require-concurrent-index-creation\]}, 'and the text format a warning');
 
 	($code, $out) = cli('lint', "$dir/0002_clean.up.sql");
 	is($code, 0, 'a clean file exits 0');

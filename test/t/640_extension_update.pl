@@ -79,7 +79,9 @@ my %catalog = (
 	migrations => q{SELECT count(*) || ' ' || md5(string_agg(m::text, '|' ORDER BY version)) FROM schemamig.migrations m},
 	applied    => q{SELECT count(*) || ' ' || md5(string_agg(a::text, '|' ORDER BY version)) FROM schemamig.applied a},
 	events     => q{SELECT count(*) || ' ' || md5(string_agg(e::text, '|' ORDER BY id)) FROM schemamig.events e},
-	jobs       => q{SELECT count(*) || ' ' || md5(string_agg(j::text, '|' ORDER BY id)) FROM schemamig.jobs j},
+	# the columns of 0.1.0: later versions add their own
+	jobs       => q{SELECT count(*) || ' ' || md5(string_agg((j.id, j.version, j.direction, j.status, j.requested_by,
+	                  j.requested_at, j.started_at, j.finished_at, j.error, j.sqlstate)::text, '|' ORDER BY id)) FROM schemamig.jobs j},
 );
 my %before = map { $_ => $node->safe_psql('postgres', $catalog{$_}) } keys %catalog;
 

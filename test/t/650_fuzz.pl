@@ -51,7 +51,8 @@ $node->safe_psql('postgres', q{
 	    schemamig.apply(text, text, text, text),
 	    schemamig.migrate(text),
 	    schemamig.rollback(integer),
-	    schemamig.rollback_to(text)
+	    schemamig.rollback_to(text),
+	    schemamig.enqueue(text, text)
 	  TO fuzz_deployer;
 });
 

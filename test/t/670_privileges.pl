@@ -40,7 +40,8 @@ $node->safe_psql('postgres', q{
 	    schemamig.apply(text, text, text, text),
 	    schemamig.migrate(text),
 	    schemamig.rollback(integer),
-	    schemamig.rollback_to(text)
+	    schemamig.rollback_to(text),
+	    schemamig.enqueue(text, text)
 	  TO deployer;
 	GRANT EXECUTE ON FUNCTION schemamig.recover(text), schemamig.repair(text, text),
 	    schemamig.baseline(text, text) TO deployer;
@@ -79,8 +80,10 @@ my @calls = (
 my %allowed = (
 	postgres => { map { $_->[0] => 1 } @calls },
 	sm_owner => { map { $_->[0] => 1 } @calls },
-	deployer => { map { $_ => 1 } qw(register apply migrate rollback rollback_to recover repair baseline status validate registrations registrations_digest lint checksum) },
-	app      => { map { $_ => 1 } qw(status validate registrations registrations_digest lint checksum) },
+	# wait() is everyone's since 0.2.0: it refuses another role's job itself (test 765);
+	# the deployer of doc/privileges.md has enqueue() for down scripts that need the worker
+	deployer => { map { $_ => 1 } qw(register apply migrate rollback rollback_to recover repair baseline enqueue wait status validate registrations registrations_digest lint checksum) },
+	app      => { map { $_ => 1 } qw(wait status validate registrations registrations_digest lint checksum) },
 );
 $node->safe_psql('postgres', q{SELECT schemamig.register('0', 'SELECT 1')});
 for my $role (qw(postgres sm_owner deployer app))
