@@ -38,7 +38,6 @@ OBJS = \
 	src/lint/rules_transaction.o \
 	src/lint/events.o \
 	src/lint_hook.o \
-	src/lint_drop_extension.o \
 	src/lint_api.o
 
 EXTENSION = schemamig

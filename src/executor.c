@@ -412,7 +412,7 @@ run_statements(const char *version, MigrationDirection direction,
 	{
 		for (;;)
 		{
-			ScriptStatement *s;
+			ScriptStatement *volatile s;
 			StatementErrorContext ctx;
 			ErrorContextCallback callback;
 			instr_time	start;

@@ -271,7 +271,4 @@ extern void executor_restore_settings(ScriptSettings *settings);
 #define ERRCODE_SCHEMAMIG_LINT_ADVISORY		MAKE_SQLSTATE('S','M','1','0','2')
 #define ERRCODE_SCHEMAMIG_LINT_UNKNOWN_RULE	MAKE_SQLSTATE('S','M','1','0','3')
 
-/* lint_drop_extension.c (the hook's guard of the history) */
-extern void lint_drop_extension(LintState *state, Node *stmt);
-
 #endif							/* SCHEMAMIG_H */

@@ -109,6 +109,9 @@ extern bool lint_explain_executes(Node *stmt);
 /* rules_transaction.c: a script that ends inside BEGIN (lint() only) */
 extern List *lint_script_end(LintState *state, int begin_line);
 
+/* rules_drop.c: the hook's guard of the history (drop-extension-with-history) */
+extern void lint_drop_extension(LintState *state, Node *stmt);
+
 /* track.c: what a statement leaves behind for the next ones */
 extern void lint_track_statement(LintState *state, Node *stmt);
 extern void lint_reset_transaction(LintState *state);

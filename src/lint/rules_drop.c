@@ -10,11 +10,13 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "executor/spi.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "utils/syscache.h"
 
 #include "lint/lint_internal.h"
+#include "schemamig.h"
 
 void
 lint_drop_stmt(LintState *st, DropStmt *stmt)
@@ -231,3 +233,67 @@ lint_alter_enum(LintState *st, AlterEnumStmt *stmt)
 					stmt->newVal);
 }
 
+/* does this DROP EXTENSION name schemamig? */
+static bool
+drops_schemamig(Node *stmt)
+{
+	DropStmt   *drop;
+	ListCell   *lc;
+
+	if (!IsA(stmt, DropStmt))
+		return false;
+	drop = (DropStmt *) stmt;
+	if (drop->removeType != OBJECT_EXTENSION)
+		return false;
+	foreach(lc, drop->objects)
+		if (strcmp(strVal(lfirst(lc)), "schemamig") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The linter's guard of the history itself (drop-extension-with-history):
+ * DROP EXTENSION drops the extension's catalogs with it, so every
+ * migration, the event log and the queue would be gone, silently.  Judged
+ * by the hook only (lint_hook.c calls it for every utility statement): it
+ * is about the live catalogs, not about a script.  The caller has checked
+ * the extension is installed.
+ */
+void
+lint_drop_extension(LintState *state, Node *stmt)
+{
+	CatalogAccess access;
+	int64		migrations;
+	int64		applied;
+	int64		events;
+	int64		jobs;
+	bool		isnull;
+
+	if (!drops_schemamig(stmt))
+		return;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	catalog_enter(&access);
+	if (SPI_execute("SELECT (SELECT count(*) FROM schemamig.migrations), "
+					"       (SELECT count(*) FROM schemamig.applied), "
+					"       (SELECT count(*) FROM schemamig.events), "
+					"       (SELECT count(*) FROM schemamig.jobs)", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not count the schemamig history");
+	catalog_leave(&access);
+	migrations = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	applied = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	events = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	jobs = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	SPI_finish();
+	if (migrations + applied + events + jobs == 0)
+		return;
+
+	add_finding(state, LINT_RULE_DROP_EXTENSION_WITH_HISTORY,
+				"Dump the history first (pg_dump of the database carries the schemamig catalogs, "
+				"or pg_dump --data-only --table='schemamig.*').",
+				"DROP EXTENSION schemamig deletes the migration history with it: "
+				INT64_FORMAT " registered and " INT64_FORMAT " applied migrations, "
+				INT64_FORMAT " events and " INT64_FORMAT " jobs.",
+				migrations, applied, events, jobs);
+}
