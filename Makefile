@@ -19,6 +19,7 @@ OBJS = \
 	src/migration_lock.o \
 	src/executor.o \
 	src/api.o \
+	src/deploy_run.o \
 	src/jobs.o \
 	src/job_runner.o \
 	src/worker.o \

@@ -349,6 +349,35 @@ catalog_load_one(const char *version)
 	return m;
 }
 
+/*
+ * The highest applied version in natural order, or NULL: reads only the
+ * version column of schemamig.applied, so a deploy that asks once per
+ * migration does not load every script each time.
+ */
+char *
+catalog_highest_applied(void)
+{
+	static SPIPlanPtr plan = NULL;
+	CatalogAccess access;
+	char	   *highest = NULL;
+	uint64		i;
+
+	catalog_enter(&access);
+	run_plan(plan_once(&plan, "SELECT version FROM schemamig.applied", 0, NULL),
+			 NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		if (highest == NULL || version_compare(version, highest) > 0)
+			highest = version;
+	}
+	highest = highest ? pstrdup(highest) : NULL;
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&access);
+	return highest;
+}
+
 /* a registered version of the same natural order but another spelling */
 char *
 catalog_version_alias(const char *version)

@@ -63,6 +63,7 @@
 #include "utils/typcache.h"
 
 #include "schemamig.h"
+#include "deploy_run.h"
 
 /* ---- rule table ---- */
 
@@ -335,6 +336,28 @@ typedef struct LintRel
 	const char *name;
 } LintRel;
 
+/*
+ * Did an earlier migration of this session's deploy create the relation
+ * (see deploy_run.c)?  Asked of its row type's pg_type row where it has
+ * one, which later ALTER TABLEs leave alone (unlike its pg_class row).
+ */
+static bool
+created_by_deploy_run(Relation rel)
+{
+	Oid			reltype = rel->rd_rel->reltype;
+	HeapTuple	tup;
+	bool		result;
+
+	tup = OidIsValid(reltype)
+		? SearchSysCache1(TYPEOID, ObjectIdGetDatum(reltype))
+		: SearchSysCache1(RELOID, ObjectIdGetDatum(RelationGetRelid(rel)));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	result = deploy_run_created(HeapTupleHeaderGetXmin(tup->t_data));
+	ReleaseSysCache(tup);
+	return result;
+}
+
 static LintRel
 lookup_oid(LintState *st, Oid relid, const char *name)
 {
@@ -353,7 +376,7 @@ lookup_oid(LintState *st, Oid relid, const char *name)
 		r.name = pstrdup(RelationGetRelationName(rel));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		r.kind = LINT_REL_TEMP;
-	else if (rel->rd_createSubid != InvalidSubTransactionId)
+	else if (rel->rd_createSubid != InvalidSubTransactionId || created_by_deploy_run(rel))
 		r.kind = LINT_REL_NEW;
 	else
 		r.kind = LINT_REL_EXISTING;
