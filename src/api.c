@@ -3,7 +3,8 @@
  * api.c
  *		The SQL API: register, apply, migrate, run, rollback, rollback_to,
  *		recover, status, registrations, validate, repair, baseline, and the
- *		steps of a client's deploy (deploy_plan, deploy_step, rollback_step).
+ *		steps of a client's deploy (deploy_plan, deploy_step, rollback_plan,
+ *		rollback_step).
  *
  * Invariants:
  *	- every function that changes state connects to SPI, then takes the
@@ -52,6 +53,7 @@ PG_FUNCTION_INFO_V1(schemamig_baseline);
 PG_FUNCTION_INFO_V1(schemamig_deploy_plan);
 PG_FUNCTION_INFO_V1(schemamig_deploy_step);
 PG_FUNCTION_INFO_V1(schemamig_rollback_step);
+PG_FUNCTION_INFO_V1(schemamig_rollback_plan);
 
 /* ---- arguments ---- */
 
@@ -1055,7 +1057,8 @@ cstring_cmp(const void *a, const void *b)
  * dirty migrations (as migrate() reports them), then "pending" for each
  * migration to apply in a transaction and "pending_worker" for each the
  * worker must run.  Registered migrations whose version is not in versions
- * are not planned: the folder is the deploy.  Refuses when the plan needs
+ * are not planned (the folder is the deploy): pending ones are reported as
+ * "not_in_folder".  Refuses when the plan needs
  * the worker and none serves the database.
  */
 Datum
@@ -1103,9 +1106,14 @@ schemamig_deploy_plan(PG_FUNCTION_ARGS)
 	{
 		MigrationState *m = lfirst(lc);
 
-		if (!m->registered ||
-			bsearch(&m->version, versions, nversions, sizeof(char *), cstring_cmp) == NULL)
+		if (!m->registered)
 			continue;
+		if (bsearch(&m->version, versions, nversions, sizeof(char *), cstring_cmp) == NULL)
+		{
+			if (!m->applied)
+				put_result(rsinfo, m->version, "not_in_folder", NAN);
+			continue;
+		}
 		if (target && strcmp(m->version, target) == 0)
 			target_known = true;
 		if (m->applied || (target && version_compare(m->version, target) > 0))
@@ -1230,6 +1238,77 @@ schemamig_rollback_step(PG_FUNCTION_ARGS)
 		require_worker(version);
 		put_step_result(fcinfo, "queued", NAN, jobs_enqueue(version, MIGRATION_DOWN));
 	}
+	api_end();
+	return (Datum) 0;
+}
+
+/*
+ * rollback_plan(steps integer, target text) → table(version, result)
+ *
+ * The migrations a client's rollback would undo, newest first: the last
+ * steps applied ones, or (steps null) every applied one above target,
+ * after the checks that refuse the whole rollback, as rollback() makes
+ * them (an unknown target, a dirty migration, a missing down script), so
+ * that a refused rollback changes nothing.  result is "pending", or
+ * "pending_worker" when the down script must run in the worker.
+ */
+Datum
+schemamig_rollback_plan(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *target = optional_text(fcinfo, 1);
+	int			steps = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT32(0);
+	List	   *victims = NIL;
+	const char *needs_worker = NULL;
+	bool		known = false;
+	ListCell   *lc;
+
+	if ((target == NULL) == PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("give either steps or target")));
+	if (target)
+		version_check_name(target);
+	else if (steps < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps must be at least 1, not %d", steps)));
+	InitMaterializedSRF(fcinfo, 0);
+	api_begin();
+	migration_lock_acquire();
+	foreach(lc, catalog_load_all(true))
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (target && strcmp(m->version, target) == 0)
+			known = true;
+		if (m->applied && (target == NULL || version_compare(m->version, target) > 0))
+			victims = lcons(m, victims);
+	}
+	if (target && !known)
+		report_unknown(target);
+	if (target == NULL)
+		victims = list_truncate(victims, steps);
+	foreach(lc, victims)
+	{
+		MigrationState *m = lfirst(lc);
+
+		if (m->dirty)
+			report_dirty(m);
+		require_down_text(m);
+	}
+	foreach(lc, victims)
+	{
+		MigrationState *m = lfirst(lc);
+		bool		transactional =
+			script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only == NULL;
+
+		if (!transactional && needs_worker == NULL)
+			needs_worker = m->version;
+		put_result(rsinfo, m->version, transactional ? "pending" : "pending_worker", NAN);
+	}
+	if (needs_worker)
+		require_worker(needs_worker);
 	api_end();
 	return (Datum) 0;
 }

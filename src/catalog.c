@@ -350,9 +350,10 @@ catalog_load_one(const char *version)
 }
 
 /*
- * The highest applied version in natural order, or NULL: reads only the
- * version column of schemamig.applied, so a deploy that asks once per
- * migration does not load every script each time.
+ * The highest applied version in natural order, or NULL: one step down
+ * the index on version_sort_key(version) of schemamig.applied, so that a
+ * deploy asking once per migration does not read the whole history each
+ * time.
  */
 char *
 catalog_highest_applied(void)
@@ -360,19 +361,15 @@ catalog_highest_applied(void)
 	static SPIPlanPtr plan = NULL;
 	CatalogAccess access;
 	char	   *highest = NULL;
-	uint64		i;
 
 	catalog_enter(&access);
-	run_plan(plan_once(&plan, "SELECT version FROM schemamig.applied", 0, NULL),
+	run_plan(plan_once(&plan,
+					   "SELECT version FROM schemamig.applied "
+					   "ORDER BY schemamig.version_sort_key(version) DESC LIMIT 1",
+					   0, NULL),
 			 NULL, NULL, SPI_OK_SELECT);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		char	   *version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-
-		if (highest == NULL || version_compare(version, highest) > 0)
-			highest = version;
-	}
-	highest = highest ? pstrdup(highest) : NULL;
+	if (SPI_processed == 1)
+		highest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SPI_freetuptable(SPI_tuptable);
 	catalog_leave(&access);
 	return highest;
