@@ -539,7 +539,9 @@ json_finish_deploy(PQExpBuffer buf, const Deploy *deploy, const MigrationFolder 
 	json_key(buf, "duration_ms", false);
 	json_number(buf, (now_seconds() - started) * 1000.0);
 	json_key(buf, "ok", false);
-	appendPQExpBufferStr(buf, error == NULL && strcmp(outcome, "failed") != 0 ? "true" : "false");
+	/* ok: every migration of the folder (up to the target) is applied */
+	appendPQExpBufferStr(buf, strcmp(outcome, "applied") == 0 || strcmp(outcome, "up_to_date") == 0
+						 ? "true" : "false");
 	if (error)
 	{
 		json_key(buf, "error", false);
@@ -929,6 +931,9 @@ cmd_migrate(const CliOptions *opts)
 		report_server_error(res, i < deploy.nitems
 							? psprintf("migration %s failed", deploy.items[i].version)
 							: "the deploy failed");
+		/* a connection lost mid-way is exit 2, as everywhere */
+		if (PQstatus(conn) == CONNECTION_BAD)
+			code = EXIT_USAGE;
 	}
 	db_finish(conn);
 	json_finish_deploy(&json, &deploy, &folder, outcome, code == EXIT_FAILED ? res : NULL, started);
@@ -996,7 +1001,8 @@ cmd_status(const CliOptions *opts)
 		const char *file_state = NULL;
 
 		if (with_folder)
-			file_state = file == NULL ? "not in folder"
+			file_state = file == NULL
+				? (strcmp(PQgetvalue(res, i, 2), "pending") == 0 ? "registered, not in folder" : "not in folder")
 				: strcmp(file->checksum, PQgetvalue(res, i, 3)) != 0 ? "file differs" : "same";
 		if (i > 0)
 			appendPQExpBufferStr(&json, ", ");
@@ -1110,6 +1116,8 @@ cmd_validate(const CliOptions *opts)
 	PGresult   *res;
 	PGresult   *status = NULL;
 	PQExpBufferData json;
+	char	  **not_in_folder = NULL;
+	int			nnot_in_folder = 0;
 	int			problems = 0;
 	int			code;
 	int			i;
@@ -1132,6 +1140,7 @@ cmd_validate(const CliOptions *opts)
 			PQclear(res);
 			return command_failed(opts, conn, status, NULL);
 		}
+		not_in_folder = pg_malloc0(sizeof(char *) * (PQntuples(status) + 1));
 	}
 
 	json_document_open(&json, "validate");
@@ -1148,7 +1157,15 @@ cmd_validate(const CliOptions *opts)
 		const MigrationFile *file = folder_find(&folder, version);
 		bool		applied = strcmp(state, "pending") != 0;
 
-		if (file == NULL && applied)
+		/* not a problem: a deploy of the folder leaves it alone, and says so */
+		if (file == NULL && !applied)
+		{
+			not_in_folder[nnot_in_folder++] = PQgetvalue(status, i, 0);
+			if (!output_json())
+				printf("%s: registered, not in folder %s (a deploy of the folder does not apply it)\n",
+					   version, opts->dir);
+		}
+		else if (file == NULL && applied)
 			add_problem(&json, &problems, version,
 						psprintf("applied, but there is no file for it in %s", opts->dir));
 		else if (file && applied && strcmp(file->checksum, PQgetvalue(status, i, 3)) != 0)
@@ -1157,6 +1174,11 @@ cmd_validate(const CliOptions *opts)
 								 file->up_path, file->checksum, PQgetvalue(status, i, 3)));
 	}
 	appendPQExpBufferChar(&json, ']');
+	if (with_folder)
+	{
+		json_key(&json, "not_in_folder", false);
+		text_array_json(&json, not_in_folder, nnot_in_folder);
+	}
 	json_key(&json, "ok", false);
 	appendPQExpBufferStr(&json, problems == 0 ? "true}\n" : "false}\n");
 	if (output_json())

@@ -310,22 +310,18 @@ run_pipelined(PGconn *conn, DeployRun *run, int from, int to, PGresult **failed)
 
 		if (stop == to)
 		{
-			PGresult   *bad = PQresultStatus(begin) != PGRES_COMMAND_OK ? begin
-				: PQresultStatus(step) != PGRES_TUPLES_OK ? step
-				: PQresultStatus(commit) != PGRES_COMMAND_OK ? commit : NULL;
-
-			if (bad == NULL)
+			if (PQresultStatus(begin) == PGRES_COMMAND_OK && PQresultStatus(step) == PGRES_TUPLES_OK &&
+				PQresultStatus(commit) == PGRES_COMMAND_OK)
 				item_done(run, i, PQgetvalue(step, 0, 0), step);
 			else
 			{
+				PGresult  **bad = PQresultStatus(begin) != PGRES_COMMAND_OK ? &begin
+					: PQresultStatus(step) != PGRES_TUPLES_OK ? &step : &commit;
+
 				stop = i;
-				*failed = bad;
-				if (bad == begin)
-					begin = NULL;
-				else if (bad == step)
-					step = NULL;
-				else
-					commit = NULL;
+				/* no result at all: the connection is gone, and says why */
+				*failed = *bad ? *bad : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+				*bad = NULL;
 			}
 		}
 		PQclear(begin);
@@ -333,7 +329,7 @@ run_pipelined(PGconn *conn, DeployRun *run, int from, int to, PGresult **failed)
 		PQclear(commit);
 	}
 	/* the Sync's own result, then out of pipeline mode */
-	for (;;)
+	while (PQstatus(conn) == CONNECTION_OK)
 	{
 		PGresult   *res = PQgetResult(conn);
 
@@ -347,6 +343,9 @@ run_pipelined(PGconn *conn, DeployRun *run, int from, int to, PGresult **failed)
 		PQclear(res);
 	}
 	PQexitPipelineMode(conn);
+	/* the Sync ends an implicit transaction, not the failed BEGIN block */
+	if (PQtransactionStatus(conn) == PQTRANS_INERROR)
+		PQclear(PQexec(conn, "ROLLBACK"));
 	return stop;
 }
 
