@@ -5,17 +5,22 @@
  *		validate, rollback, repair, baseline.
  *
  * Invariants:
- *	- migrate sends the whole folder in one round trip (one statement that
- *	  calls schemamig.register() once per migration whose text is not
- *	  already registered), then calls schemamig.migrate() (unless nothing
- *	  was sent and registrations() says everything is applied), both in one
- *	  transaction: a failure anywhere leaves the database as it was,
- *	  registrations included;
- *	- --dry-run does the same registration (so every check the server
- *	  makes on a script is made), lists what is pending, lints it, and
- *	  rolls back: nothing is changed, not even the event log;
+ *	- migrate sends the folder in one round trip (one statement that calls
+ *	  schemamig.register() once per migration whose text is not already
+ *	  registered) and plans the deploy with schemamig.deploy_plan(), in one
+ *	  transaction that commits before any migration runs (unless the
+ *	  registrations_digest() says nothing is to be done: then nothing is
+ *	  sent or run); deploy.c then runs the plan, one migration per
+ *	  transaction (or, with --single-transaction, in that same transaction);
+ *	- only the folder's migrations are applied; registered pending ones
+ *	  not in the folder are reported;
+ *	- --dry-run does the same registration and plan, then runs each
+ *	  pending migration as the run would (deploy_step() in a savepoint,
+ *	  after linting it), and rolls back: nothing is changed, not even the
+ *	  event log;
  *	- the server decides: order, checksums of record, what is pending,
- *	  locking.  The client only reports.
+ *	  locking.  The client reports, and says "applied" only of what
+ *	  committed.
  *
  *-------------------------------------------------------------------------
  */

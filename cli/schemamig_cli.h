@@ -7,7 +7,8 @@
  * The client is a thin driver: everything that decides what a migration
  * does (checksums of record, order, locking, running scripts, recording
  * history) happens in the server, in the schemamig extension.  The client
- * reads a folder, sends it in one round trip, and reports what the server
+ * reads a folder, sends it in one round trip, drives the deploy one
+ * migration per transaction (deploy.c), and reports what the server
  * answered.
  *
  * Exit codes: 0 success; 1 a migration, a check or the migration folder
