@@ -440,7 +440,14 @@ deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed)
 				/* what came before commits, so the worker sees it */
 				res = PQexec(conn, "COMMIT");
 				if (PQresultStatus(res) != PGRES_COMMAND_OK)
-					break;
+				{
+					int			j;
+
+					for (j = tx_start; j < i; j++)
+						run->items[j].result = NULL;
+					*failed = res;
+					return EXIT_FAILED;
+				}
 				PQclear(res);
 			}
 			res = run_worker_item(conn, run, i, &queued);
