@@ -20,6 +20,7 @@ OBJS = \
 	src/recovery_guard.o \
 	src/executor.o \
 	src/api.o \
+	src/deploy_run.o \
 	src/jobs.o \
 	src/job_runner.o \
 	src/worker.o \

@@ -13,6 +13,12 @@
 #   BENCH_PORT   port of the throwaway cluster (default: 5513)
 #   RUNS         runs per tool and N; the median is reported (default: 3)
 #   NOOP_RUNS    no-op re-runs per tool at the largest N (default: 21)
+#   FSYNC        the cluster's fsync settings to measure, one table each
+#                (default: "off on"; production runs with on, where every
+#                per-migration commit pays for a WAL flush)
+#   TOOLS        the tools to measure (default: all; psql always runs, as
+#                the baseline); a peer that cannot be installed is skipped
+#                with a note rather than failing the run
 #
 # The peers are installed into BENCH_DIR on first use: dbmate,
 # node-pg-migrate, postgrator-cli and pg from the npm registry (npm
@@ -21,9 +27,10 @@
 # Migration i creates a table with an identity primary key and a text
 # column, and an index on that column; every tenth migration also adds a
 # column with a constant default to the table of migration i-5.  Every
-# tool runs each migration in its own transaction by default, except
-# psql -1 (all in one) and schemamig (all in one: migrate() is a single
-# transaction).  Each run gets a fresh database; after it, the number of
+# tool runs each migration in its own transaction by default, schemamig
+# included (one commit per migration, pipelined, intermediate commits not
+# waiting for the WAL flush, the last one flushing), except psql -1 (all in
+# one).  Each run gets a fresh database; after it, the number of
 # generated tables is checked, so a tool that failed cannot look fast.
 # The no-op column is the same command run again on a database it has
 # migrated (N = the largest N given), NOOP_RUNS times per tool, interleaved,
@@ -43,6 +50,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/schemamig-bench}
 BENCH_PORT=${BENCH_PORT:-5513}
 RUNS=${RUNS:-3}
 NOOP_RUNS=${NOOP_RUNS:-21}
+FSYNC=${FSYNC:-off on}
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100 1000)
 
@@ -55,38 +63,56 @@ npx_bin=$tools_dir/node_modules/.bin
 say() { echo "# $*" >&2; }
 
 # ---- tools ----
+# install what can be installed; tools_available lists what is there
 install_tools() {
-  if [ ! -x "$npx_bin/dbmate" ] || [ ! -x "$npx_bin/node-pg-migrate" ] || [ ! -x "$npx_bin/postgrator" ]; then
-    say "installing dbmate, node-pg-migrate, postgrator-cli from npm into $tools_dir"
-    (cd "$tools_dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
-      npm install --no-audit --no-fund dbmate node-pg-migrate postgrator-cli pg >/dev/null)
+  local wanted=" ${TOOLS:-schemamig dbmate node_pg_migrate postgrator sqitch} "
+  tools_available=(psql)
+  if [[ $wanted == *" dbmate "* || $wanted == *" node_pg_migrate "* || $wanted == *" postgrator "* ]]; then
+    if [ ! -x "$npx_bin/dbmate" ] || [ ! -x "$npx_bin/node-pg-migrate" ] || [ ! -x "$npx_bin/postgrator" ]; then
+      say "installing dbmate, node-pg-migrate, postgrator-cli from npm into $tools_dir"
+      (cd "$tools_dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
+        npm install --no-audit --no-fund dbmate node-pg-migrate postgrator-cli pg >/dev/null) ||
+        say "npm install failed: the Node peers are skipped"
+    fi
   fi
-  if ! command -v sqitch >/dev/null || ! perl -MDBD::Pg -e1 2>/dev/null; then
+  if [[ $wanted == *" sqitch "* ]] && { ! command -v sqitch >/dev/null || ! perl -MDBD::Pg -e1 2>/dev/null; }; then
     if [ "$(id -u)" = 0 ]; then
       say "installing sqitch and libdbd-pg-perl from apt"
-      apt-get install -y --no-install-recommends sqitch libdbd-pg-perl >/dev/null
-    else
-      echo "sqitch and DBD::Pg are missing: apt-get install sqitch libdbd-pg-perl" >&2
-      exit 2
+      apt-get install -y --no-install-recommends sqitch libdbd-pg-perl >/dev/null ||
+        say "apt-get install sqitch failed: sqitch is skipped"
     fi
   fi
   command -v schemamig >/dev/null || { echo "schemamig is not in $bindir: run make install" >&2; exit 2; }
+  for tool in schemamig dbmate node_pg_migrate postgrator sqitch; do
+    [[ $wanted == *" $tool "* ]] || continue
+    case $tool in
+      dbmate) [ -x "$npx_bin/dbmate" ] ;;
+      node_pg_migrate) [ -x "$npx_bin/node-pg-migrate" ] ;;
+      postgrator) [ -x "$npx_bin/postgrator" ] ;;
+      sqitch) command -v sqitch >/dev/null && perl -MDBD::Pg -e1 2>/dev/null ;;
+      *) true ;;
+    esac && tools_available+=("$tool") || say "$tool is not installed: skipped"
+  done
 }
 
 # ---- cluster ----
-start_cluster() {
+start_cluster() { # FSYNC: on or off
   SCHEMAMIG_TEST_PORT=$BENCH_PORT "$here/tools/cluster.sh" start "$cluster" >/dev/null
   if ! grep -q '^# bench settings' "$cluster/data/postgresql.conf"; then
     # TCP for the Node and Perl drivers; room for 1000 migrations' locks in
-    # one transaction (psql -1 and schemamig need it alike)
+    # one transaction (psql -1 needs it; schemamig commits per migration)
     cat >>"$cluster/data/postgresql.conf" <<CONF
 # bench settings
 listen_addresses = '127.0.0.1'
 max_locks_per_transaction = 256
 CONF
-    "$here/tools/cluster.sh" stop "$cluster"
-    SCHEMAMIG_TEST_PORT=$BENCH_PORT "$here/tools/cluster.sh" start "$cluster" >/dev/null
   fi
+  # the last fsync line wins
+  echo "fsync = $1" >>"$cluster/data/postgresql.conf"
+  "$here/tools/cluster.sh" stop "$cluster"
+  SCHEMAMIG_TEST_PORT=$BENCH_PORT "$here/tools/cluster.sh" start "$cluster" >/dev/null
+  [ "$(psql -X -At -h 127.0.0.1 -p "$BENCH_PORT" -U postgres -d postgres -c 'SHOW fsync')" = "$1" ] ||
+    { echo "the cluster did not take fsync = $1" >&2; exit 2; }
 }
 stop_cluster() { "$here/tools/cluster.sh" stop "$cluster" || true; }
 
@@ -177,19 +203,21 @@ check_tables() { # N DB
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-tools=(psql schemamig dbmate node_pg_migrate postgrator sqitch)
-declare -A result noop
-
 install_tools
-start_cluster
+tools=("${tools_available[@]}")
 trap stop_cluster EXIT
+
+# one measurement, on a cluster with fsync = $1
+measure() {
+local fsync=$1
+declare -A result noop samples_of noop_of
+start_cluster "$fsync"
 
 # Rounds are interleaved: round r runs every tool once (in an order that
 # rotates from round to round), so load from other users of the machine
 # hits every tool alike instead of whichever tool happened to run during
 # a busy minute.  The databases of the last round at the largest N are
 # kept for the no-op runs.
-declare -A samples_of noop_of
 last=${SIZES[-1]}
 for n in "${SIZES[@]}"; do
   generate "$n"
@@ -201,7 +229,7 @@ for n in "${SIZES[@]}"; do
       ms=$(time_ms "run_$tool" "$n" "$db")
       check_tables "$n" "$db"
       samples_of[$tool,$n]+="$ms "
-      say "N=$n $tool run $r: $ms ms"
+      say "fsync=$fsync N=$n $tool run $r: $ms ms"
       if [ "$n" != "$last" ] || [ "$r" != "$RUNS" ]; then
         psql_q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
       fi
@@ -217,7 +245,7 @@ done
 # (otherwise autovacuum works through the catalog rows of 6,000 new tables
 # while the no-op runs are timed), a checkpoint and a pause, so that what
 # is measured is the tools, not the aftermath of the timed runs.
-noop_tools=(psql_select_1 schemamig dbmate node_pg_migrate postgrator sqitch)
+noop_tools=(psql_select_1 "${tools[@]:1}")
 for tool in "${tools[@]}"; do
   psql_q -d "bench_${tool}_$last" -c 'VACUUM (ANALYZE)' >/dev/null
 done
@@ -230,7 +258,7 @@ for ((r = 1; r <= NOOP_RUNS; r++)); do
     [ "$tool" = psql_select_1 ] && db="bench_psql_$last"
     ms=$(time_ms "run_$tool" "$last" "$db")
     noop_of[$tool]+="$ms "
-    say "N=$last $tool no-op $r: $ms ms"
+    say "fsync=$fsync N=$last $tool no-op $r: $ms ms"
   done
 done
 for tool in "${noop_tools[@]}"; do
@@ -243,7 +271,7 @@ done
 fmt_s() { awk -v ms="$1" 'BEGIN { if (ms < 1000) printf "%.0f ms", ms; else printf "%.2f s", ms / 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
 
-printf '\n| tool |'
+printf '\n### fsync = %s\n\n| tool |' "$fsync"
 for n in "${SIZES[@]}"; do printf ' N = %s | vs psql -1 |' "$n"; done
 printf ' no-op re-run (N = %s) |\n|---|' "$last"
 for n in "${SIZES[@]}"; do printf -- '---:|---:|'; done
@@ -266,3 +294,9 @@ printf '\nno-op floor: psql -c '"'"'SELECT 1'"'"' on the same database, %s (medi
   "$(fmt_s "${noop[psql_select_1]}")" "$NOOP_RUNS"
 printf 'median of %s interleaved rounds, fresh database per run; %s, %s cores, load average %s\n' "$RUNS" \
   "$(psql -X -At -d postgres -c 'SHOW server_version')" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+stop_cluster
+}
+
+for f in $FSYNC; do
+  measure "$f"
+done

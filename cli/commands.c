@@ -5,17 +5,22 @@
  *		validate, rollback, repair, baseline.
  *
  * Invariants:
- *	- migrate sends the whole folder in one round trip (one statement that
- *	  calls schemamig.register() once per migration whose text is not
- *	  already registered), then calls schemamig.migrate() (unless nothing
- *	  was sent and registrations() says everything is applied), both in one
- *	  transaction: a failure anywhere leaves the database as it was,
- *	  registrations included;
- *	- --dry-run does the same registration (so every check the server
- *	  makes on a script is made), lists what is pending, lints it, and
- *	  rolls back: nothing is changed, not even the event log;
+ *	- migrate sends the folder in one round trip (one statement that calls
+ *	  schemamig.register() once per migration whose text is not already
+ *	  registered) and plans the deploy with schemamig.deploy_plan(), in one
+ *	  transaction that commits before any migration runs (unless the
+ *	  registrations_digest() says nothing is to be done: then nothing is
+ *	  sent or run); deploy.c then runs the plan, one migration per
+ *	  transaction (or, with --single-transaction, in that same transaction);
+ *	- only the folder's migrations are applied; registered pending ones
+ *	  not in the folder are reported;
+ *	- --dry-run does the same registration and plan, then runs each
+ *	  pending migration as the run would (deploy_step() in a savepoint,
+ *	  after linting it), and rolls back: nothing is changed, not even the
+ *	  event log;
  *	- the server decides: order, checksums of record, what is pending,
- *	  locking.  The client only reports.
+ *	  locking.  The client reports, and says "applied" only of what
+ *	  committed.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,10 +29,6 @@
 #include <math.h>
 
 #include "schemamig_cli.h"
-
-/* pending migrations above this count get progress in chunks on a terminal */
-#define PROGRESS_MIN_PENDING	20
-#define PROGRESS_CHUNKS			20
 
 /*
  * Register migrations: one statement, one register() per array element.
@@ -124,22 +125,6 @@ command_failed(const CliOptions *opts, PGconn *conn, PGresult *res, const char *
 
 	db_finish(conn);
 	return code;
-}
-
-static void
-add_results(PGresult *res, RunResult **results, int *n)
-{
-	int			i;
-
-	*results = pg_realloc(*results, sizeof(RunResult) * (*n + PQntuples(res) + 1));
-	for (i = 0; i < PQntuples(res); i++)
-	{
-		RunResult  *r = &(*results)[(*n)++];
-
-		r->version = pg_strdup(PQgetvalue(res, i, 0));
-		r->result = pg_strdup(PQgetvalue(res, i, 1));
-		r->duration_ms = PQgetisnull(res, i, 2) ? NAN : strtod(PQgetvalue(res, i, 2), NULL);
-	}
 }
 
 static void
@@ -405,180 +390,265 @@ register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *fo
 	return n;
 }
 
-/* the pending versions, in order, up to target (all when target is NULL) */
+/*
+ * deploy_plan() for the folder's versions up to the target: the rows
+ * (version, result, duration_ms) say what the deploy does, in order.
+ */
 static PGresult *
-pending_versions(PGconn *conn)
+plan_deploy(PGconn *conn, const CliOptions *opts, const MigrationFolder *folder)
 {
-	return db_query(conn,
-					"SELECT version FROM schemamig.status() WHERE state OPERATOR(pg_catalog.=) 'pending'",
-					0, NULL);
+	char	  **versions = pg_malloc(sizeof(char *) * (folder->nfiles + 1));
+	PQExpBufferData array;
+	const char *params[2];
+	PGresult   *res;
+	int			i;
+
+	for (i = 0; i < folder->nfiles; i++)
+		versions[i] = folder->files[i].version;
+	initPQExpBuffer(&array);
+	text_array_literal(&array, versions, folder->nfiles);
+	params[0] = array.data;
+	params[1] = opts->target;
+	res = db_query(conn, "SELECT version, result, duration_ms"
+				   " FROM schemamig.deploy_plan($1::pg_catalog.text[], $2)", 2, params);
+	termPQExpBuffer(&array);
+	free(versions);
+	return res;
 }
 
+/* what a deploy did, or would do, and the registrations it leaves alone */
+typedef struct Deploy
+{
+	DeployItem *items;			/* recoveries first, then the plan */
+	int			nitems;
+	char	  **not_in_folder;	/* registered, pending, not in the folder */
+	int			nnot_in_folder;
+	bool		recovery_queued;	/* a dirty migration's down script went to the worker */
+} Deploy;
+
+/* read deploy_plan()'s rows; recoveries (already done) come with their result */
+static void
+deploy_from_plan(PGresult *plan, Deploy *deploy)
+{
+	int			i;
+
+	memset(deploy, 0, sizeof(*deploy));
+	deploy->items = pg_malloc0(sizeof(DeployItem) * (PQntuples(plan) + 1));
+	deploy->not_in_folder = pg_malloc0(sizeof(char *) * (PQntuples(plan) + 1));
+	for (i = 0; i < PQntuples(plan); i++)
+	{
+		const char *result = PQgetvalue(plan, i, 1);
+		DeployItem *item;
+
+		if (strcmp(result, "not_in_folder") == 0)
+		{
+			deploy->not_in_folder[deploy->nnot_in_folder++] = pg_strdup(PQgetvalue(plan, i, 0));
+			continue;
+		}
+		item = &deploy->items[deploy->nitems++];
+		item->version = pg_strdup(PQgetvalue(plan, i, 0));
+		item->duration_ms = PQgetisnull(plan, i, 2) ? NAN : strtod(PQgetvalue(plan, i, 2), NULL);
+		item->worker = strcmp(result, "pending_worker") == 0;
+		if (strcmp(result, "recovered") == 0)
+			item->result = "recovered";
+		else if (strcmp(result, "queued") == 0)
+		{
+			item->result = "queued";
+			deploy->recovery_queued = true;
+		}
+	}
+}
+
+/* what the lines of a deploy need: the folder, and a counter on a terminal */
+typedef struct DeployProgress
+{
+	const MigrationFolder *folder;
+	int			total;
+	int			done;
+	double		started;
+} DeployProgress;
+
+/* a migration's line, as it commits, and the counter */
+static void
+print_item(const DeployItem *item, void *arg)
+{
+	DeployProgress *progress = arg;
+	RunResult	r = {item->version, (char *) item->result, item->duration_ms};
+
+	print_result_line(&r, progress->folder, "up");
+	progress_update(++progress->done, progress->total, item->version,
+					now_seconds() - progress->started);
+}
+
+static void
+report_not_in_folder(const Deploy *deploy, const CliOptions *opts)
+{
+	int			i;
+
+	for (i = 0; i < deploy->nnot_in_folder; i++)
+	{
+		log_event("warning", psprintf("migration %s is registered, not in folder %s; not applied",
+									  deploy->not_in_folder[i], opts->dir),
+				  deploy->not_in_folder[i], "up", NULL, NAN);
+		if (!output_json())
+			report_note("migration %s: registered, not in folder %s; this deploy does not apply it",
+						deploy->not_in_folder[i], opts->dir);
+	}
+}
+
+/* how many items have this result (NULL: pending) */
 static int
-count_pending_up_to(PGresult *res, const char *target)
+count_result(const Deploy *deploy, const char *result)
 {
 	int			n = 0;
 	int			i;
 
-	for (i = 0; i < PQntuples(res); i++)
-		if (target == NULL || version_compare(PQgetvalue(res, i, 0), target) <= 0)
+	for (i = 0; i < deploy->nitems; i++)
+		if (result == NULL ? deploy->items[i].result == NULL
+			: deploy->items[i].result != NULL && strcmp(deploy->items[i].result, result) == 0)
 			n++;
 	return n;
 }
 
 /*
- * Run migrate(target) for real.  On a terminal, a long run goes in chunks
- * (migrate(v) for intermediate pending versions, in the same transaction)
- * so that progress can be shown; otherwise one call.
+ * The end of migrate's JSON document: every migration with its result
+ * ("pending" for those not reached), the counts, what is registered but
+ * not in the folder, the outcome; then print it under --json.
  */
-static PGresult *
-run_migrate(PGconn *conn, const CliOptions *opts, const MigrationFolder *folder,
-			RunResult **results, int *nresults, double started)
+static void
+json_finish_deploy(PQExpBuffer buf, const Deploy *deploy, const MigrationFolder *folder,
+				   const char *outcome, const PGresult *error, double started)
 {
-	const char *migrate_sql = "SELECT version, result, duration_ms FROM schemamig.migrate($1)";
-	const char *params[1];
-	PGresult   *pending = NULL;
-	PGresult   *res;
-	int			total = 0;
+	static const char *const counted[] = {"applied", "queued", "skipped", "failed", NULL};
+	RunResult  *results = pg_malloc0(sizeof(RunResult) * (deploy->nitems + 1));
+	int			i;
 
-	if (progress_wanted())
+	for (i = 0; i < deploy->nitems; i++)
 	{
-		pending = pending_versions(conn);
-		if (PQresultStatus(pending) != PGRES_TUPLES_OK)
-			return pending;
-		total = count_pending_up_to(pending, opts->target);
+		results[i].version = deploy->items[i].version;
+		results[i].result = (char *) (deploy->items[i].result ? deploy->items[i].result : "pending");
+		results[i].duration_ms = deploy->items[i].duration_ms;
 	}
-
-	if (total >= PROGRESS_MIN_PENDING)
+	json_key(buf, "migrations", false);
+	json_results(buf, results, deploy->nitems, folder);
+	free(results);
+	for (i = 0; i < (int) lengthof(counted); i++)
 	{
-		int			step = (total + PROGRESS_CHUNKS - 1) / PROGRESS_CHUNKS;
-		int			done = 0;
-		int			row;
-
-		progress_update(0, total, NULL, now_seconds() - started);
-		for (row = step - 1; row < total - 1; row += step)
-		{
-			int			i;
-
-			params[0] = PQgetvalue(pending, row, 0);
-			res = db_query(conn, migrate_sql, 1, params);
-			if (PQresultStatus(res) != PGRES_TUPLES_OK)
-			{
-				PQclear(pending);
-				return res;
-			}
-			add_results(res, results, nresults);
-			for (i = done; i < *nresults; i++)
-				print_result_line(&(*results)[i], folder, "up");
-			done = *nresults;
-			progress_update(done, total, params[0], now_seconds() - started);
-			PQclear(res);
-		}
+		json_key(buf, counted[i] ? counted[i] : "pending", false);
+		appendPQExpBuffer(buf, "%d", count_result(deploy, counted[i]));
 	}
-	if (pending)
-		PQclear(pending);
-
-	params[0] = opts->target;
-	res = db_query(conn, migrate_sql, 1, params);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+	json_key(buf, "not_in_folder", false);
+	text_array_json(buf, deploy->not_in_folder, deploy->nnot_in_folder);
+	json_key(buf, "outcome", false);
+	json_string(buf, outcome);
+	json_key(buf, "duration_ms", false);
+	json_number(buf, (now_seconds() - started) * 1000.0);
+	json_key(buf, "ok", false);
+	/* ok: every migration of the folder (up to the target) is applied */
+	appendPQExpBufferStr(buf, strcmp(outcome, "applied") == 0 || strcmp(outcome, "up_to_date") == 0
+						 ? "true" : "false");
+	if (error)
 	{
-		int			before = *nresults;
-		int			i;
-
-		add_results(res, results, nresults);
-		for (i = before; i < *nresults; i++)
-			print_result_line(&(*results)[i], folder, "up");
-		if (total >= PROGRESS_MIN_PENDING && *nresults > 0)
-		{
-			progress_update(*nresults, total, (*results)[*nresults - 1].version,
-							now_seconds() - started);
-			progress_clear();
-		}
+		json_key(buf, "error", false);
+		appendPQExpBufferChar(buf, '{');
+		json_error_fields(buf, error);
+		appendPQExpBufferChar(buf, '}');
 	}
-	return res;
+	appendPQExpBufferStr(buf, "}\n");
+	if (output_json())
+		fputs(buf->data, stdout);
 }
 
 /*
- * --dry-run: what would run (the pending versions up to the target) and
- * the linter's findings on their scripts.  The caller rolls back.
+ * --dry-run: the run itself, in the transaction the caller rolls back.
+ * Each pending migration is linted after the ones before it ran (so what
+ * they created is new, as in the real run), then run as the real run runs
+ * it (deploy_step(), in a savepoint); the first failure is where the real
+ * run would stop.  Migrations for the worker cannot run here: they are
+ * linted and reported as going to the worker.
  */
 static int
 dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
-		const MigrationFolder *folder, PQExpBuffer json)
+		const MigrationFolder *folder, Deploy *deploy, PQExpBuffer json)
 {
-	PGresult   *res = pending_versions(conn);
-	LintInput  *inputs;
-	int			ninputs = 0;
+	PQExpBufferData lint_json;
 	int			findings = 0;
 	int			would = 0;
 	int			code = EXIT_OK;
 	int			i;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		return query_failed(opts, res, "cannot list pending migrations");
-
-	if (opts->target)
+	initPQExpBuffer(&lint_json);
+	report_not_in_folder(deploy, opts);
+	for (i = 0; i < deploy->nitems; i++)
 	{
-		PGresult   *known;
-		const char *params[1] = {opts->target};
+		DeployItem *item = &deploy->items[i];
+		const MigrationFile *file = folder_find(folder, item->version);
+		PGresult   *res;
 
-		known = db_query(conn, "SELECT FROM schemamig.status() WHERE version OPERATOR(pg_catalog.=) $1",
-						 1, params);
-		if (PQresultStatus(known) != PGRES_TUPLES_OK)
-			return query_failed(opts, known, NULL);
-		if (PQntuples(known) == 0)
+		if (item->result)		/* a recovery, done in this transaction */
 		{
-			PQclear(known);
-			PQclear(res);
-			report_error("migration \"%s\" is not registered (and not in folder \"%s\")",
-						 opts->target, opts->dir);
-			if (output_json())
-				json_result_error(opts->command, NULL);
-			return EXIT_FAILED;
-		}
-		PQclear(known);
-	}
-
-	inputs = pg_malloc0(sizeof(LintInput) * (PQntuples(res) + 1));
-	json_key(json, "migrations", false);
-	appendPQExpBufferChar(json, '[');
-	for (i = 0; i < PQntuples(res); i++)
-	{
-		const char *version = PQgetvalue(res, i, 0);
-		const MigrationFile *file = folder_find(folder, version);
-
-		if (opts->target && version_compare(version, opts->target) > 0)
+			if (!output_json())
+				printf("would %s %s\n", strcmp(item->result, "queued") == 0
+					   ? "queue the recovery of" : "recover", item->version);
 			continue;
-		if (would++ > 0)
-			appendPQExpBufferStr(json, ", ");
-		appendPQExpBufferChar(json, '{');
-		json_key(json, "version", true);
-		json_string(json, version);
-		json_key(json, "description", false);
-		json_string(json, file ? file->description : NULL);
-		json_key(json, "checksum", false);
-		json_string(json, file ? file->checksum : NULL);
-		json_key(json, "result", false);
-		json_string(json, "would apply");
-		appendPQExpBufferChar(json, '}');
-		log_event("info", psprintf("dry run: would apply migration %s", version), version, "up",
-				  file ? file->checksum : NULL, NAN);
+		}
+		if (file && info->has_lint)
+		{
+			LintInput	input = {file->up_path, file->version, "up", file->up_sql, file->up_line};
+			PQExpBufferData one;
+			int			n = 0;
+
+			initPQExpBuffer(&one);
+			if (lint_run(conn, &input, 1, output_json() ? FORMAT_JSON : FORMAT_TEXT, &one, &n) == EXIT_USAGE)
+			{
+				termPQExpBuffer(&one);
+				return EXIT_USAGE;
+			}
+			/* one array of findings for the whole run */
+			if (one.len > 2)
+			{
+				if (lint_json.len > 0)
+					appendPQExpBufferStr(&lint_json, ", ");
+				appendBinaryPQExpBuffer(&lint_json, one.data + 1, one.len - 2);
+			}
+			termPQExpBuffer(&one);
+			findings += n;
+		}
+		if (item->worker)
+		{
+			item->result = "would queue";
+			log_event("info", psprintf("dry run: migration %s would go to the worker", item->version),
+					  item->version, "up", file ? file->checksum : NULL, NAN);
+			if (!output_json())
+				printf("would queue %s%s%s  (the schemamig worker runs it; the deploy waits)\n",
+					   item->version, file && file->description ? "  " : "",
+					   file && file->description ? terminal_safe(file->description, false) : "");
+			would++;
+			continue;
+		}
+		PQclear(PQexec(conn, "SAVEPOINT schemamig_dry_run"));
+		res = db_query(conn, "SELECT result, duration_ms, job FROM schemamig.deploy_step($1)",
+					   1, (const char *const *) &item->version);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			item->result = "would fail";
+			report_server_error(res, psprintf("dry run: migration %s would fail", item->version));
+			PQclear(res);
+			PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT schemamig_dry_run"));
+			code = EXIT_FAILED;
+			break;
+		}
+		PQclear(res);
+		PQclear(PQexec(conn, "RELEASE SAVEPOINT schemamig_dry_run"));
+		item->result = "would apply";
+		would++;
+		log_event("info", psprintf("dry run: would apply migration %s", item->version), item->version,
+				  "up", file ? file->checksum : NULL, NAN);
 		if (!output_json())
-			printf("would apply %s%s%s\n", version,
+			printf("would apply %s%s%s\n", item->version,
 				   file && file->description ? "  " : "",
 				   file && file->description ? terminal_safe(file->description, false) : "");
-		if (file)
-		{
-			inputs[ninputs].path = file->up_path;
-			inputs[ninputs].version = file->version;
-			inputs[ninputs].direction = "up";
-			inputs[ninputs].sql = file->up_sql;
-			inputs[ninputs].first_line = file->up_line;
-			ninputs++;
-		}
 	}
-	appendPQExpBufferChar(json, ']');
-	PQclear(res);
 
 	json_key(json, "lint", false);
 	if (!info->has_lint)
@@ -588,15 +658,11 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 			report_note("lint skipped: this server's schemamig extension (version %s) has no "
 						"schemamig.lint() function", info->extversion);
 	}
-	else if (ninputs > 0)
-	{
-		code = lint_run(conn, inputs, ninputs, output_json() ? FORMAT_JSON : FORMAT_TEXT,
-						json, &findings);
-		if (code == EXIT_USAGE)
-			return code;
-	}
 	else
-		appendPQExpBufferStr(json, "[]");
+		appendPQExpBuffer(json, "[%s]", lint_json.data);
+	termPQExpBuffer(&lint_json);
+	if (findings > 0 && code == EXIT_OK)
+		code = EXIT_FAILED;
 
 	if (!output_json())
 		printf("dry run: %d migration(s) would be applied%s; nothing was changed\n", would,
@@ -604,6 +670,75 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 	json_key(json, "would_apply", false);
 	appendPQExpBuffer(json, "%d", would);
 	return code;
+}
+
+/*
+ * Register what changed and plan the deploy, in the transaction the
+ * connection has open; a busy worker (SM006) is waited for, the
+ * transaction rolled back and the whole done again.  Returns NULL with
+ * *deploy set, or the failed query's result (*context says what failed).
+ * *fast is set when the digest says nothing is to be done.
+ */
+static PGresult *
+prepare_deploy(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
+			   const MigrationFolder *folder, PGresult *digest, PGresult *registrations,
+			   DeployLimits *limits, Deploy *deploy, int *registered, bool *fast,
+			   const char **context)
+{
+	double		busy_since = 0;
+	int			busy_pauses = 0;
+
+	*fast = false;
+	for (;;)
+	{
+		PGresult   *res = NULL;
+		bool		up_to_date;
+
+		*context = "cannot register the migrations";
+		if (digest_says_up_to_date(digest, folder))
+		{
+			/* an unchanged, applied folder: the digest says so, nothing to compare */
+			*registered = 0;
+			*fast = true;
+			if (registrations)
+				PQclear(registrations);
+			return NULL;
+		}
+		digest = NULL;
+		if (registrations == NULL)
+			registrations = db_registrations(conn, info);
+		up_to_date = all_applied(registrations);
+		*registered = register_folder(conn, registrations, folder, &res);
+		registrations = NULL;
+		if (*registered == 0 && up_to_date)
+		{
+			*fast = true;
+			return NULL;
+		}
+		if (*registered >= 0)
+		{
+			*context = "cannot read the deploy settings";
+			res = deploy_read_limits(conn, opts, limits);
+		}
+		if (res == NULL)
+		{
+			*context = "cannot plan the deploy";
+			res = plan_deploy(conn, opts, folder);
+			if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			{
+				deploy_from_plan(res, deploy);
+				PQclear(res);
+				return NULL;
+			}
+		}
+		if (!deploy_busy_pause(res, limits, &busy_since, &busy_pauses))
+			return res;
+		PQclear(res);
+		PQclear(PQexec(conn, "ROLLBACK"));
+		PQclear(PQexec(conn, "BEGIN"));
+		if (opts->no_auto_recover && info->has_auto_recover)
+			PQclear(PQexec(conn, "SET LOCAL schemamig.auto_recover = off"));
+	}
 }
 
 int
@@ -617,11 +752,16 @@ cmd_migrate(const CliOptions *opts)
 	PGresult   *registrations;
 	PGresult   *res;
 	PQExpBufferData json;
-	RunResult  *results = NULL;
-	int			nresults = 0;
+	DeployLimits limits = {0, 0, 0, -1, false};
+	Deploy		deploy;
+	DeployRun	run;
+	DeployProgress progress;
+	const char *context;
+	const char *outcome;
 	int			registered;
-	bool		up_to_date;
+	bool		fast;
 	int			code;
+	int			i;
 	double		started = now_seconds();
 
 	/* connect while the folder is read (and then help read it): see db_connect_early() */
@@ -666,26 +806,13 @@ cmd_migrate(const CliOptions *opts)
 
 	/* the digest failed: the transaction is aborted, and its error is the one to show */
 	if (digest != NULL && PQresultStatus(digest) != PGRES_TUPLES_OK)
-	{
 		return command_failed(opts, conn, digest, "cannot read the registrations");
-	}
-	/* an unchanged, applied folder: the digest says so, nothing to compare */
-	if (digest_says_up_to_date(digest, &folder))
-	{
-		up_to_date = true;
-		registered = 0;
-	}
-	else
-	{
-		if (registrations == NULL)
-			registrations = db_registrations(conn, &info);
-		up_to_date = all_applied(registrations);
-		registered = register_folder(conn, registrations, &folder, &res);
-	}
-	if (registered < 0)
-	{
-		return command_failed(opts, conn, res, "cannot register the migrations");
-	}
+
+	memset(&deploy, 0, sizeof(deploy));
+	res = prepare_deploy(conn, opts, &info, &folder, digest, registrations, &limits, &deploy,
+						 &registered, &fast, &context);
+	if (res != NULL)
+		return command_failed(opts, conn, res, context);
 
 	json_document_open(&json, "migrate");
 	json_key(&json, "dir", false);
@@ -701,13 +828,37 @@ cmd_migrate(const CliOptions *opts)
 
 	if (opts->dry_run)
 	{
-		code = dry_run(conn, opts, &info, &folder, &json);
+		code = fast ? EXIT_OK : dry_run(conn, opts, &info, &folder, &deploy, &json);
+		if (fast && !output_json())
+			printf("dry run: 0 migration(s) would be applied; nothing was changed\n");
 		/* undo the registrations: a dry run changes nothing */
 		res = PQexec(conn, "ROLLBACK");
 		PQclear(res);
 		db_finish(conn);
 		if (code == EXIT_OK || code == EXIT_FAILED)
 		{
+			json_key(&json, "migrations", false);
+			appendPQExpBufferChar(&json, '[');
+			for (i = 0; i < deploy.nitems; i++)
+			{
+				const MigrationFile *file = folder_find(&folder, deploy.items[i].version);
+
+				if (i > 0)
+					appendPQExpBufferStr(&json, ", ");
+				appendPQExpBufferChar(&json, '{');
+				json_key(&json, "version", true);
+				json_string(&json, deploy.items[i].version);
+				json_key(&json, "description", false);
+				json_string(&json, file ? file->description : NULL);
+				json_key(&json, "checksum", false);
+				json_string(&json, file ? file->checksum : NULL);
+				json_key(&json, "result", false);
+				json_string(&json, deploy.items[i].result ? deploy.items[i].result : "not reached");
+				appendPQExpBufferChar(&json, '}');
+			}
+			appendPQExpBufferChar(&json, ']');
+			json_key(&json, "not_in_folder", false);
+			text_array_json(&json, deploy.not_in_folder, deploy.nnot_in_folder);
 			json_key(&json, "ok", false);
 			appendPQExpBufferStr(&json, code == EXIT_OK ? "true" : "false");
 			appendPQExpBufferStr(&json, "}\n");
@@ -718,36 +869,101 @@ cmd_migrate(const CliOptions *opts)
 		return code;
 	}
 
-	/* nothing sent and everything registered applied: migrate() has nothing to do */
-	if (!(registered == 0 && up_to_date))
+	if (fast)
 	{
-		res = run_migrate(conn, opts, &folder, &results, &nresults, started);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		/* nothing sent and everything registered applied: nothing to do */
+		res = PQexec(conn, "COMMIT");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
 			termPQExpBuffer(&json);
-			return command_failed(opts, conn, res, "migration failed; nothing was applied");
+			return command_failed(opts, conn, res, "cannot commit the registrations");
+		}
+		PQclear(res);
+		db_finish(conn);
+		json_finish_deploy(&json, &deploy, &folder, "up_to_date", NULL, started);
+		if (!output_json())
+			printf("nothing to apply: %s is up to date (%d migration(s) in %s)\n",
+				   info.database, folder.nfiles, opts->dir);
+		log_event("info", "migrate finished: nothing to apply", NULL, "up", NULL,
+				  (now_seconds() - started) * 1000.0);
+		termPQExpBuffer(&json);
+		return EXIT_OK;
+	}
+
+	report_not_in_folder(&deploy, opts);
+	progress.folder = &folder;
+	progress.total = deploy.nitems;
+	progress.done = 0;
+	progress.started = started;
+	for (i = 0; i < deploy.nitems; i++)
+		if (deploy.items[i].result)
+			print_item(&deploy.items[i], &progress);
+
+	/* registrations, plan and recoveries commit first, except in one transaction */
+	if (!opts->single_transaction)
+	{
+		res = PQexec(conn, "COMMIT");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			termPQExpBuffer(&json);
+			return command_failed(opts, conn, res, "cannot commit the registrations");
 		}
 		PQclear(res);
 	}
-	res = PQexec(conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-	{
-		termPQExpBuffer(&json);
-		return command_failed(opts, conn, res, "cannot commit the migrations");
-	}
-	PQclear(res);
-	db_finish(conn);
 
-	json_finish_results(&json, results, nresults, &folder, "applied", started);
-	if (!output_json() && nresults == 0)
-		printf("nothing to apply: %s is up to date (%d migration(s) in %s)\n",
-			   info.database, folder.nfiles, opts->dir);
-	else if (!output_json())
-		printf("applied %d migration(s) in %.3f s\n", nresults, now_seconds() - started);
-	log_event("info", psprintf("migrate finished: %d applied", nresults), NULL, "up", NULL,
-			  (now_seconds() - started) * 1000.0);
+	run.items = deploy.items;
+	run.nitems = deploy.nitems;
+	run.limits = &limits;
+	run.on_result = opts->single_transaction ? NULL : print_item;
+	run.arg = &progress;
+	if (deploy.recovery_queued)
+		code = EXIT_QUEUED;		/* a recovery must finish before anything else runs */
+	else
+		code = deploy_run(conn, &run, opts->single_transaction, &res);
+	if (opts->single_transaction)
+		for (i = 0; i < deploy.nitems; i++)
+			if (deploy.items[i].result && strcmp(deploy.items[i].result, "failed") != 0 &&
+				strcmp(deploy.items[i].result, "recovered") != 0)
+				print_item(&deploy.items[i], &progress);
+	progress_clear();
+
+	outcome = code == EXIT_OK ? "applied" : code == EXIT_QUEUED ? "queued" : "failed";
+	if (code == EXIT_FAILED)
+	{
+		for (i = 0; i < deploy.nitems; i++)
+			if (deploy.items[i].result && strcmp(deploy.items[i].result, "failed") == 0)
+				break;
+		report_server_error(res, i < deploy.nitems
+							? psprintf("migration %s failed", deploy.items[i].version)
+							: "the deploy failed");
+		/* a connection lost mid-way is exit 2, as everywhere */
+		if (PQstatus(conn) == CONNECTION_BAD)
+			code = EXIT_USAGE;
+	}
+	db_finish(conn);
+	json_finish_deploy(&json, &deploy, &folder, outcome, code == EXIT_FAILED ? res : NULL, started);
+	if (res)
+		PQclear(res);
+	if (!output_json())
+	{
+		printf("applied %d migration(s) in %.3f s", count_result(&deploy, "applied"),
+			   now_seconds() - started);
+		printf("; queued %d, skipped %d, failed %d, pending %d\n",
+			   count_result(&deploy, "queued"), count_result(&deploy, "skipped"),
+			   count_result(&deploy, "failed"), count_result(&deploy, NULL));
+		if (code == EXIT_QUEUED)
+			printf("not done: %d migration(s) queued for the schemamig worker and not waited for; "
+				   "run migrate again to wait for them and apply the rest\n",
+				   count_result(&deploy, "queued"));
+	}
+	log_event(code == EXIT_OK ? "info" : "error",
+			  psprintf("migrate finished (%s): %d applied, %d queued, %d skipped, %d failed, %d pending",
+					   outcome, count_result(&deploy, "applied"), count_result(&deploy, "queued"),
+					   count_result(&deploy, "skipped"), count_result(&deploy, "failed"),
+					   count_result(&deploy, NULL)),
+			  NULL, "up", NULL, (now_seconds() - started) * 1000.0);
 	termPQExpBuffer(&json);
-	return EXIT_OK;
+	return code;
 }
 
 /* ---- status ---- */
@@ -790,7 +1006,8 @@ cmd_status(const CliOptions *opts)
 		const char *file_state = NULL;
 
 		if (with_folder)
-			file_state = file == NULL ? "not in folder"
+			file_state = file == NULL
+				? (strcmp(PQgetvalue(res, i, 2), "pending") == 0 ? "registered, not in folder" : "not in folder")
 				: strcmp(file->checksum, PQgetvalue(res, i, 3)) != 0 ? "file differs" : "same";
 		if (i > 0)
 			appendPQExpBufferStr(&json, ", ");
@@ -904,6 +1121,8 @@ cmd_validate(const CliOptions *opts)
 	PGresult   *res;
 	PGresult   *status = NULL;
 	PQExpBufferData json;
+	char	  **not_in_folder = NULL;
+	int			nnot_in_folder = 0;
 	int			problems = 0;
 	int			code;
 	int			i;
@@ -926,6 +1145,7 @@ cmd_validate(const CliOptions *opts)
 			PQclear(res);
 			return command_failed(opts, conn, status, NULL);
 		}
+		not_in_folder = pg_malloc0(sizeof(char *) * (PQntuples(status) + 1));
 	}
 
 	json_document_open(&json, "validate");
@@ -942,7 +1162,15 @@ cmd_validate(const CliOptions *opts)
 		const MigrationFile *file = folder_find(&folder, version);
 		bool		applied = strcmp(state, "pending") != 0;
 
-		if (file == NULL && applied)
+		/* not a problem: a deploy of the folder leaves it alone, and says so */
+		if (file == NULL && !applied)
+		{
+			not_in_folder[nnot_in_folder++] = PQgetvalue(status, i, 0);
+			if (!output_json())
+				printf("%s: registered, not in folder %s (a deploy of the folder does not apply it)\n",
+					   version, opts->dir);
+		}
+		else if (file == NULL && applied)
 			add_problem(&json, &problems, version,
 						psprintf("applied, but there is no file for it in %s", opts->dir));
 		else if (file && applied && strcmp(file->checksum, PQgetvalue(status, i, 3)) != 0)
@@ -951,6 +1179,11 @@ cmd_validate(const CliOptions *opts)
 								 file->up_path, file->checksum, PQgetvalue(status, i, 3)));
 	}
 	appendPQExpBufferChar(&json, ']');
+	if (with_folder)
+	{
+		json_key(&json, "not_in_folder", false);
+		text_array_json(&json, not_in_folder, nnot_in_folder);
+	}
 	json_key(&json, "ok", false);
 	appendPQExpBufferStr(&json, problems == 0 ? "true}\n" : "false}\n");
 	if (output_json())
@@ -969,49 +1202,140 @@ cmd_validate(const CliOptions *opts)
 
 /* ---- rollback ---- */
 
+/*
+ * Roll back the planned migrations, newest first, in one transaction up
+ * to a down script the worker must run: what came before it commits, the
+ * job is queued and waited for, and a new transaction goes on.  Returns
+ * NULL, or the error that stopped it (the items' results say how far it
+ * got).
+ */
+static PGresult *
+rollback_run(PGconn *conn, Deploy *deploy, const DeployLimits *limits)
+{
+	const char *step_sql = "SELECT result, duration_ms, job FROM schemamig.rollback_step($1)";
+	int			tx_start = 0;
+	int			i;
+
+	for (i = 0; i < deploy->nitems; i++)
+	{
+		DeployItem *item = &deploy->items[i];
+		const char *params[1] = {item->version};
+		PGresult   *res;
+
+		if (item->worker)
+		{
+			res = PQexec(conn, "COMMIT");
+			if (PQresultStatus(res) != PGRES_COMMAND_OK)
+				goto failed;
+			PQclear(res);
+			res = db_query(conn, step_sql, 1, params);
+			if (PQresultStatus(res) != PGRES_TUPLES_OK)
+				goto failed;
+			item->job = atoll(PQgetvalue(res, 0, 2));
+			PQclear(res);
+			res = deploy_wait_job(conn, item->version, "down", item->job, limits);
+			if (res != NULL)
+				goto failed;
+			item->result = "rolled_back";
+			PQclear(PQexec(conn, "BEGIN"));
+			tx_start = i + 1;
+			continue;
+		}
+		res = db_query(conn, step_sql, 1, params);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			goto failed;
+		item->result = "rolled_back";
+		item->duration_ms = PQgetisnull(res, 0, 1) ? NAN : strtod(PQgetvalue(res, 0, 1), NULL);
+		PQclear(res);
+		continue;
+
+failed:
+		item->result = "failed";
+		/* the open transaction is lost: what it rolled back is applied again */
+		for (; tx_start < i; tx_start++)
+			deploy->items[tx_start].result = NULL;
+		return res;
+	}
+	return NULL;
+}
+
 int
 cmd_rollback(const CliOptions *opts)
 {
+	MigrationFolder folder;
 	ServerInfo	info;
 	PGconn	   *conn;
 	PGresult   *res;
 	PQExpBufferData json;
-	RunResult  *results = NULL;
-	int			nresults = 0;
-	const char *params[1];
+	DeployLimits limits = {0, 0, 0, -1, false};
+	Deploy		deploy;
+	RunResult  *results;
+	const char *params[2] = {NULL, opts->target};
 	char		steps[32];
+	int			nresults = 0;
 	int			code;
 	int			i;
 	double		started = now_seconds();
 
-	conn = connect_ready(opts, &info, false, &code);
+	if (opts->dir_given && !read_folder_or_report(opts, &folder, &code))
+		return code;
+	conn = connect_ready(opts, &info, true, &code);
 	if (conn == NULL)
 		return code;
-	if (opts->target)
-	{
-		params[0] = opts->target;
-		res = db_query(conn, "SELECT version, result, duration_ms FROM schemamig.rollback_to($1)",
-					   1, params);
-	}
-	else
+	res = deploy_read_limits(conn, opts, &limits);
+	if (res != NULL)
+		return command_failed(opts, conn, res, NULL);
+	if (opts->target == NULL)
 	{
 		snprintf(steps, sizeof(steps), "%d", opts->steps);
 		params[0] = steps;
-		res = db_query(conn, "SELECT version, result, duration_ms FROM schemamig.rollback($1::pg_catalog.int4)",
-					   1, params);
 	}
+	res = db_query(conn, "SELECT version, result, duration_ms"
+				   " FROM schemamig.rollback_plan($1::pg_catalog.int4, $2)", 2, params);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
 		return command_failed(opts, conn, res, "rollback failed; nothing was rolled back");
-	}
-	add_results(res, &results, &nresults);
+	deploy_from_plan(res, &deploy);
 	PQclear(res);
+
+	res = rollback_run(conn, &deploy, &limits);
+	if (res == NULL)
+	{
+		res = PQexec(conn, "COMMIT");
+		if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		{
+			PQclear(res);
+			res = NULL;
+		}
+	}
+	if (res != NULL)
+	{
+		report_server_error(res, "rollback failed");
+		if (output_json())
+			json_result_error(opts->command, res);
+		PQclear(res);
+		code = EXIT_FAILED;
+	}
 	db_finish(conn);
 
-	for (i = 0; i < nresults; i++)
-		print_result_line(&results[i], NULL, "down");
+	results = pg_malloc0(sizeof(RunResult) * (deploy.nitems + 1));
+	for (i = 0; i < deploy.nitems; i++)
+		if (deploy.items[i].result && strcmp(deploy.items[i].result, "rolled_back") == 0)
+		{
+			RunResult  *r = &results[nresults++];
+
+			r->version = deploy.items[i].version;
+			r->result = "rolled_back";
+			r->duration_ms = deploy.items[i].duration_ms;
+			print_result_line(r, opts->dir_given ? &folder : NULL, "down");
+		}
+	if (code == EXIT_FAILED)
+	{
+		if (!output_json())
+			printf("rolled back %d migration(s) before the failure\n", nresults);
+		return code;
+	}
 	json_document_open(&json, "rollback");
-	json_finish_results(&json, results, nresults, NULL, "rolled_back", started);
+	json_finish_results(&json, results, nresults, opts->dir_given ? &folder : NULL, "rolled_back", started);
 	if (!output_json() && nresults == 0)
 		printf("nothing to roll back\n");
 	else if (!output_json())

@@ -45,17 +45,30 @@ typedef struct CommandDef
 
 static const CommandDef commands[] = {
 	{"migrate", C_MIGRATE, 0, 0, cmd_migrate,
-		"migrate [--dir DIR] [--target V] [--dry-run] [--no-auto-recover]",
+		"migrate [--dir DIR] [--target V] [--dry-run] [--single-transaction]\n"
+		"          [--no-wait] [--wait-timeout T] [--lock-wait-timeout T] [--no-auto-recover]",
 		"Register every migration in DIR (default: migrations/) with its up and down\n"
-		"scripts in one round trip, then apply the pending ones in version order, in\n"
-		"one transaction: all of them or none.\n"
+		"scripts in one round trip, then apply the folder's pending migrations in\n"
+		"version order, each in a transaction of its own (committed with its history\n"
+		"row; a failure stops the run there and keeps what came before).  Migrations\n"
+		"that cannot run in a transaction block go to the schemamig worker, and the\n"
+		"deploy waits for each before it goes on.  Registered migrations that are not\n"
+		"in DIR are reported, never applied.\n"
 		"\n"
 		"  --dir DIR           migration folder (default: migrations)\n"
 		"  --target V          apply pending migrations up to and including V\n"
-		"  --dry-run           show what would be applied and the linter's findings;\n"
-		"                      change nothing\n"
+		"  --dry-run           do what the run would do, in one transaction that is\n"
+		"                      rolled back: what would apply, go to the worker or\n"
+		"                      fail, and the linter's findings; change nothing\n"
+		"  --single-transaction  apply all in one transaction: all of them or none\n"
+		"  --no-wait           queue worker migrations and stop there (exit 3)\n"
+		"  --wait-timeout T    wait at most T for each worker job (default: no limit)\n"
+		"  --lock-wait-timeout T  wait at most T for the worker or another deploy\n"
+		"                      (sets schemamig.lock_wait_timeout; default: its value)\n"
 		"  --no-auto-recover   do not let migrate() recover dirty migrations first\n"
-		"                      (sets schemamig.auto_recover = off where it exists)\n"},
+		"                      (sets schemamig.auto_recover = off where it exists)\n"
+		"\n"
+		"T is a number with a unit: ms, s, min or h (a bare number is seconds).\n"},
 	{"status", C_STATUS, 0, 0, cmd_status,
 		"status [--dir DIR]",
 		"List every migration the database knows, with its state (pending, applied,\n"
@@ -68,9 +81,12 @@ static const CommandDef commands[] = {
 		"With --dir, also report applied migrations whose file changed or is gone.\n"
 		"Exit code 1 when there is any problem.\n"},
 	{"rollback", C_ROLLBACK, 0, 0, cmd_rollback,
-		"rollback --steps N | --to V",
+		"rollback --steps N | --to V [--dir DIR] [--wait-timeout T]",
 		"Run down scripts, newest first, in one transaction: the last N applied\n"
-		"migrations, or every applied migration above V.\n"},
+		"migrations, or every applied migration above V.  A down script that cannot\n"
+		"run in a transaction block goes to the schemamig worker: what came before it\n"
+		"commits, the deploy waits for the job, then goes on.  --dir names the\n"
+		"folder (for descriptions in the report).\n"},
 	{"repair", C_REPAIR, 1, 1, cmd_repair,
 		"repair V [--dir DIR]",
 		"Clear the dirty state of V after a manual fix, or accept its registered\n"
@@ -100,6 +116,10 @@ typedef enum OptionId
 	OPT_TARGET,
 	OPT_DRY_RUN,
 	OPT_NO_AUTO_RECOVER,
+	OPT_SINGLE_TRANSACTION,
+	OPT_NO_WAIT,
+	OPT_WAIT_TIMEOUT,
+	OPT_LOCK_WAIT_TIMEOUT,
 	OPT_STEPS,
 	OPT_TO,
 	OPT_DESCRIPTION,
@@ -120,10 +140,14 @@ typedef struct OptionDef
 
 static const OptionDef options[] = {
 	{"db", OPT_DB, true, C_DATABASE},
-	{"dir", OPT_DIR, true, C_MIGRATE | C_STATUS | C_VALIDATE | C_REPAIR | C_LINT | C_NEW},
+	{"dir", OPT_DIR, true, C_MIGRATE | C_STATUS | C_VALIDATE | C_ROLLBACK | C_REPAIR | C_LINT | C_NEW},
 	{"target", OPT_TARGET, true, C_MIGRATE},
 	{"dry-run", OPT_DRY_RUN, false, C_MIGRATE},
 	{"no-auto-recover", OPT_NO_AUTO_RECOVER, false, C_MIGRATE},
+	{"single-transaction", OPT_SINGLE_TRANSACTION, false, C_MIGRATE},
+	{"no-wait", OPT_NO_WAIT, false, C_MIGRATE},
+	{"wait-timeout", OPT_WAIT_TIMEOUT, true, C_MIGRATE | C_ROLLBACK},
+	{"lock-wait-timeout", OPT_LOCK_WAIT_TIMEOUT, true, C_MIGRATE | C_ROLLBACK},
 	{"steps", OPT_STEPS, true, C_ROLLBACK},
 	{"to", OPT_TO, true, C_ROLLBACK},
 	{"description", OPT_DESCRIPTION, true, C_BASELINE},
@@ -159,7 +183,8 @@ print_usage(FILE *out)
 			"  --version           show the version\n"
 			"\n"
 			"Exit codes: 0 success; 1 a migration, a check or the folder failed;\n"
-			"2 usage, connection or installation error.\n"
+			"2 usage, connection or installation error; 3 migrate --no-wait queued\n"
+			"a migration for the worker and did not wait for it.\n"
 			"\n"
 			"Migration files: {version}_{description}.up.sql with an optional .down.sql,\n"
 			"or {version}_{description}.sql with \"-- migrate:up\" and \"-- migrate:down\"\n"
@@ -208,6 +233,32 @@ parse_steps(const char *value, int *steps)
 	return true;
 }
 
+/* "90s", "5min", "500ms", "2h", or a bare number of seconds */
+static bool
+parse_duration_ms(const char *value, long *ms)
+{
+	static const struct
+	{
+		const char *unit;
+		double		ms;
+	}			units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000}};
+	char	   *end;
+	double		n;
+	size_t		i;
+
+	errno = 0;
+	n = strtod(value, &end);
+	if (errno != 0 || end == value || n < 0)
+		return false;
+	for (i = 0; i < lengthof(units); i++)
+		if (strcmp(end, units[i].unit) == 0 && n * units[i].ms < (double) LONG_MAX)
+		{
+			*ms = (long) (n * units[i].ms);
+			return true;
+		}
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -222,6 +273,8 @@ main(int argc, char **argv)
 	memset(&opts, 0, sizeof(opts));
 	opts.dir = DEFAULT_DIR;
 	opts.format = FORMAT_TEXT;
+	opts.wait_timeout_ms = -1;
+	opts.lock_wait_timeout_ms = -1;
 	opts.args = pg_malloc0(sizeof(char *) * (argc + 1));
 
 	for (i = 1; i < argc; i++)
@@ -275,6 +328,20 @@ main(int argc, char **argv)
 					break;
 				case OPT_NO_AUTO_RECOVER:
 					opts.no_auto_recover = true;
+					break;
+				case OPT_SINGLE_TRANSACTION:
+					opts.single_transaction = true;
+					break;
+				case OPT_NO_WAIT:
+					opts.no_wait = true;
+					break;
+				case OPT_WAIT_TIMEOUT:
+					if (!parse_duration_ms(value, &opts.wait_timeout_ms))
+						return usage_error("--wait-timeout needs a duration such as 90s or 10min, not \"%s\"", value);
+					break;
+				case OPT_LOCK_WAIT_TIMEOUT:
+					if (!parse_duration_ms(value, &opts.lock_wait_timeout_ms))
+						return usage_error("--lock-wait-timeout needs a duration such as 90s or 10min, not \"%s\"", value);
 					break;
 				case OPT_STEPS:
 					if (!parse_steps(value, &opts.steps))

@@ -184,6 +184,22 @@ json_error_fields(PQExpBuffer buf, const PGresult *res)
 	json_string(buf, PQresultErrorField(res, PG_DIAG_CONTEXT));
 }
 
+/* a JSON array of strings */
+void
+text_array_json(PQExpBuffer buf, char *const *items, int n)
+{
+	int			i;
+
+	appendPQExpBufferChar(buf, '[');
+	for (i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendPQExpBufferStr(buf, ", ");
+		json_string(buf, items[i]);
+	}
+	appendPQExpBufferChar(buf, ']');
+}
+
 /* start a command's document: {"command": ... (the caller adds the rest) */
 void
 json_document_open(PQExpBuffer buf, const char *command)

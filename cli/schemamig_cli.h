@@ -7,12 +7,14 @@
  * The client is a thin driver: everything that decides what a migration
  * does (checksums of record, order, locking, running scripts, recording
  * history) happens in the server, in the schemamig extension.  The client
- * reads a folder, sends it in one round trip, and reports what the server
+ * reads a folder, sends it in one round trip, drives the deploy one
+ * migration per transaction (deploy.c), and reports what the server
  * answered.
  *
  * Exit codes: 0 success; 1 a migration, a check or the migration folder
  * failed; 2 the command could not be attempted (usage, missing folder,
- * connection, extension not installed).
+ * connection, extension not installed); 3 migrate --no-wait queued a
+ * migration for the worker and did not wait for it.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +29,7 @@
 #define EXIT_OK			0
 #define EXIT_FAILED		1
 #define EXIT_USAGE		2
+#define EXIT_QUEUED		3
 
 #define MAX_VERSION_LEN 128
 
@@ -51,6 +54,10 @@ typedef struct CliOptions
 	const char *log_file;		/* --log-file */
 	bool		dry_run;
 	bool		no_auto_recover;
+	bool		single_transaction; /* migrate --single-transaction */
+	bool		no_wait;		/* migrate --no-wait */
+	long		wait_timeout_ms;	/* --wait-timeout, -1 for no limit */
+	long		lock_wait_timeout_ms;	/* --lock-wait-timeout, -1 when not given */
 	bool		json;			/* --json, or --format json for lint */
 	OutputFormat format;
 	char	  **args;			/* positional arguments after the command */
@@ -136,6 +143,7 @@ extern void json_error_fields(PQExpBuffer buf, const PGresult *res);
 extern void json_string(PQExpBuffer buf, const char *s);
 extern void json_key(PQExpBuffer buf, const char *key, bool first);
 extern void json_number(PQExpBuffer buf, double value);
+extern void text_array_json(PQExpBuffer buf, char *const *items, int n);
 extern void json_document_open(PQExpBuffer buf, const char *command);
 extern void json_result_error(const char *command, const PGresult *res);
 extern void json_folder_errors(const char *command, const MigrationFolder *folder);
@@ -167,6 +175,43 @@ typedef struct LintInput
 	const char *sql;
 	int			first_line;		/* line of path where sql starts */
 } LintInput;
+
+/* ---- running a deploy (deploy.c) ---- */
+
+typedef struct DeployItem
+{
+	char	   *version;
+	bool		worker;			/* the worker must run it */
+	const char *result;			/* NULL while pending; applied, skipped, queued,
+								 * failed, rolled_back, recovered */
+	double		duration_ms;
+	long long	job;			/* worker job, 0 if none */
+} DeployItem;
+
+typedef struct DeployLimits
+{
+	long		lock_timeout_ms;	/* schemamig.lock_timeout */
+	long		lock_wait_ms;	/* schemamig.lock_wait_timeout, 0 for no limit */
+	long		retry_budget_ms;	/* schemamig.lock_retry_budget, or 5 min */
+	long		wait_timeout_ms;	/* --wait-timeout, -1 for no limit */
+	bool		no_wait;
+} DeployLimits;
+
+typedef struct DeployRun
+{
+	DeployItem *items;			/* the plan, in order */
+	int			nitems;
+	const DeployLimits *limits;
+	void		(*on_result) (const DeployItem *item, void *arg);	/* as each commits */
+	void	   *arg;
+} DeployRun;
+
+extern PGresult *deploy_read_limits(PGconn *conn, const CliOptions *opts, DeployLimits *limits);
+extern bool deploy_busy_pause(const PGresult *res, const DeployLimits *limits, double *since,
+							  int *pauses);
+extern PGresult *deploy_wait_job(PGconn *conn, const char *version, const char *direction,
+								 long long job, const DeployLimits *limits);
+extern int	deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed);
 
 extern int	lint_run(PGconn *conn, const LintInput *inputs, int ninputs,
 					 OutputFormat format, PQExpBuffer json, int *findings);

@@ -349,6 +349,32 @@ catalog_load_one(const char *version)
 	return m;
 }
 
+/*
+ * The highest applied version in natural order, or NULL: one step down
+ * the index on version_sort_key(version) of schemamig.applied, so that a
+ * deploy asking once per migration does not read the whole history each
+ * time.
+ */
+char *
+catalog_highest_applied(void)
+{
+	static SPIPlanPtr plan = NULL;
+	CatalogAccess access;
+	char	   *highest = NULL;
+
+	catalog_enter(&access);
+	run_plan(plan_once(&plan,
+					   "SELECT version FROM schemamig.applied "
+					   "ORDER BY schemamig.version_sort_key(version) DESC LIMIT 1",
+					   0, NULL),
+			 NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 1)
+		highest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_freetuptable(SPI_tuptable);
+	catalog_leave(&access);
+	return highest;
+}
+
 /* a registered version of the same natural order but another spelling */
 char *
 catalog_version_alias(const char *version)

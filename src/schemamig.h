@@ -172,6 +172,7 @@ extern MigrationState *catalog_load_one(const char *version);
 extern void catalog_put_invalid_indexes(ReturnSetInfo *rsinfo);
 extern void catalog_put_registrations(ReturnSetInfo *rsinfo);
 extern char *catalog_version_alias(const char *version);
+extern char *catalog_highest_applied(void);
 extern void catalog_insert_migration(const char *version, const char *description,
 									 const char *up_sql, const char *down_sql,
 									 const char *checksum, const char *down_checksum,

@@ -25,9 +25,12 @@
 #include "catalog/pg_class.h"
 #include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
+#include "access/htup_details.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "lint/lint_internal.h"
+#include "deploy_run.h"
 
 const char *
 lock_mode_name(LOCKMODE mode)
@@ -74,6 +77,28 @@ lock_blocks(LOCKMODE mode)
 
 /* ---- relations ---- */
 
+/*
+ * Did an earlier migration of this session's deploy create the relation
+ * (see deploy_run.c)?  Asked of its row type's pg_type row where it has
+ * one, which later ALTER TABLEs leave alone (unlike its pg_class row).
+ */
+static bool
+created_by_deploy_run(Relation rel)
+{
+	Oid			reltype = rel->rd_rel->reltype;
+	HeapTuple	tup;
+	bool		result;
+
+	tup = OidIsValid(reltype)
+		? SearchSysCache1(TYPEOID, ObjectIdGetDatum(reltype))
+		: SearchSysCache1(RELOID, ObjectIdGetDatum(RelationGetRelid(rel)));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	result = deploy_run_created(HeapTupleHeaderGetXmin(tup->t_data));
+	ReleaseSysCache(tup);
+	return result;
+}
+
 LintRel
 lookup_oid(LintState *st, Oid relid, const char *name)
 {
@@ -92,7 +117,7 @@ lookup_oid(LintState *st, Oid relid, const char *name)
 		r.name = pstrdup(RelationGetRelationName(rel));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		r.kind = LINT_REL_TEMP;
-	else if (rel->rd_createSubid != InvalidSubTransactionId)
+	else if (rel->rd_createSubid != InvalidSubTransactionId || created_by_deploy_run(rel))
 		r.kind = LINT_REL_NEW;
 	else
 		r.kind = LINT_REL_EXISTING;

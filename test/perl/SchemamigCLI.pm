@@ -39,7 +39,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(cli_node cli cli_json write_file folder_of);
+our @EXPORT = qw(cli_node cli_use_node cli cli_json cli_start write_file folder_of);
 
 # A running cluster with the extension created in database "postgres",
 # and the environment pointing the client at it.
@@ -51,11 +51,28 @@ sub cli_node
 	$node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemamig'\n");
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE EXTENSION schemamig');
+	return cli_use_node($node);
+}
+
+# the client connects to $node's postgres database (by PG* variables)
+sub cli_use_node
+{
+	my ($node) = @_;
 	$ENV{PGHOST}     = $node->host;
 	$ENV{PGPORT}     = $node->port;
 	$ENV{PGDATABASE} = 'postgres';
 	delete $ENV{DATABASE_URL};
 	return $node;
+}
+
+# start the client in the background: ($handle, \$out, \$err); finish
+# with $handle->finish; ($handle->full_results)[0] >> 8 is the exit code
+sub cli_start
+{
+	my @args = @_;
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start([ 'schemamig', @args ], '<', \undef, '>', \$out, '2>', \$err);
+	return ($h, \$out, \$err);
 }
 
 # Run the client; returns (exit code, stdout, stderr).
