@@ -106,6 +106,7 @@ typedef enum OptionId
 	OPT_FORMAT,
 	OPT_JSON,
 	OPT_LOG_FILE,
+	OPT_LAYOUT,
 	OPT_HELP,
 	OPT_VERSION
 } OptionId;
@@ -130,6 +131,7 @@ static const OptionDef options[] = {
 	{"format", OPT_FORMAT, true, C_LINT},
 	{"json", OPT_JSON, false, C_ALL},
 	{"log-file", OPT_LOG_FILE, true, C_ALL},
+	{"layout", OPT_LAYOUT, true, C_ALL},
 	{"help", OPT_HELP, false, C_ALL},
 	{"version", OPT_VERSION, false, C_ALL},
 };
@@ -155,6 +157,9 @@ print_usage(FILE *out)
 			"                      $DATABASE_URL, then the PG* variables and ~/.pgpass\n"
 			"  --json              print one JSON document on stdout\n"
 			"  --log-file PATH     append a JSON line per event to PATH (secrets redacted)\n"
+			"  --layout NAME       read the folder as NAME lays it out: auto (default),\n"
+			"                      schemamig, golang-migrate, sqlx, goose, dbmate, flyway,\n"
+			"                      diesel, prisma\n"
 			"  --help              show help (schemamig COMMAND --help for a command)\n"
 			"  --version           show the version\n"
 			"\n"
@@ -163,14 +168,15 @@ print_usage(FILE *out)
 			"\n"
 			"Migration files: {version}_{description}.up.sql with an optional .down.sql,\n"
 			"or {version}_{description}.sql with \"-- migrate:up\" and \"-- migrate:down\"\n"
-			"sections.  Full reference: doc/cli.md.\n");
+			"(or goose) sections; Flyway, diesel and Prisma folders are recognised too.\n"
+			"Full reference: doc/cli.md.\n");
 }
 
 static void
 print_command_help(const CommandDef *cmd)
 {
 	printf("Usage: schemamig %s\n\n%s\n"
-		   "Also: --db CONNINFO, --json, --log-file PATH (see schemamig --help).\n",
+		   "Also: --db CONNINFO, --json, --log-file PATH, --layout NAME (see schemamig --help).\n",
 		   cmd->synopsis, cmd->help);
 }
 
@@ -298,6 +304,16 @@ main(int argc, char **argv)
 					break;
 				case OPT_LOG_FILE:
 					opts.log_file = value;
+					break;
+				case OPT_LAYOUT:
+					{
+						MigrationLayout layout;
+
+						if (!layout_parse(value, &layout))
+							return usage_error("%s", psprintf("--layout must be one of %s, not \"%s\"",
+															  layout_name_list(), value));
+						layout_force(layout);
+					}
 					break;
 				case OPT_HELP:
 					help = true;

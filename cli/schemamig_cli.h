@@ -71,7 +71,48 @@ typedef struct MigrationFile
 	int			down_line;		/* line of down_path where down_sql starts */
 	char	   *checksum;		/* SHA-256 hex of up_sql, as the server computes it */
 	char	   *down_checksum;	/* the same of down_sql, NULL without one */
+	bool		up_no_transaction;	/* the tool's marker: run outside a transaction */
+	bool		down_no_transaction;
+	bool		repeatable;		/* Flyway R__: re-applied when its checksum changes */
 } MigrationFile;
+
+/* ---- folder layouts (layouts.c, layout_*.c, script_text.c) ---- */
+
+typedef enum MigrationLayout
+{
+	LAYOUT_AUTO,
+	LAYOUT_SCHEMAMIG,
+	LAYOUT_GOLANG_MIGRATE,
+	LAYOUT_SQLX,
+	LAYOUT_GOOSE,
+	LAYOUT_DBMATE,
+	LAYOUT_FLYWAY,
+	LAYOUT_DIESEL,
+	LAYOUT_PRISMA
+} MigrationLayout;
+
+typedef enum FlywayKind
+{
+	FLYWAY_NOT_A_NAME,
+	FLYWAY_VERSIONED,			/* V{version}__ */
+	FLYWAY_UNDO,				/* U{version}__ */
+	FLYWAY_REPEATABLE			/* R__ */
+} FlywayKind;
+
+extern const char *layout_name(MigrationLayout layout);
+extern bool layout_parse(const char *name, MigrationLayout *layout);
+extern const char *layout_name_list(void);
+extern void layout_force(MigrationLayout layout);
+extern MigrationLayout layout_of_folder(const char *dir);
+extern FlywayKind flyway_name_kind(const char *name);
+extern bool flyway_parse_name(const char *name, FlywayKind *kind, char **version,
+							  char **description);
+extern bool sections_present(const char *text);
+extern bool sections_split(const char *path, const char *text, MigrationLayout layout,
+						   MigrationFile *file, char **error);
+extern const char *sql_skip_space(const char *p);
+extern bool sql_has_statements(const char *text);
+extern bool sql_strip_wrapper(char **sql, int *first_line);
 
 typedef struct MigrationFolder
 {
@@ -80,7 +121,12 @@ typedef struct MigrationFolder
 	char	  **errors;			/* "path: what is wrong", one per problem */
 	int			nerrors;
 	bool		missing;		/* the folder itself cannot be opened */
+	MigrationLayout layout;		/* the layout it was read in */
 } MigrationFolder;
+
+extern bool folder_read_subfolders(const char *dir, MigrationLayout layout,
+								   MigrationFolder *folder);
+extern void folder_add_error(MigrationFolder *folder, char *message);
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
 extern void folder_read_help(void);

@@ -4,3 +4,15 @@
 \echo Use "ALTER EXTENSION schemamig UPDATE TO '0.2.0'" to load this file. \quit
 
 -- Each section below belongs to one change of 0.2.0 and says which.
+
+-- ---- layouts (issue 15): a tool's "NO TRANSACTION" marker reaches the server ----
+-- register() with a fifth argument: in_transaction false makes the migration
+-- non-transactional (the worker runs it) even when every statement could run
+-- in a transaction block.  The four-argument form is unchanged.  (A down
+-- script of only comments, "nothing to undo", needs no catalog change.)
+CREATE FUNCTION schemamig.register(version text, up_sql text, down_sql text,
+                                   description text, in_transaction boolean)
+RETURNS text
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemamig_register';
+REVOKE EXECUTE ON FUNCTION schemamig.register(text, text, text, text, boolean) FROM PUBLIC;

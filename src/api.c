@@ -206,15 +206,38 @@ run_up(MigrationState *m)
 	return ms;
 }
 
+/*
+ * A down script of only white space and comments means "nothing to undo"
+ * (diesel's and golang-migrate's convention): rolling back runs nothing
+ * and removes the history row.  A missing (NULL) down script is different:
+ * the migration cannot be rolled back.
+ */
+static bool
+down_script_is_noop(const char *down_sql)
+{
+	return down_sql[script_first_token_offset(down_sql, 0)] == '\0';
+}
+
+/* the down script must leave the transaction block: only the worker can run it */
+static bool
+down_script_needs_worker(MigrationState *m)
+{
+	return !down_script_is_noop(m->down_sql) &&
+		script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL;
+}
+
 static double
 run_down(MigrationState *m, const char *event)
 {
 	StringInfoData statements;
 	StringInfoData detail;
-	double		ms;
+	double		ms = 0;
 
 	initStringInfo(&statements);
-	ms = executor_run_script(m->version, MIGRATION_DOWN, m->down_sql, &statements);
+	if (down_script_is_noop(m->down_sql))
+		appendStringInfoString(&statements, "[]");
+	else
+		ms = executor_run_script(m->version, MIGRATION_DOWN, m->down_sql, &statements);
 	catalog_delete_applied(m->version);
 
 	initStringInfo(&detail);
@@ -230,16 +253,19 @@ run_down(MigrationState *m, const char *event)
 /*
  * Validate and store a migration (the lock is held).  Returns its state
  * after registration.  Changing the up script of an applied migration is
- * a checksum mismatch.
+ * a checksum mismatch.  in_transaction false says the migration must run
+ * outside a transaction block (the worker runs it) even if every
+ * statement could run inside one: a tool's "NO TRANSACTION" marker.
  */
 static MigrationState *
 register_migration(const char *version, const char *up_sql, const char *down_sql,
-				   const char *description)
+				   const char *description, bool in_transaction)
 {
 	Script	   *up;
 	char	   *checksum;
 	char	   *down_checksum = NULL;
 	MigrationState *m;
+	bool		transactional;
 
 	version_check_name(version);
 	script_check_text(up_sql, version, MIGRATION_UP);
@@ -248,10 +274,12 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	up = script_split(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 	{
-		(void) script_split(down_sql, version, MIGRATION_DOWN);
+		if (!down_script_is_noop(down_sql))
+			(void) script_split(down_sql, version, MIGRATION_DOWN);
 		down_checksum = checksum_sha256_hex(down_sql, strlen(down_sql));
 	}
 	checksum = checksum_sha256_hex(up_sql, strlen(up_sql));
+	transactional = in_transaction && up->top_level_only == NULL;
 
 	m = catalog_load_one(version);
 	if (m->applied && strcmp(m->applied_checksum, checksum) != 0)
@@ -268,7 +296,7 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 					 errdetail("Versions compare by numeric value, so both name the same place in the order."),
 					 errhint("Use \"%s\" for this migration, or choose a different version.", alias)));
 		catalog_insert_migration(version, description, up_sql, down_sql,
-								 checksum, down_checksum, up->top_level_only == NULL);
+								 checksum, down_checksum, transactional);
 	}
 	else
 	{
@@ -280,9 +308,10 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 			down_checksum = m->down_checksum;
 		}
 		if (!same_text(checksum, m->checksum) || !same_text(m->up_sql, up_sql) ||
-			!same_text(down_sql, m->down_sql) || !same_text(description, m->description))
+			!same_text(down_sql, m->down_sql) || !same_text(description, m->description) ||
+			transactional != m->transactional)
 			catalog_update_migration(version, description, up_sql, down_sql,
-									 checksum, down_checksum, up->top_level_only == NULL);
+									 checksum, down_checksum, transactional);
 	}
 
 	m->registered = true;
@@ -291,11 +320,15 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	m->down_sql = down_sql ? pstrdup(down_sql) : NULL;
 	m->checksum = checksum;
 	m->down_checksum = down_checksum;
-	m->transactional = (up->top_level_only == NULL);
+	m->transactional = transactional;
 	return m;
 }
 
-/* ---- register(version, up_sql, down_sql, description) → checksum ---- */
+/*
+ * ---- register(version, up_sql, down_sql, description [, in_transaction]) → checksum ----
+ * The five-argument form (0.2.0) lets a client say a migration must not
+ * run in a transaction block; NULL there means true.
+ */
 
 Datum
 schemamig_register(PG_FUNCTION_ARGS)
@@ -304,11 +337,12 @@ schemamig_register(PG_FUNCTION_ARGS)
 	char	   *up_sql = required_text(fcinfo, 1, "up_sql");
 	char	   *down_sql = optional_text(fcinfo, 2);
 	char	   *description = optional_text(fcinfo, 3);
+	bool		in_transaction = PG_NARGS() < 5 || PG_ARGISNULL(4) || PG_GETARG_BOOL(4);
 	MigrationState *m;
 
 	api_begin();
 	migration_lock_acquire();
-	m = register_migration(version, up_sql, down_sql, description);
+	m = register_migration(version, up_sql, down_sql, description, in_transaction);
 	PG_RETURN_TEXT_P(api_end_returning_text(m->checksum));
 }
 
@@ -326,7 +360,7 @@ schemamig_apply(PG_FUNCTION_ARGS)
 
 	api_begin();
 	migration_lock_acquire();
-	m = register_migration(version, up_sql, down_sql, description);
+	m = register_migration(version, up_sql, down_sql, description, true);
 	if (m->applied)
 	{
 		if (m->dirty)
@@ -409,7 +443,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List **all)
 
 		if (!schemamig_auto_recover || !m->registered || m->down_sql == NULL)
 			report_dirty(m);
-		if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+		if (down_script_needs_worker(m))
 		{
 			(void) jobs_enqueue(m->version, MIGRATION_DOWN);
 			put_result(rsinfo, m->version, "queued", NAN);
@@ -613,7 +647,7 @@ require_down_script(MigrationState *m)
 							   ? "Nothing was rolled back."
 							   : "It is applied but not registered. Nothing was rolled back."),
 					 errhint("Register the migration again with a down script, or undo it with a new migration.")));
-	if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+	if (down_script_needs_worker(m))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("down script of migration \"%s\" cannot run inside a transaction block", m->version),
