@@ -236,6 +236,19 @@ file_read_text(const char *path, char **text, char **error)
 }
 
 /*
+ * true when the text holds something other than white space (a script of
+ * only comments is the server's to refuse, so "new" can scaffold one)
+ */
+static bool
+has_content(const char *text)
+{
+	for (; *text; text++)
+		if (!isspace((unsigned char) *text))
+			return true;
+	return false;
+}
+
+/*
  * Parse a file name: kind, stem, version and description, as the layout
  * names its files.  Returns false when the name is not a migration name.
  */
@@ -343,7 +356,7 @@ finish_file(MigrationFolder *folder, MigrationFile *file)
 		if (sql_strip_wrapper(&file->down_sql, &file->down_line) || file->down_checksum == NULL)
 			file->down_checksum = checksum_script(file->down_sql);
 	}
-	if (!sql_has_statements(file->up_sql))
+	if (!has_content(file->up_sql))
 	{
 		folder_add_error(folder, psprintf("%s: the up script is empty", file->up_path));
 		return false;
