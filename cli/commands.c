@@ -62,7 +62,7 @@ typedef struct RunResult
 
 /* ---- shared pieces ---- */
 
-static bool
+bool
 read_folder_or_report(const CliOptions *opts, MigrationFolder *folder, int *exit_code)
 {
 	if (folder_read(opts->dir, folder))
@@ -86,7 +86,7 @@ folder_find(const MigrationFolder *folder, const char *version)
 }
 
 /* connect, probe, insist on the extension; NULL (exit code set) on failure */
-static PGconn *
+PGconn *
 connect_ready(const CliOptions *opts, ServerInfo *info, bool begin, int *exit_code)
 {
 	PGconn	   *conn = db_connect(opts);
@@ -125,7 +125,7 @@ query_failed(const CliOptions *opts, PGresult *res, const char *context)
 }
 
 /* the same, and the command ends: close the connection (rolling back) */
-static int
+int
 command_failed(const CliOptions *opts, PGconn *conn, PGresult *res, const char *context)
 {
 	int			code = query_failed(opts, res, context);
@@ -360,7 +360,7 @@ digest_says_up_to_date(PGresult *res, const MigrationFolder *folder)
  * Register the migrations that changed.  Returns how many were sent, or -1
  * with *failed set to the failed query's result.
  */
-static int
+int
 register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *folder,
 				PGresult **failed)
 {

@@ -49,6 +49,8 @@ typedef struct CliOptions
 	int			steps;			/* rollback --steps, 0 when not given */
 	const char *description;	/* baseline --description */
 	const char *log_file;		/* --log-file */
+	const char *from;			/* adopt --from */
+	const char *table;			/* adopt --table */
 	bool		dry_run;
 	bool		no_auto_recover;
 	bool		json;			/* --json, or --format json for lint */
@@ -203,6 +205,16 @@ extern int	cmd_repair(const CliOptions *opts);
 extern int	cmd_baseline(const CliOptions *opts);
 extern int	cmd_lint(const CliOptions *opts);
 extern int	cmd_new(const CliOptions *opts);
+extern int	cmd_adopt(const CliOptions *opts);
+extern bool adopt_tool_known(const char *name);
+extern const char *adopt_tool_names(void);
+
+/* shared by the commands (commands.c) */
+extern bool read_folder_or_report(const CliOptions *opts, MigrationFolder *folder, int *exit_code);
+extern PGconn *connect_ready(const CliOptions *opts, ServerInfo *info, bool begin, int *exit_code);
+extern int	command_failed(const CliOptions *opts, PGconn *conn, PGresult *res, const char *context);
+extern int	register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *folder,
+							PGresult **failed);
 
 typedef struct LintInput
 {

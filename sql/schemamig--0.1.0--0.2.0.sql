@@ -16,3 +16,11 @@ RETURNS text
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'schemamig_register';
 REVOKE EXECUTE ON FUNCTION schemamig.register(text, text, text, text, boolean) FROM PUBLIC;
+
+-- adopt(): "schemamig adopt --from TOOL" marks a registered migration that
+-- another tool applied as applied, without running it, at that tool's time.
+CREATE FUNCTION schemamig.adopt(version text, applied_at timestamptz, source text)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemamig_adopt';
+REVOKE EXECUTE ON FUNCTION schemamig.adopt(text, timestamptz, text) FROM PUBLIC;

@@ -44,6 +44,7 @@ PG_FUNCTION_INFO_V1(schemamig_registrations);
 PG_FUNCTION_INFO_V1(schemamig_validate);
 PG_FUNCTION_INFO_V1(schemamig_repair);
 PG_FUNCTION_INFO_V1(schemamig_baseline);
+PG_FUNCTION_INFO_V1(schemamig_adopt);
 
 /* ---- arguments ---- */
 
@@ -1035,4 +1036,59 @@ schemamig_baseline(PG_FUNCTION_ARGS)
 	}
 	api_end();
 	PG_RETURN_INT32(count);
+}
+
+/*
+ * ---- adopt(version, applied_at, source) → whether it was marked applied ----
+ * Takes over one migration that another tool applied: the registered
+ * migration is marked applied without running it, at the time that tool
+ * recorded (now() when NULL), and an "adopted" event names the tool.
+ * Already applied with the same checksum: nothing to do (false).
+ */
+Datum
+schemamig_adopt(PG_FUNCTION_ARGS)
+{
+	char	   *version = required_text(fcinfo, 0, "version");
+	char	   *source = required_text(fcinfo, 2, "source");
+	TimestampTz applied_at = PG_ARGISNULL(1) ? GetCurrentTransactionStartTimestamp() : PG_GETARG_TIMESTAMPTZ(1);
+	MigrationState *m;
+	CatalogAccess access;
+	Datum		values[2];
+	Oid			types[2] = {TEXTOID, TIMESTAMPTZOID};
+	StringInfoData detail;
+
+	version_check_name(version);
+	api_begin();
+	migration_lock_acquire();
+	m = catalog_load_one(version);
+	if (!m->registered)
+		report_unknown(version);
+	if (m->applied)
+	{
+		if (strcmp(m->applied_checksum, m->checksum) != 0)
+			report_checksum_mismatch(version, m->applied_checksum, m->checksum);
+		api_end();
+		PG_RETURN_BOOL(false);
+	}
+	catalog_insert_applied(m->version, m->checksum, 0);
+	catalog_enter(&access);
+	values[0] = CStringGetTextDatum(m->version);
+	values[1] = TimestampTzGetDatum(applied_at);
+	if (SPI_execute_with_args("UPDATE schemamig.applied SET applied_at = $2 "
+							  "WHERE version OPERATOR(pg_catalog.=) $1",
+							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not set applied_at of migration %s", m->version);
+	catalog_leave(&access);
+
+	initStringInfo(&detail);
+	appendStringInfoString(&detail, "{\"source\": ");
+	escape_json(&detail, source);
+	appendStringInfoString(&detail, ", \"applied_at\": ");
+	escape_json(&detail, timestamptz_to_str(applied_at));
+	appendStringInfoChar(&detail, '}');
+	catalog_log_event("info", "adopted", m->version, "up", 0, NULL,
+					  psprintf("marked migration %s as applied: %s applied it", m->version, source),
+					  detail.data);
+	api_end();
+	PG_RETURN_BOOL(true);
 }

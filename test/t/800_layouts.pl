@@ -20,12 +20,12 @@ my $layouts = "$FindBin::RealBin/../layouts";
 my @tools = qw(golang-migrate sqlx goose dbmate flyway diesel prisma);
 
 my $node = cli_node('layouts');
-# the worker runs the non-transactional migrations of these databases
-$node->append_conf('postgresql.conf', "schemamig.database = 'postgres, goose, dbmate'\n");
-$node->restart;
 $node->safe_psql('postgres', "CREATE DATABASE $_") for qw(empty reference);
 $node->safe_psql('postgres', qq{CREATE DATABASE "$_"}) for @tools;
 $node->safe_psql($_, 'CREATE EXTENSION schemamig') for ('empty', 'reference', @tools);
+# the worker runs the non-transactional migrations of these databases
+$node->append_conf('postgresql.conf', "schemamig.database = 'postgres, goose, dbmate'\n");
+$node->restart;
 my ($code, $out, $err);
 
 sub slurp
