@@ -687,11 +687,15 @@ read_files(const char *dir, DIR *d, MigrationLayout layout, MigrationFolder *fol
 		if (e->kind == KIND_DOWN)
 			continue;
 		path = path_join(dir, e->name);
+		if (e->repeatable)
+		{
+			folder_add_error(folder, psprintf("%s: repeatable migrations (R__) are not supported yet", path));
+			continue;
+		}
 		file = &folder->files[folder->nfiles];
 		memset(file, 0, sizeof(*file));
 		file->version = e->version;
 		file->description = e->description;
-		file->repeatable = e->repeatable;
 		file->up_path = path;
 		file->up_line = 1;
 		if (t->text == NULL)

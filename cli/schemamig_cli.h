@@ -75,7 +75,6 @@ typedef struct MigrationFile
 	char	   *down_checksum;	/* the same of down_sql, NULL without one */
 	bool		up_no_transaction;	/* the tool's marker: run outside a transaction */
 	bool		down_no_transaction;
-	bool		repeatable;		/* Flyway R__: re-applied when its checksum changes */
 } MigrationFile;
 
 /* ---- folder layouts (layouts.c, layout_*.c, script_text.c) ---- */
