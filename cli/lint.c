@@ -21,10 +21,16 @@
 
 #include "schemamig_cli.h"
 
+/*
+ * Down scripts are judged as rollback runs them: the destructive rules do
+ * not apply there.  (Multi-argument unnest is FROM-clause syntax, so it
+ * cannot be schema-qualified.)
+ */
 static const char *lint_sql =
 "SELECT f.ord, l.statement_no, l.line, l.rule, l.severity, l.message, l.hint"
-" FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS f(sql, ord)"
+" FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS f(sql, direction, ord)"
 " CROSS JOIN LATERAL schemamig.lint(f.sql) AS l"
+" WHERE f.direction IS DISTINCT FROM 'down' OR NOT schemamig.lint_rule_destructive(l.rule)"
 " ORDER BY f.ord, l.statement_no, l.line";
 
 static bool
@@ -130,19 +136,29 @@ static PGresult *
 lint_batch(PGconn *conn, const LintInput *inputs, int n)
 {
 	char	  **scripts = pg_malloc(sizeof(char *) * (n + 1));
+	char	  **directions = pg_malloc(sizeof(char *) * (n + 1));
 	PQExpBufferData array;
-	const char *params[1];
+	PQExpBufferData direction_array;
+	const char *params[2];
 	PGresult   *res;
 	int			i;
 
 	for (i = 0; i < n; i++)
+	{
 		scripts[i] = (char *) inputs[i].sql;
+		directions[i] = (char *) inputs[i].direction;
+	}
 	initPQExpBuffer(&array);
 	text_array_literal(&array, scripts, n);
+	initPQExpBuffer(&direction_array);
+	text_array_literal(&direction_array, directions, n);
 	params[0] = array.data;
-	res = db_query(conn, lint_sql, 1, params);
+	params[1] = direction_array.data;
+	res = db_query(conn, lint_sql, 2, params);
 	termPQExpBuffer(&array);
+	termPQExpBuffer(&direction_array);
 	free(scripts);
+	free(directions);
 	return res;
 }
 

@@ -24,3 +24,11 @@ RETURNS boolean
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'schemamig_adopt';
 REVOKE EXECUTE ON FUNCTION schemamig.adopt(text, timestamptz, text) FROM PUBLIC;
+
+-- lint_rule_destructive(): "schemamig lint --dir" judges down scripts as
+-- rollback runs them, where the destructive rules do not apply.
+CREATE FUNCTION schemamig.lint_rule_destructive(rule text)
+RETURNS boolean
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'schemamig_lint_rule_destructive';
+GRANT EXECUTE ON FUNCTION schemamig.lint_rule_destructive(text) TO PUBLIC;

@@ -227,6 +227,26 @@ is( $node->safe_psql('prisma', "SELECT string_agg(version || ':' || description 
 		't', 'and nothing was applied');
 }
 
+# lint --dir judges scripts as migrate and rollback run them: wrappers
+# stripped, and no destructive rules in down scripts (rollback allows
+# them), while the lock rules still apply there
+{
+	for my $tool (qw(golang-migrate flyway diesel))
+	{
+		($code, $out, $err) = cli('lint', '--dir', "$layouts/$tool", '--db', $node->connstr('empty'));
+		is($code, 0, "$tool: lint --dir has no safety finding") or diag($out . $err);
+		like($out, qr/ 0 finding\(s\)/, "$tool: and says so");
+	}
+	$node->safe_psql('empty', 'SET schemamig.lint = off; CREATE TABLE kept (id int)');
+	my $dir = folder_of(
+		'1_a.up.sql'   => "CREATE TABLE other (id int);\n",
+		'1_a.down.sql' => "DROP TABLE other;\nCREATE INDEX kept_id ON kept (id);\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 1, 'a down script that blocks writes is still a finding');
+	like($out, qr/1_a\.down\.sql:2: .*\[require-concurrent-index-creation\]/, 'the lock rule applies to down scripts');
+	unlike($out, qr/ban-drop-table/, 'the destructive rule does not');
+}
+
 # --layout forces a layout, is checked, and is accepted by every command
 {
 	($code, $out, $err) = cli('status', '--layout', 'liquibase');
