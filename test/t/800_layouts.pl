@@ -247,6 +247,27 @@ is( $node->safe_psql('prisma', "SELECT string_agg(version || ':' || description 
 	unlike($out, qr/ban-drop-table/, 'the destructive rule does not');
 }
 
+# a script that does not parse is reported, naming its file, and the
+# others are still linted; the counts stay exact
+{
+	my $dir = folder_of(
+		'1_a.up.sql' => "CREATE TABLE parsed (id int);\n",
+		'2_b.up.sql' => "CREATE TABLEE oops (id int);\n",
+		'3_c.up.sql' => "CREATE INDEX kept_id2 ON kept (id);\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 1, 'lint with an unparsable script exits 1');
+	like($err, qr/cannot lint .*2_b\.up\.sql/, 'the unparsable script is named');
+	like($out, qr/3_c\.up\.sql:1: .*\[require-concurrent-index-creation\]/, 'the script after it is still linted');
+	like($out, qr/^3 script\(s\) linted, 2 finding\(s\)$/m, 'the summary counts both');
+	my $doc;
+	($code, $doc, $err) = cli_json('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	my @failed = grep { !defined $_->{rule} } @{ $doc->{findings} };
+	is(scalar @failed, 1, '--json: one entry for the script that does not lint');
+	like($failed[0]{file}, qr/2_b\.up\.sql$/, '--json: naming its file');
+	is($failed[0]{sqlstate}, '42601', '--json: with its SQLSTATE');
+	is(scalar @{ $doc->{findings} }, 2, '--json: and the other finding');
+}
+
 # --layout forces a layout, is checked, and is accepted by every command
 {
 	($code, $out, $err) = cli('status', '--layout', 'liquibase');
