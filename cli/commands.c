@@ -43,6 +43,14 @@ static const char *register_sql =
 "             $3::pg_catalog.text[], $4::pg_catalog.text[])"
 "      AS f(version, up_sql, down_sql, description)";
 
+/* the same, when some migration must run outside a transaction block (0.2.0 servers) */
+static const char *register_in_transaction_sql =
+"SELECT pg_catalog.count(schemamig.register(f.version, f.up_sql, f.down_sql, f.description,"
+"                                           f.in_transaction))"
+" FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[],"
+"             $3::pg_catalog.text[], $4::pg_catalog.text[], $5::pg_catalog.bool[])"
+"      AS f(version, up_sql, down_sql, description, in_transaction)";
+
 static const char *status_sql =
 "SELECT version, description, state, checksum, applied_at, duration_ms FROM schemamig.status()";
 
@@ -55,7 +63,7 @@ typedef struct RunResult
 
 /* ---- shared pieces ---- */
 
-static bool
+bool
 read_folder_or_report(const CliOptions *opts, MigrationFolder *folder, int *exit_code)
 {
 	if (folder_read(opts->dir, folder))
@@ -79,7 +87,7 @@ folder_find(const MigrationFolder *folder, const char *version)
 }
 
 /* connect, probe, insist on the extension; NULL (exit code set) on failure */
-static PGconn *
+PGconn *
 connect_ready(const CliOptions *opts, ServerInfo *info, bool begin, int *exit_code)
 {
 	PGconn	   *conn = db_connect(opts);
@@ -118,7 +126,7 @@ query_failed(const CliOptions *opts, PGresult *res, const char *context)
 }
 
 /* the same, and the command ends: close the connection (rolling back) */
-static int
+int
 command_failed(const CliOptions *opts, PGconn *conn, PGresult *res, const char *context)
 {
 	int			code = query_failed(opts, res, context);
@@ -281,7 +289,8 @@ changed_migrations(const MigrationFolder *folder, PGresult *res, bool *changed, 
 			bsearch(&key, rows, nrows, sizeof(Registration), registration_cmp) : NULL;
 		int			row = hit ? hit->row : -1;
 
-		changed[i] = row < 0 || registration_differs(res, row, file);
+		/* registrations() does not say transactional: a NO TRANSACTION file is always sent */
+		changed[i] = row < 0 || file->up_no_transaction || registration_differs(res, row, file);
 		if (changed[i])
 			count++;
 	}
@@ -336,14 +345,15 @@ digest_says_up_to_date(PGresult *res, const MigrationFolder *folder)
  * Register the migrations that changed.  Returns how many were sent, or -1
  * with *failed set to the failed query's result.
  */
-static int
+int
 register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *folder,
 				PGresult **failed)
 {
-	char	  **columns[4];
-	PQExpBufferData arrays[4];
-	const char *params[4];
+	char	  **columns[5];
+	PQExpBufferData arrays[5];
+	const char *params[5];
 	bool	   *changed = pg_malloc(sizeof(bool) * (folder->nfiles + 1));
+	int			ncolumns = 4;
 	PGresult   *res;
 	int			nchanged;
 	int			n = 0;
@@ -356,7 +366,7 @@ register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *fo
 		free(changed);
 		return nchanged;
 	}
-	for (c = 0; c < 4; c++)
+	for (c = 0; c < 5; c++)
 		columns[c] = pg_malloc(sizeof(char *) * (nchanged + 1));
 	for (i = 0; i < folder->nfiles; i++)
 	{
@@ -366,18 +376,22 @@ register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *fo
 		columns[1][n] = folder->files[i].up_sql;
 		columns[2][n] = folder->files[i].down_sql;
 		columns[3][n] = folder->files[i].description;
+		columns[4][n] = folder->files[i].up_no_transaction ? "f" : "t";
+		if (folder->files[i].up_no_transaction)
+			ncolumns = 5;
 		n++;
 	}
-	for (c = 0; c < 4; c++)
+	for (c = 0; c < ncolumns; c++)
 	{
 		initPQExpBuffer(&arrays[c]);
 		text_array_literal(&arrays[c], columns[c], n);
 		params[c] = arrays[c].data;
 	}
-	res = db_query(conn, register_sql, 4, params);
-	for (c = 0; c < 4; c++)
+	res = db_query(conn, ncolumns == 5 ? register_in_transaction_sql : register_sql, ncolumns, params);
+	for (c = 0; c < 5; c++)
 	{
-		termPQExpBuffer(&arrays[c]);
+		if (c < ncolumns)
+			termPQExpBuffer(&arrays[c]);
 		free(columns[c]);
 	}
 	free(changed);

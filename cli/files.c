@@ -1,22 +1,29 @@
 /*-------------------------------------------------------------------------
  *
  * files.c
- *		Reading a migration folder: file names, layouts, natural order.
+ *		Reading a migration folder: file names, pairing, natural order.
  *
- * Two layouts are understood, and may be mixed in one folder:
- *	- {version}_{description}.up.sql with an optional
- *	  {version}_{description}.down.sql of the same name;
- *	- a single {version}_{description}.sql holding a "-- migrate:up"
- *	  section and an optional "-- migrate:down" section.
- * The version is the name up to the first "_" (the whole name when there
- * is no "_"); it must be a valid schemamig version.  Files that do not end
- * in ".sql", hidden files and subfolders are ignored.
+ * The folder's layout (layouts.c) says how files are named: for the
+ * one-file-per-script layouts,
+ *	- {version}_{description}.up.sql with an optional .down.sql of the
+ *	  same version (a different description is paired with a warning);
+ *	- a single {version}_{description}.sql holding dbmate or goose
+ *	  sections (layout_sections.c), or for sqlx the whole up script;
+ *	- Flyway's V/U/R names (layout_flyway.c);
+ * and diesel and Prisma folders are read by layout_folders.c.  The
+ * version is the name up to the first "_" (the whole name when there is
+ * none); it must be a valid schemamig version.  Files that do not end in
+ * ".sql", hidden files and subfolders are ignored.
  *
  * Invariants:
  *	- every problem in the folder is collected, so the user sees all of
- *	  them at once; a folder with any problem is never sent to the server;
- *	- script text is passed on byte for byte (the checksum of record is the
- *	  server's, over exactly what is in the file or section);
+ *	  them at once, each naming its file; a folder with any problem is
+ *	  never sent to the server;
+ *	- script text is passed on byte for byte, except one outer
+ *	  BEGIN ... COMMIT wrapper (script_text.c); the checksum of record is
+ *	  the server's, over exactly what is sent;
+ *	- a down script that is empty or only comments is sent as it is:
+ *	  "nothing to undo", unlike a missing one (NULL: irreversible);
  *	- the natural order here is the server's version order: digit runs
  *	  compare by numeric value, and sort before any other character.
  *
@@ -43,11 +50,10 @@ typedef enum FileKind
 typedef struct FolderEntry
 {
 	char	   *name;
-	char	   *stem;			/* name without .up.sql/.down.sql/.sql */
 	char	   *version;
 	char	   *description;
 	FileKind	kind;
-	bool		paired;			/* a down file that found its up file */
+	bool		repeatable;		/* Flyway R__ */
 } FolderEntry;
 
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
@@ -229,7 +235,10 @@ file_read_text(const char *path, char **text, char **error)
 	return *error == NULL;
 }
 
-/* true when the text holds something other than white space */
+/*
+ * true when the text holds something other than white space (a script of
+ * only comments is the server's to refuse, so "new" can scaffold one)
+ */
 static bool
 has_content(const char *text)
 {
@@ -239,134 +248,12 @@ has_content(const char *text)
 	return false;
 }
 
-/* true when the text holds something other than white space and -- comments */
-static bool
-has_sql(const char *text)
-{
-	const char *p = text;
-
-	while (*p)
-	{
-		if (isspace((unsigned char) *p))
-			p++;
-		else if (p[0] == '-' && p[1] == '-')
-		{
-			while (*p && *p != '\n')
-				p++;
-		}
-		else
-			return true;
-	}
-	return false;
-}
-
 /*
- * Is this line (up to its end) a section marker?  "-- migrate:up" or
- * "-- migrate:down", any case, trailing white space allowed.
- */
-static const char *
-section_marker(const char *line, const char *end)
-{
-	static const char *const markers[] = {"-- migrate:up", "-- migrate:down"};
-	int			i;
-
-	while (end > line && isspace((unsigned char) end[-1]))
-		end--;
-	for (i = 0; i < 2; i++)
-	{
-		size_t		len = strlen(markers[i]);
-
-		if ((size_t) (end - line) == len && pg_strncasecmp(line, markers[i], len) == 0)
-			return i == 0 ? "up" : "down";
-	}
-	return NULL;
-}
-
-/*
- * Split a single-file migration into its sections.  Each section is the
- * text between its marker line and the next marker (or the end).
+ * Parse a file name: kind, stem, version and description, as the layout
+ * names its files.  Returns false when the name is not a migration name.
  */
 static bool
-split_sections(const char *path, const char *text, MigrationFile *file, char **error)
-{
-	const char *p = text;
-	const char *up_start = NULL;
-	const char *down_start = NULL;
-	const char *up_end = NULL;
-	const char *down_end = NULL;
-	const char **open_end = NULL;
-	int			line = 1;
-
-	while (*p)
-	{
-		const char *eol = strchr(p, '\n');
-		const char *next = eol ? eol + 1 : p + strlen(p);
-		const char *marker = section_marker(p, eol ? eol : next);
-
-		if (marker)
-		{
-			bool		up = strcmp(marker, "up") == 0;
-
-			if ((up && up_start) || (!up && down_start))
-			{
-				*error = psprintf("%s:%d: second \"-- migrate:%s\" section", path, line, marker);
-				return false;
-			}
-			if (open_end)
-				*open_end = p;
-			else if (p > text)
-			{
-				char	   *before = pnstrdup(text, p - text);
-
-				if (has_sql(before))
-				{
-					*error = psprintf("%s: SQL before the first \"-- migrate:\" section marker", path);
-					return false;
-				}
-			}
-			if (up)
-			{
-				up_start = next;
-				file->up_line = line + 1;
-				open_end = &up_end;
-			}
-			else
-			{
-				down_start = next;
-				file->down_line = line + 1;
-				open_end = &down_end;
-			}
-		}
-		p = next;
-		line++;
-	}
-	if (open_end)
-		*open_end = p;
-
-	if (up_start == NULL)
-	{
-		*error = psprintf("%s: no \"-- migrate:up\" section (a single-file migration needs one; "
-						  "or name the file .up.sql)", path);
-		return false;
-	}
-	file->up_sql = pnstrdup(up_start, up_end - up_start);
-	file->down_sql = NULL;
-	if (down_start)
-	{
-		char	   *down = pnstrdup(down_start, down_end - down_start);
-
-		if (has_sql(down))
-			file->down_sql = down;
-	}
-	return true;
-}
-
-/*
- * Parse a file name: kind, stem, version and description.  Returns false
- * when the name is not a migration name.
- */
-static bool
-parse_name(const char *name, FolderEntry *entry)
+parse_name(const char *name, MigrationLayout layout, FolderEntry *entry)
 {
 	static const struct
 	{
@@ -376,6 +263,17 @@ parse_name(const char *name, FolderEntry *entry)
 	size_t		len = strlen(name);
 	int			i;
 
+	if (layout == LAYOUT_FLYWAY)
+	{
+		FlywayKind	kind;
+
+		entry->name = pstrdup(name);
+		if (!flyway_parse_name(name, &kind, &entry->version, &entry->description))
+			return false;
+		entry->kind = kind == FLYWAY_UNDO ? KIND_DOWN : KIND_UP;
+		entry->repeatable = kind == FLYWAY_REPEATABLE;
+		return true;
+	}
 	for (i = 0; i < (int) lengthof(suffixes); i++)
 	{
 		size_t		slen = strlen(suffixes[i].suffix);
@@ -385,8 +283,8 @@ parse_name(const char *name, FolderEntry *entry)
 			char	   *stem = pnstrdup(name, len - slen);
 			char	   *underscore = strchr(stem, '_');
 
+
 			entry->name = pstrdup(name);
-			entry->stem = stem;
 			entry->kind = suffixes[i].kind;
 			entry->version = underscore ? pnstrdup(stem, underscore - stem) : pstrdup(stem);
 			entry->description = (underscore && underscore[1]) ? pstrdup(underscore + 1) : NULL;
@@ -394,6 +292,22 @@ parse_name(const char *name, FolderEntry *entry)
 		}
 	}
 	return false;
+}
+
+/* what a file name should look like in this layout, for errors */
+static const char *
+expected_names(MigrationLayout layout)
+{
+	switch (layout)
+	{
+		case LAYOUT_FLYWAY:
+			return "V{version}__{description}.sql, U{version}__{description}.sql or "
+				"R__{description}.sql, where the version is numbers separated by \".\" or \"_\"";
+		case LAYOUT_GOLANG_MIGRATE:
+			return "{version}_{description}.up.sql or .down.sql";
+		default:
+			return "{version}_{description}.up.sql, .down.sql or .sql";
+	}
 }
 
 static bool
@@ -405,6 +319,52 @@ is_sql_name(const char *name)
 }
 
 /*
+ * The scripts of a single .sql file: its sections, or (sqlx) the whole
+ * file as the up script.  path names the file in errors.
+ */
+static bool
+single_file_scripts(const char *path, char *text, MigrationLayout layout,
+					MigrationFile *file, char **error)
+{
+	if (layout == LAYOUT_SQLX && !sections_present(text))
+	{
+		file->up_sql = text;
+		return true;
+	}
+	if (layout == LAYOUT_GOLANG_MIGRATE)
+	{
+		*error = psprintf("%s: a golang-migrate folder holds only .up.sql and .down.sql files", path);
+		return false;
+	}
+	file->down_path = (char *) path;
+	return sections_split(path, text, layout, file, error);
+}
+
+/*
+ * Strip one outer BEGIN ... COMMIT wrapper, check the up script has SQL,
+ * and compute the checksums of what is sent (the text after stripping).
+ */
+static bool
+finish_file(MigrationFolder *folder, MigrationFile *file)
+{
+	bool		stripped = sql_strip_wrapper(&file->up_sql, &file->up_line);
+
+	if (stripped || file->checksum == NULL)
+		file->checksum = checksum_script(file->up_sql);
+	if (file->down_sql)
+	{
+		if (sql_strip_wrapper(&file->down_sql, &file->down_line) || file->down_checksum == NULL)
+			file->down_checksum = checksum_script(file->down_sql);
+	}
+	if (!has_content(file->up_sql))
+	{
+		folder_add_error(folder, psprintf("%s: the up script is empty", file->up_path));
+		return false;
+	}
+	return true;
+}
+
+/*
  * Read one migration file given by path (for "lint FILE"): layout from the
  * name, script text from the file.
  */
@@ -413,13 +373,14 @@ migration_file_parse(const char *path, MigrationFile *file, char **error)
 {
 	const char *slash = strrchr(path, '/');
 	const char *name = slash ? slash + 1 : path;
+	MigrationLayout layout = flyway_name_kind(name) != FLYWAY_NOT_A_NAME ? LAYOUT_FLYWAY : LAYOUT_SCHEMAMIG;
 	FolderEntry entry;
 	char	   *text;
 
 	memset(file, 0, sizeof(*file));
 	if (!file_read_text(path, &text, error))
 		return false;
-	if (!parse_name(name, &entry))
+	if (!parse_name(name, layout, &entry))
 	{
 		/* not a migration name: the whole file is one script */
 		file->up_path = pstrdup(path);
@@ -430,21 +391,28 @@ migration_file_parse(const char *path, MigrationFile *file, char **error)
 	file->version = entry.version;
 	file->description = entry.description;
 	file->up_line = 1;
-	if (entry.kind == KIND_SINGLE && (strstr(text, "migrate:up") || strstr(text, "migrate:down")))
+	if (entry.kind == KIND_SINGLE && sections_present(text))
 	{
 		file->up_path = pstrdup(path);
-		file->down_path = pstrdup(path);
-		return split_sections(path, text, file, error);
+		if (!single_file_scripts(file->up_path, text, LAYOUT_SCHEMAMIG, file, error))
+			return false;
 	}
-	if (entry.kind == KIND_DOWN)
+	else if (entry.kind == KIND_DOWN)
 	{
 		file->down_path = pstrdup(path);
 		file->down_sql = text;
 		file->down_line = 1;
+		(void) sql_strip_wrapper(&file->down_sql, &file->down_line);
 		return true;
 	}
-	file->up_path = pstrdup(path);
-	file->up_sql = text;
+	else
+	{
+		file->up_path = pstrdup(path);
+		file->up_sql = text;
+	}
+	(void) sql_strip_wrapper(&file->up_sql, &file->up_line);
+	if (file->down_sql)
+		(void) sql_strip_wrapper(&file->down_sql, &file->down_line);
 	return true;
 }
 
@@ -452,12 +420,6 @@ static int
 entry_name_cmp(const void *a, const void *b)
 {
 	return strcmp(((const FolderEntry *) a)->name, ((const FolderEntry *) b)->name);
-}
-
-static int
-entry_ptr_stem_cmp(const void *a, const void *b)
-{
-	return strcmp((*(FolderEntry *const *) a)->stem, (*(FolderEntry *const *) b)->stem);
 }
 
 /* natural version order; equal versions in file name order */
@@ -493,8 +455,8 @@ find_by_version(MigrationFolder *folder, const char *version)
 	return NULL;
 }
 
-static void
-add_error(MigrationFolder *folder, char *message)
+void
+folder_add_error(MigrationFolder *folder, char *message)
 {
 	folder->errors = pg_realloc(folder->errors, sizeof(char *) * (folder->nerrors + 1));
 	folder->errors[folder->nerrors++] = message;
@@ -502,7 +464,8 @@ add_error(MigrationFolder *folder, char *message)
 
 /* list the migration-like names of an open folder, sorted by name */
 static void
-list_entries(DIR *d, const char *dir, MigrationFolder *folder, FolderEntry **entries_out, int *n_out)
+list_entries(DIR *d, const char *dir, MigrationLayout layout, MigrationFolder *folder,
+			 FolderEntry **entries_out, int *n_out)
 {
 	struct dirent *de;
 	FolderEntry *entries = NULL;
@@ -531,12 +494,13 @@ list_entries(DIR *d, const char *dir, MigrationFolder *folder, FolderEntry **ent
 				continue;
 		}
 		memset(&entry, 0, sizeof(entry));
-		if (!parse_name(de->d_name, &entry))
+		if (!parse_name(de->d_name, layout, &entry))
 		{
-			add_error(folder, psprintf("%s: file name does not parse: expected {version}_{description}.up.sql, "
-									   ".down.sql or .sql, where the version is 1 to %d letters, digits, "
-									   "\"_\", \".\" or \"-\" starting with a letter or digit",
-									   path_join(dir, de->d_name), MAX_VERSION_LEN));
+			folder_add_error(folder, psprintf("%s: file name does not parse: expected %s, where the "
+											  "version is 1 to %d letters, digits, \"_\", \".\" or "
+											  "\"-\" starting with a letter or digit",
+											  path_join(dir, de->d_name), expected_names(layout),
+											  MAX_VERSION_LEN));
 			continue;
 		}
 		if (n == cap)
@@ -547,7 +511,7 @@ list_entries(DIR *d, const char *dir, MigrationFolder *folder, FolderEntry **ent
 		entries[n++] = entry;
 	}
 	if (errno != 0)
-		add_error(folder, psprintf("%s: cannot list the migration folder: %s", dir, strerror(errno)));
+		folder_add_error(folder, psprintf("%s: cannot list the migration folder: %s", dir, strerror(errno)));
 	if (n > 1)
 		qsort(entries, n, sizeof(FolderEntry), entry_name_cmp);
 	*entries_out = entries;
@@ -560,7 +524,7 @@ typedef struct EntryText
 	char	   *text;			/* NULL when it could not be read */
 	int			error;			/* errno, or 0 */
 	bool		nul;			/* holds a NUL byte */
-	char	   *checksum;		/* of text: up files, and down files with SQL */
+	char	   *checksum;		/* of text */
 } EntryText;
 
 /*
@@ -593,8 +557,7 @@ read_entry(const FolderReadQueue *q, int i)
 	EntryText  *t = &q->texts[i];
 
 	t->error = read_text_at(q->dir_fd, e->name, &t->text, &t->nul);
-	if (t->text != NULL &&
-		(e->kind == KIND_UP || (e->kind == KIND_DOWN && has_sql(t->text))))
+	if (t->text != NULL)
 		t->checksum = checksum_script(t->text);
 }
 
@@ -690,41 +653,29 @@ read_entries(int dir_fd, const FolderEntry *entries, int n)
 	return q.texts;
 }
 
-/*
- * Read a migration folder.  Returns true when it is free of problems;
- * otherwise folder->errors says what is wrong with which file.  Sorting
- * and binary search keep this O(n log n): folders of thousands of
- * migrations are read on every run.
- */
-bool
-folder_read(const char *dir, MigrationFolder *folder)
+/* up files by version, to pair down files with */
+static int
+entry_ptr_version_cmp(const void *a, const void *b)
 {
-	DIR		   *d;
-	int			dir_fd;
+	return version_compare((*(FolderEntry *const *) a)->version, (*(FolderEntry *const *) b)->version);
+}
+
+/*
+ * Read the files of a one-file-per-script folder: up files and single
+ * files make the migrations; down files are paired with them afterwards.
+ */
+static void
+read_files(const char *dir, DIR *d, MigrationLayout layout, MigrationFolder *folder,
+		   FolderEntry **entries_out, EntryText **texts_out, int *n_out)
+{
 	FolderEntry *entries;
 	EntryText  *texts;
-	FolderEntry **ups;
-	int			nups = 0;
 	int			n;
 	int			i;
-	int			kept;
 
-	memset(folder, 0, sizeof(*folder));
-	d = opendir(dir);
-	if (d == NULL)
-	{
-		folder->missing = true;
-		add_error(folder, psprintf("%s: cannot open the migration folder: %s", dir, strerror(errno)));
-		return false;
-	}
-	dir_fd = dirfd(d);
-	list_entries(d, dir, folder, &entries, &n);
-	texts = read_entries(dir_fd, entries, n);
-
+	list_entries(d, dir, layout, folder, &entries, &n);
+	texts = read_entries(dirfd(d), entries, n);
 	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
-	ups = pg_malloc(sizeof(FolderEntry *) * (n + 1));
-
-	/* up and single files make the migrations */
 	for (i = 0; i < n; i++)
 	{
 		FolderEntry *e = &entries[i];
@@ -735,9 +686,12 @@ folder_read(const char *dir, MigrationFolder *folder)
 
 		if (e->kind == KIND_DOWN)
 			continue;
-		if (e->kind == KIND_UP)
-			ups[nups++] = e;
 		path = path_join(dir, e->name);
+		if (e->repeatable)
+		{
+			folder_add_error(folder, psprintf("%s: repeatable migrations (R__) are not supported yet", path));
+			continue;
+		}
 		file = &folder->files[folder->nfiles];
 		memset(file, 0, sizeof(*file));
 		file->version = e->version;
@@ -746,54 +700,47 @@ folder_read(const char *dir, MigrationFolder *folder)
 		file->up_line = 1;
 		if (t->text == NULL)
 		{
-			add_error(folder, read_problem(path, t->error, t->nul));
+			folder_add_error(folder, read_problem(path, t->error, t->nul));
 			continue;
 		}
 		if (e->kind == KIND_SINGLE)
 		{
-			file->down_path = path;
-			if (!split_sections(path, t->text, file, &error))
+			if (!single_file_scripts(path, t->text, layout, file, &error))
 			{
-				add_error(folder, error);
+				folder_add_error(folder, error);
 				continue;
 			}
-			file->checksum = checksum_script(file->up_sql);
-			if (file->down_sql)
-				file->down_checksum = checksum_script(file->down_sql);
 		}
 		else
 		{
 			file->up_sql = t->text;
 			file->checksum = t->checksum;
 		}
-		if (!has_content(file->up_sql))
-		{
-			add_error(folder, psprintf("%s: the up script is empty", path));
-			continue;
-		}
 		folder->nfiles++;
 	}
+	*entries_out = entries;
+	*texts_out = texts;
+	*n_out = n;
+}
 
-	/* one migration per version: after sorting, equal versions are adjacent */
-	if (folder->nfiles > 1)
-		qsort(folder->files, folder->nfiles, sizeof(MigrationFile), file_version_cmp);
-	kept = 0;
-	for (i = 0; i < folder->nfiles; i++)
-	{
-		if (kept > 0 && version_compare(folder->files[kept - 1].version, folder->files[i].version) == 0)
-		{
-			add_error(folder, psprintf("%s: duplicate version \"%s\": %s has the same version",
-									   folder->files[i].up_path, folder->files[i].version,
-									   folder->files[kept - 1].up_path));
-			continue;
-		}
-		folder->files[kept++] = folder->files[i];
-	}
-	folder->nfiles = kept;
+/*
+ * Pair each down file with the up file of its version.  A description
+ * that differs is a warning (some tools pair by version alone); a down
+ * file without an up file of its version is an error.
+ */
+static void
+pair_down_files(const char *dir, MigrationFolder *folder, FolderEntry *entries,
+				EntryText *texts, int n)
+{
+	FolderEntry **ups = pg_malloc(sizeof(FolderEntry *) * (n + 1));
+	int			nups = 0;
+	int			i;
 
-	/* each down file needs the up file of the same name */
+	for (i = 0; i < n; i++)
+		if (entries[i].kind != KIND_DOWN)
+			ups[nups++] = &entries[i];
 	if (nups > 1)
-		qsort(ups, nups, sizeof(FolderEntry *), entry_ptr_stem_cmp);
+		qsort(ups, nups, sizeof(FolderEntry *), entry_ptr_version_cmp);
 	for (i = 0; i < n; i++)
 	{
 		FolderEntry *e = &entries[i];
@@ -806,40 +753,107 @@ folder_read(const char *dir, MigrationFolder *folder)
 		if (e->kind != KIND_DOWN)
 			continue;
 		path = path_join(dir, e->name);
-		match = nups > 0 ? bsearch(&key, ups, nups, sizeof(FolderEntry *), entry_ptr_stem_cmp) : NULL;
+		match = nups > 0 ? bsearch(&key, ups, nups, sizeof(FolderEntry *), entry_ptr_version_cmp) : NULL;
 		owner = find_by_version(folder, e->version);
 		if (match == NULL)
 		{
-			if (owner && owner->down_path && strcmp(owner->down_path, owner->up_path) == 0)
-				add_error(folder, psprintf("%s: duplicate version \"%s\": %s is a single-file migration "
-										   "of the same version (put the down script in its "
-										   "\"-- migrate:down\" section)",
-										   path, e->version, owner->up_path));
-			else if (owner)
-				add_error(folder, psprintf("%s: down script without its up script: expected %s.up.sql, "
-										   "found %s",
-										   path, e->stem, owner->up_path + strlen(dir) +
-										   (dir[strlen(dir) - 1] == '/' ? 0 : 1)));
-			else
-				add_error(folder, psprintf("%s: down script without its up script %s.up.sql",
-										   path, e->stem));
+			folder_add_error(folder, psprintf("%s: down script without an up script of version \"%s\"",
+											  path, e->version));
 			continue;
 		}
 		if (owner == NULL || strcmp(owner->up_path, path_join(dir, (*match)->name)) != 0)
 			continue;			/* its up file already has a problem */
-		if (t->text == NULL)
+		if (owner->down_path != NULL && strcmp(owner->down_path, owner->up_path) == 0)
 		{
-			add_error(folder, read_problem(path, t->error, t->nul));
+			folder_add_error(folder, psprintf("%s: duplicate version \"%s\": %s is a single-file migration "
+											  "of the same version (put the down script in its down section)",
+											  path, e->version, owner->up_path));
 			continue;
 		}
+		if (owner->down_path != NULL)
+		{
+			folder_add_error(folder, psprintf("%s: duplicate down script of version \"%s\": %s is one too",
+											  path, e->version, owner->down_path));
+			continue;
+		}
+		if (t->text == NULL)
+		{
+			folder_add_error(folder, read_problem(path, t->error, t->nul));
+			continue;
+		}
+		if (strcmp(e->description ? e->description : "",
+				   owner->description ? owner->description : "") != 0)
+			report_note("warning: %s: paired with %s by version \"%s\", though the descriptions differ",
+						path, owner->up_path, e->version);
 		owner->down_path = path;
 		owner->down_line = 1;
-		owner->down_sql = t->checksum ? t->text : NULL;
+		owner->down_sql = t->text;
 		owner->down_checksum = t->checksum;
 	}
-
-	closedir(d);
 	free(ups);
-	free(texts);
+}
+
+/*
+ * Read a migration folder in its layout (layout_of_folder).  Returns true
+ * when it is free of problems; otherwise folder->errors says what is wrong
+ * with which file.  Sorting and binary search keep this O(n log n):
+ * folders of thousands of migrations are read on every run.
+ */
+bool
+folder_read(const char *dir, MigrationFolder *folder)
+{
+	MigrationLayout layout = layout_of_folder(dir);
+	FolderEntry *entries = NULL;
+	EntryText  *texts = NULL;
+	DIR		   *d = NULL;
+	int			n = 0;
+	int			i;
+	int			kept;
+
+	memset(folder, 0, sizeof(*folder));
+	folder->layout = layout;
+	if (layout == LAYOUT_DIESEL || layout == LAYOUT_PRISMA)
+		(void) folder_read_subfolders(dir, layout, folder);
+	else
+	{
+		d = opendir(dir);
+		if (d == NULL)
+		{
+			folder->missing = true;
+			folder_add_error(folder, psprintf("%s: cannot open the migration folder: %s", dir, strerror(errno)));
+			return false;
+		}
+		read_files(dir, d, layout, folder, &entries, &texts, &n);
+	}
+
+	/* one migration per version: after sorting, equal versions are adjacent */
+	if (folder->nfiles > 1)
+		qsort(folder->files, folder->nfiles, sizeof(MigrationFile), file_version_cmp);
+	kept = 0;
+	for (i = 0; i < folder->nfiles; i++)
+	{
+		if (kept > 0 && version_compare(folder->files[kept - 1].version, folder->files[i].version) == 0)
+		{
+			folder_add_error(folder, psprintf("%s: duplicate version \"%s\": %s has the same version",
+											  folder->files[i].up_path, folder->files[i].version,
+											  folder->files[kept - 1].up_path));
+			continue;
+		}
+		folder->files[kept++] = folder->files[i];
+	}
+	folder->nfiles = kept;
+
+	if (d != NULL)
+	{
+		pair_down_files(dir, folder, entries, texts, n);
+		closedir(d);
+		free(texts);
+	}
+
+	kept = 0;
+	for (i = 0; i < folder->nfiles; i++)
+		if (finish_file(folder, &folder->files[i]))
+			folder->files[kept++] = folder->files[i];
+	folder->nfiles = kept;
 	return folder->nerrors == 0;
 }

@@ -25,11 +25,17 @@
 
 #include "schemamig_cli.h"
 
+/*
+ * Down scripts are judged as rollback runs them: the destructive rules do
+ * not apply there.  (Multi-argument unnest is FROM-clause syntax, so it
+ * cannot be schema-qualified.)
+ */
 static const char *lint_sql =
 "SELECT f.ord, l.statement_no, l.line, l.rule, l.severity, l.message, l.hint,"
 " pg_catalog.current_setting('schemamig.lint', true)"
-" FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS f(sql, ord)"
+" FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS f(sql, direction, ord)"
 " CROSS JOIN LATERAL schemamig.lint(f.sql) AS l"
+" WHERE f.direction IS DISTINCT FROM 'down' OR NOT schemamig.lint_rule_destructive(l.rule)"
 " ORDER BY f.ord, l.statement_no, l.line";
 
 static bool
@@ -149,31 +155,65 @@ static PGresult *
 lint_batch(PGconn *conn, const LintInput *inputs, int n)
 {
 	char	  **scripts = pg_malloc(sizeof(char *) * (n + 1));
+	char	  **directions = pg_malloc(sizeof(char *) * (n + 1));
 	PQExpBufferData array;
-	const char *params[1];
+	PQExpBufferData direction_array;
+	const char *params[2];
 	PGresult   *res;
 	int			i;
 
 	for (i = 0; i < n; i++)
+	{
 		scripts[i] = (char *) inputs[i].sql;
+		directions[i] = (char *) inputs[i].direction;
+	}
 	initPQExpBuffer(&array);
 	text_array_literal(&array, scripts, n);
+	initPQExpBuffer(&direction_array);
+	text_array_literal(&direction_array, directions, n);
 	params[0] = array.data;
-	res = db_query(conn, lint_sql, 1, params);
+	params[1] = direction_array.data;
+	res = db_query(conn, lint_sql, 2, params);
 	termPQExpBuffer(&array);
+	termPQExpBuffer(&direction_array);
 	free(scripts);
+	free(directions);
 	return res;
 }
 
+/* print the findings of res, whose ord column numbers inputs from 1 */
+static void
+print_findings(PGresult *res, const LintInput *inputs, int ninputs, OutputFormat format,
+			   PQExpBuffer json, int *findings, int *safety)
+{
+	int			i;
+
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		int			ord = atoi(PQgetvalue(res, i, 0));
+
+		if (ord < 1 || ord > ninputs)
+			continue;
+		print_finding(&inputs[ord - 1], res, i, format, json, *findings);
+		(*findings)++;
+		if (is_safety_finding(PQgetvalue(res, i, 4)))
+			(*safety)++;
+	}
+}
+
 /*
- * The batch failed (a script that does not parse, say): find the script
- * that fails on its own, so the error can name its file.  Inside a
- * transaction each try runs under a savepoint.
+ * The batch failed (a script that does not parse, say): lint the scripts
+ * one at a time, so that each one that fails is reported with its file
+ * (in JSON as an entry with the file and the server's SQLSTATE) and the
+ * others are still linted.  Inside a transaction each try runs under a
+ * savepoint.  Returns how many scripts failed.
  */
 static int
-report_failing_input(PGconn *conn, const LintInput *inputs, int n, PGresult *batch)
+lint_one_by_one(PGconn *conn, const LintInput *inputs, int n, OutputFormat format,
+				PQExpBuffer json, int *findings, int *safety)
 {
 	bool		in_transaction = PQtransactionStatus(conn) == PQTRANS_INERROR;
+	int			failed = 0;
 	int			i;
 
 	if (in_transaction)
@@ -185,24 +225,39 @@ report_failing_input(PGconn *conn, const LintInput *inputs, int n, PGresult *bat
 		if (in_transaction)
 			PQclear(PQexec(conn, "SAVEPOINT schemamig_lint_one"));
 		res = lint_batch(conn, &inputs[i], 1);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			print_findings(res, &inputs[i], 1, format, json, findings, safety);
+		else
 		{
-			int			code = report_server_error(res, psprintf("cannot lint %s", inputs[i].path));
-
-			PQclear(res);
-			PQclear(batch);
-			return code;
+			(void) report_server_error(res, psprintf("cannot lint %s", inputs[i].path));
+			if (format == FORMAT_JSON)
+			{
+				if (*findings > 0)
+					appendPQExpBufferStr(json, ", ");
+				appendPQExpBufferChar(json, '{');
+				json_error_fields(json, res);
+				json_key(json, "file", false);
+				json_string(json, inputs[i].path);
+				json_key(json, "line", false);
+				appendPQExpBuffer(json, "%d", inputs[i].first_line);
+				json_key(json, "direction", false);
+				json_string(json, inputs[i].direction);
+				json_key(json, "rule", false);
+				appendPQExpBufferStr(json, "null");
+				json_key(json, "severity", false);
+				json_string(json, "error");
+				appendPQExpBufferChar(json, '}');
+			}
+			(*findings)++;
+			failed++;
 		}
 		PQclear(res);
 		if (in_transaction)
-			PQclear(PQexec(conn, "RELEASE SAVEPOINT schemamig_lint_one"));
+			PQclear(PQexec(conn, PQtransactionStatus(conn) == PQTRANS_INERROR
+						   ? "ROLLBACK TO SAVEPOINT schemamig_lint_one"
+						   : "RELEASE SAVEPOINT schemamig_lint_one"));
 	}
-	{
-		int			code = report_server_error(batch, "cannot lint");
-
-		PQclear(batch);
-		return code;
-	}
+	return failed;
 }
 
 /*
@@ -218,38 +273,36 @@ lint_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format
 	PGresult   *res;
 	bool		in_transaction = PQtransactionStatus(conn) == PQTRANS_INTRANS;
 	int			safety = 0;
-	int			i;
+	int			failed = 0;
 
 	*findings = 0;
 	if (in_transaction)
 		PQclear(PQexec(conn, "SAVEPOINT schemamig_lint"));
+	if (format == FORMAT_JSON)
+		appendPQExpBufferChar(json, '[');
 	res = lint_batch(conn, inputs, ninputs);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		if (format == FORMAT_JSON)
-			appendPQExpBufferStr(json, "null");
-		return report_failing_input(conn, inputs, ninputs, res);
+		if (PQstatus(conn) != CONNECTION_OK)
+		{
+			int			code = report_server_error(res, "cannot lint");
+
+			PQclear(res);
+			return code;		/* the JSON array stays open: an error document is printed */
+		}
+		PQclear(res);
+		failed = lint_one_by_one(conn, inputs, ninputs, format, json, findings, &safety);
 	}
-	if (in_transaction)
-		PQclear(PQexec(conn, "RELEASE SAVEPOINT schemamig_lint"));
-
-	if (format == FORMAT_JSON)
-		appendPQExpBufferChar(json, '[');
-	for (i = 0; i < PQntuples(res); i++)
+	else
 	{
-		int			ord = atoi(PQgetvalue(res, i, 0));
-
-		if (ord < 1 || ord > ninputs)
-			continue;
-		print_finding(&inputs[ord - 1], res, i, format, json, *findings);
-		(*findings)++;
-		if (is_safety_finding(PQgetvalue(res, i, 4)))
-			safety++;
+		if (in_transaction)
+			PQclear(PQexec(conn, "RELEASE SAVEPOINT schemamig_lint"));
+		print_findings(res, inputs, ninputs, format, json, findings, &safety);
+		PQclear(res);
 	}
 	if (format == FORMAT_JSON)
 		appendPQExpBufferChar(json, ']');
-	PQclear(res);
-	return safety > 0 ? EXIT_FAILED : EXIT_OK;
+	return safety > 0 || failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 static void

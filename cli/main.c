@@ -29,7 +29,8 @@
 #define C_BASELINE	(1 << 5)
 #define C_LINT		(1 << 6)
 #define C_NEW		(1 << 7)
-#define C_ALL		0xff
+#define C_ADOPT		(1 << 8)
+#define C_ALL		0x1ff
 #define C_DATABASE	(C_ALL & ~C_NEW)
 
 typedef struct CommandDef
@@ -103,6 +104,16 @@ static const CommandDef commands[] = {
 		"plain SQL files; without FILEs, every script in DIR.  Exit code 1 on any\n"
 		"safety finding (severity other than advisory).  --format github prints\n"
 		"GitHub Actions workflow annotations.\n"},
+	{"adopt", C_ADOPT, 0, 0, cmd_adopt,
+		"adopt --from TOOL [--dir DIR] [--table NAME]",
+		"Take over the history of TOOL (golang-migrate, goose, dbmate, flyway,\n"
+		"node-pg-migrate, diesel, sqlx, prisma): register DIR and mark the\n"
+		"migrations TOOL applied as applied, without running them, at TOOL's time.\n"
+		"TOOL's table is read, never changed.  Nothing is changed when TOOL's state\n"
+		"is dirty, failed or unfinished, or its history and DIR disagree.\n"
+		"\n"
+		"  --from TOOL         the tool whose history table to read\n"
+		"  --table NAME        its table, when not the tool's default (schema.table)\n"},
 	{"new", C_NEW, 1, 1, cmd_new,
 		"new NAME [--dir DIR]",
 		"Create the next NNNN_name.up.sql and NNNN_name.down.sql in DIR, numbered one\n"
@@ -126,6 +137,9 @@ typedef enum OptionId
 	OPT_FORMAT,
 	OPT_JSON,
 	OPT_LOG_FILE,
+	OPT_LAYOUT,
+	OPT_FROM,
+	OPT_TABLE,
 	OPT_HELP,
 	OPT_VERSION
 } OptionId;
@@ -140,7 +154,9 @@ typedef struct OptionDef
 
 static const OptionDef options[] = {
 	{"db", OPT_DB, true, C_DATABASE},
-	{"dir", OPT_DIR, true, C_MIGRATE | C_STATUS | C_VALIDATE | C_ROLLBACK | C_REPAIR | C_LINT | C_NEW},
+	{"dir", OPT_DIR, true, C_MIGRATE | C_STATUS | C_VALIDATE | C_ROLLBACK | C_REPAIR | C_LINT | C_NEW | C_ADOPT},
+	{"from", OPT_FROM, true, C_ADOPT},
+	{"table", OPT_TABLE, true, C_ADOPT},
 	{"target", OPT_TARGET, true, C_MIGRATE},
 	{"dry-run", OPT_DRY_RUN, false, C_MIGRATE},
 	{"no-auto-recover", OPT_NO_AUTO_RECOVER, false, C_MIGRATE},
@@ -154,6 +170,7 @@ static const OptionDef options[] = {
 	{"format", OPT_FORMAT, true, C_LINT},
 	{"json", OPT_JSON, false, C_ALL},
 	{"log-file", OPT_LOG_FILE, true, C_ALL},
+	{"layout", OPT_LAYOUT, true, C_ALL},
 	{"help", OPT_HELP, false, C_ALL},
 	{"version", OPT_VERSION, false, C_ALL},
 };
@@ -179,6 +196,9 @@ print_usage(FILE *out)
 			"                      $DATABASE_URL, then the PG* variables and ~/.pgpass\n"
 			"  --json              print one JSON document on stdout\n"
 			"  --log-file PATH     append a JSON line per event to PATH (secrets redacted)\n"
+			"  --layout NAME       read the folder as NAME lays it out: auto (default),\n"
+			"                      schemamig, golang-migrate, sqlx, goose, dbmate, flyway,\n"
+			"                      diesel, prisma\n"
 			"  --help              show help (schemamig COMMAND --help for a command)\n"
 			"  --version           show the version\n"
 			"\n"
@@ -188,14 +208,15 @@ print_usage(FILE *out)
 			"\n"
 			"Migration files: {version}_{description}.up.sql with an optional .down.sql,\n"
 			"or {version}_{description}.sql with \"-- migrate:up\" and \"-- migrate:down\"\n"
-			"sections.  Full reference: doc/cli.md.\n");
+			"(or goose) sections; Flyway, diesel and Prisma folders are recognised too.\n"
+			"Full reference: doc/cli.md.\n");
 }
 
 static void
 print_command_help(const CommandDef *cmd)
 {
 	printf("Usage: schemamig %s\n\n%s\n"
-		   "Also: --db CONNINFO, --json, --log-file PATH (see schemamig --help).\n",
+		   "Also: --db CONNINFO, --json, --log-file PATH, --layout NAME (see schemamig --help).\n",
 		   cmd->synopsis, cmd->help);
 }
 
@@ -366,6 +387,25 @@ main(int argc, char **argv)
 				case OPT_LOG_FILE:
 					opts.log_file = value;
 					break;
+				case OPT_FROM:
+					if (!adopt_tool_known(value))
+						return usage_error("%s", psprintf("--from must be one of %s, not \"%s\"",
+														  adopt_tool_names(), value));
+					opts.from = value;
+					break;
+				case OPT_TABLE:
+					opts.table = value;
+					break;
+				case OPT_LAYOUT:
+					{
+						MigrationLayout layout;
+
+						if (!layout_parse(value, &layout))
+							return usage_error("%s", psprintf("--layout must be one of %s, not \"%s\"",
+															  layout_name_list(), value));
+						layout_force(layout);
+					}
+					break;
 				case OPT_HELP:
 					help = true;
 					break;
@@ -434,6 +474,8 @@ main(int argc, char **argv)
 		return usage_error("invalid version \"%s\"", opts.target);
 	if ((cmd->bit & (C_REPAIR | C_BASELINE)) && !version_name_valid(opts.args[0]))
 		return usage_error("invalid version \"%s\"", opts.args[0]);
+	if (cmd->bit == C_ADOPT && opts.from == NULL)
+		return usage_error("%s", "adopt needs --from TOOL");
 	if (cmd->bit == C_LINT && opts.nargs > 0 && opts.dir_given)
 		return usage_error("%s", "give either FILEs or --dir, not both");
 	if (cmd->bit == C_LINT && opts.json)

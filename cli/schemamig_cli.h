@@ -52,6 +52,8 @@ typedef struct CliOptions
 	int			steps;			/* rollback --steps, 0 when not given */
 	const char *description;	/* baseline --description */
 	const char *log_file;		/* --log-file */
+	const char *from;			/* adopt --from */
+	const char *table;			/* adopt --table */
 	bool		dry_run;
 	bool		no_auto_recover;
 	bool		single_transaction; /* migrate --single-transaction */
@@ -78,7 +80,47 @@ typedef struct MigrationFile
 	int			down_line;		/* line of down_path where down_sql starts */
 	char	   *checksum;		/* SHA-256 hex of up_sql, as the server computes it */
 	char	   *down_checksum;	/* the same of down_sql, NULL without one */
+	bool		up_no_transaction;	/* the tool's marker: run outside a transaction */
+	bool		down_no_transaction;
 } MigrationFile;
+
+/* ---- folder layouts (layouts.c, layout_*.c, script_text.c) ---- */
+
+typedef enum MigrationLayout
+{
+	LAYOUT_AUTO,
+	LAYOUT_SCHEMAMIG,
+	LAYOUT_GOLANG_MIGRATE,
+	LAYOUT_SQLX,
+	LAYOUT_GOOSE,
+	LAYOUT_DBMATE,
+	LAYOUT_FLYWAY,
+	LAYOUT_DIESEL,
+	LAYOUT_PRISMA
+} MigrationLayout;
+
+typedef enum FlywayKind
+{
+	FLYWAY_NOT_A_NAME,
+	FLYWAY_VERSIONED,			/* V{version}__ */
+	FLYWAY_UNDO,				/* U{version}__ */
+	FLYWAY_REPEATABLE			/* R__ */
+} FlywayKind;
+
+extern const char *layout_name(MigrationLayout layout);
+extern bool layout_parse(const char *name, MigrationLayout *layout);
+extern const char *layout_name_list(void);
+extern void layout_force(MigrationLayout layout);
+extern MigrationLayout layout_of_folder(const char *dir);
+extern FlywayKind flyway_name_kind(const char *name);
+extern bool flyway_parse_name(const char *name, FlywayKind *kind, char **version,
+							  char **description);
+extern bool sections_present(const char *text);
+extern bool sections_split(const char *path, const char *text, MigrationLayout layout,
+						   MigrationFile *file, char **error);
+extern const char *sql_skip_space(const char *p);
+extern bool sql_has_statements(const char *text);
+extern bool sql_strip_wrapper(char **sql, int *first_line);
 
 typedef struct MigrationFolder
 {
@@ -87,7 +129,12 @@ typedef struct MigrationFolder
 	char	  **errors;			/* "path: what is wrong", one per problem */
 	int			nerrors;
 	bool		missing;		/* the folder itself cannot be opened */
+	MigrationLayout layout;		/* the layout it was read in */
 } MigrationFolder;
+
+extern bool folder_read_subfolders(const char *dir, MigrationLayout layout,
+								   MigrationFolder *folder);
+extern void folder_add_error(MigrationFolder *folder, char *message);
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
 extern void folder_read_help(void);
@@ -166,6 +213,16 @@ extern int	cmd_repair(const CliOptions *opts);
 extern int	cmd_baseline(const CliOptions *opts);
 extern int	cmd_lint(const CliOptions *opts);
 extern int	cmd_new(const CliOptions *opts);
+extern int	cmd_adopt(const CliOptions *opts);
+extern bool adopt_tool_known(const char *name);
+extern const char *adopt_tool_names(void);
+
+/* shared by the commands (commands.c) */
+extern bool read_folder_or_report(const CliOptions *opts, MigrationFolder *folder, int *exit_code);
+extern PGconn *connect_ready(const CliOptions *opts, ServerInfo *info, bool begin, int *exit_code);
+extern int	command_failed(const CliOptions *opts, PGconn *conn, PGresult *res, const char *context);
+extern int	register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *folder,
+							PGresult **failed);
 
 typedef struct LintInput
 {

@@ -26,6 +26,7 @@ SELECT count(*) AS registered FROM schemamig.migrations WHERE version = '0101';
 SELECT schemamig.apply('0102', '');
 SELECT schemamig.apply('0102', '  -- only a comment
   /* and a block */  ;  ; ');
+-- a down script of only comments is accepted: nothing to undo (issue 15)
 SELECT schemamig.register('0102', 'SELECT 1', '-- nothing to undo');
 
 -- COPY with the client is refused

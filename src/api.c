@@ -55,6 +55,7 @@ PG_FUNCTION_INFO_V1(schemamig_deploy_plan);
 PG_FUNCTION_INFO_V1(schemamig_deploy_step);
 PG_FUNCTION_INFO_V1(schemamig_rollback_step);
 PG_FUNCTION_INFO_V1(schemamig_rollback_plan);
+PG_FUNCTION_INFO_V1(schemamig_adopt);
 
 /* ---- arguments ---- */
 
@@ -233,15 +234,38 @@ run_up(MigrationState *m)
 	return ms;
 }
 
+/*
+ * A down script of only white space and comments means "nothing to undo"
+ * (diesel's and golang-migrate's convention): rolling back runs nothing
+ * and removes the history row.  A missing (NULL) down script is different:
+ * the migration cannot be rolled back.
+ */
+static bool
+down_script_is_noop(const char *down_sql)
+{
+	return down_sql[script_first_token_offset(down_sql, 0)] == '\0';
+}
+
+/* the down script must leave the transaction block: only the worker can run it */
+static bool
+down_script_needs_worker(MigrationState *m)
+{
+	return !down_script_is_noop(m->down_sql) &&
+		script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL;
+}
+
 static double
 run_down(MigrationState *m, const char *event)
 {
 	StringInfoData statements;
 	StringInfoData detail;
-	double		ms;
+	double		ms = 0;
 
 	initStringInfo(&statements);
-	ms = executor_run_script(m->version, MIGRATION_DOWN, m->down_sql, &statements);
+	if (down_script_is_noop(m->down_sql))
+		appendStringInfoString(&statements, "[]");
+	else
+		ms = executor_run_script(m->version, MIGRATION_DOWN, m->down_sql, &statements);
 	catalog_delete_applied(m->version);
 
 	initStringInfo(&detail);
@@ -257,16 +281,19 @@ run_down(MigrationState *m, const char *event)
 /*
  * Validate and store a migration (the lock is held).  Returns its state
  * after registration.  Changing the up script of an applied migration is
- * a checksum mismatch.
+ * a checksum mismatch.  in_transaction false says the migration must run
+ * outside a transaction block (the worker runs it) even if every
+ * statement could run inside one: a tool's "NO TRANSACTION" marker.
  */
 static MigrationState *
 register_migration(const char *version, const char *up_sql, const char *down_sql,
-				   const char *description)
+				   const char *description, bool in_transaction)
 {
 	Script	   *up;
 	char	   *checksum;
 	char	   *down_checksum = NULL;
 	MigrationState *m;
+	bool		transactional;
 
 	version_check_name(version);
 	script_check_text(up_sql, version, MIGRATION_UP);
@@ -275,10 +302,12 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	up = script_scan(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 	{
-		(void) script_scan(down_sql, version, MIGRATION_DOWN);
+		if (!down_script_is_noop(down_sql))
+			(void) script_scan(down_sql, version, MIGRATION_DOWN);
 		down_checksum = checksum_sha256_hex(down_sql, strlen(down_sql));
 	}
 	checksum = checksum_sha256_hex(up_sql, strlen(up_sql));
+	transactional = in_transaction && up->top_level_only == NULL;
 
 	m = catalog_load_one(version);
 	if (m->applied && strcmp(m->applied_checksum, checksum) != 0)
@@ -295,7 +324,7 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 					 errdetail("Versions compare by numeric value, so both name the same place in the order."),
 					 errhint("Use \"%s\" for this migration, or choose a different version.", alias)));
 		catalog_insert_migration(version, description, up_sql, down_sql,
-								 checksum, down_checksum, up->top_level_only == NULL);
+								 checksum, down_checksum, transactional);
 	}
 	else
 	{
@@ -307,9 +336,10 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 			down_checksum = m->down_checksum;
 		}
 		if (!same_text(checksum, m->checksum) || !same_text(m->up_sql, up_sql) ||
-			!same_text(down_sql, m->down_sql) || !same_text(description, m->description))
+			!same_text(down_sql, m->down_sql) || !same_text(description, m->description) ||
+			transactional != m->transactional)
 			catalog_update_migration(version, description, up_sql, down_sql,
-									 checksum, down_checksum, up->top_level_only == NULL);
+									 checksum, down_checksum, transactional);
 	}
 
 	m->registered = true;
@@ -318,11 +348,15 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	m->down_sql = down_sql ? pstrdup(down_sql) : NULL;
 	m->checksum = checksum;
 	m->down_checksum = down_checksum;
-	m->transactional = (up->top_level_only == NULL);
+	m->transactional = transactional;
 	return m;
 }
 
-/* ---- register(version, up_sql, down_sql, description) → checksum ---- */
+/*
+ * ---- register(version, up_sql, down_sql, description [, in_transaction]) → checksum ----
+ * The five-argument form (0.2.0) lets a client say a migration must not
+ * run in a transaction block; NULL there means true.
+ */
 
 Datum
 schemamig_register(PG_FUNCTION_ARGS)
@@ -331,11 +365,12 @@ schemamig_register(PG_FUNCTION_ARGS)
 	char	   *up_sql = required_text(fcinfo, 1, "up_sql");
 	char	   *down_sql = optional_text(fcinfo, 2);
 	char	   *description = optional_text(fcinfo, 3);
+	bool		in_transaction = PG_NARGS() < 5 || PG_ARGISNULL(4) || PG_GETARG_BOOL(4);
 	MigrationState *m;
 
 	api_begin();
 	migration_lock_acquire();
-	m = register_migration(version, up_sql, down_sql, description);
+	m = register_migration(version, up_sql, down_sql, description, in_transaction);
 	PG_RETURN_TEXT_P(api_end_returning_text(m->checksum));
 }
 
@@ -353,7 +388,7 @@ schemamig_apply(PG_FUNCTION_ARGS)
 
 	api_begin();
 	migration_lock_acquire();
-	m = register_migration(version, up_sql, down_sql, description);
+	m = register_migration(version, up_sql, down_sql, description, true);
 	if (m->applied)
 	{
 		if (m->dirty)
@@ -437,7 +472,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List **all)
 		if (!schemamig_auto_recover || !m->registered || m->down_sql == NULL)
 			report_dirty(m);
 		report_recovery_destroys_data(m);
-		if (script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+		if (down_script_needs_worker(m))
 		{
 			(void) jobs_enqueue(m->version, MIGRATION_DOWN);
 			put_result(rsinfo, m->version, "queued", NAN);
@@ -708,7 +743,7 @@ static void
 require_down_script(MigrationState *m)
 {
 	require_down_text(m);
-	if (script_scan(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only != NULL)
+	if (down_script_needs_worker(m))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("down script of migration \"%s\" cannot run inside a transaction block", m->version),
@@ -1395,4 +1430,59 @@ schemamig_rollback_plan(PG_FUNCTION_ARGS)
 		require_worker(needs_worker);
 	api_end();
 	return (Datum) 0;
+}
+
+/*
+ * ---- adopt(version, applied_at, source) → whether it was marked applied ----
+ * Takes over one migration that another tool applied: the registered
+ * migration is marked applied without running it, at the time that tool
+ * recorded (now() when NULL), and an "adopted" event names the tool.
+ * Already applied with the same checksum: nothing to do (false).
+ */
+Datum
+schemamig_adopt(PG_FUNCTION_ARGS)
+{
+	char	   *version = required_text(fcinfo, 0, "version");
+	char	   *source = required_text(fcinfo, 2, "source");
+	TimestampTz applied_at = PG_ARGISNULL(1) ? GetCurrentTransactionStartTimestamp() : PG_GETARG_TIMESTAMPTZ(1);
+	MigrationState *m;
+	CatalogAccess access;
+	Datum		values[2];
+	Oid			types[2] = {TEXTOID, TIMESTAMPTZOID};
+	StringInfoData detail;
+
+	version_check_name(version);
+	api_begin();
+	migration_lock_acquire();
+	m = catalog_load_one(version);
+	if (!m->registered)
+		report_unknown(version);
+	if (m->applied)
+	{
+		if (strcmp(m->applied_checksum, m->checksum) != 0)
+			report_checksum_mismatch(version, m->applied_checksum, m->checksum);
+		api_end();
+		PG_RETURN_BOOL(false);
+	}
+	catalog_insert_applied(m->version, m->checksum, 0);
+	catalog_enter(&access);
+	values[0] = CStringGetTextDatum(m->version);
+	values[1] = TimestampTzGetDatum(applied_at);
+	if (SPI_execute_with_args("UPDATE schemamig.applied SET applied_at = $2 "
+							  "WHERE version OPERATOR(pg_catalog.=) $1",
+							  2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not set applied_at of migration %s", m->version);
+	catalog_leave(&access);
+
+	initStringInfo(&detail);
+	appendStringInfoString(&detail, "{\"source\": ");
+	escape_json(&detail, source);
+	appendStringInfoString(&detail, ", \"applied_at\": ");
+	escape_json(&detail, timestamptz_to_str(applied_at));
+	appendStringInfoChar(&detail, '}');
+	catalog_log_event("info", "adopted", m->version, "up", 0, NULL,
+					  psprintf("marked migration %s as applied: %s applied it", m->version, source),
+					  detail.data);
+	api_end();
+	PG_RETURN_BOOL(true);
 }

@@ -42,6 +42,7 @@
 #include "lint/lint.h"
 
 PG_FUNCTION_INFO_V1(schemamig_lint);
+PG_FUNCTION_INFO_V1(schemamig_lint_rule_destructive);
 
 static void
 emit_row(ReturnSetInfo *rsinfo, int statement_no, int line, LintFinding *f)
@@ -161,4 +162,15 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	}
 	AtEOXact_GUC(true, guc_nest_level);
 	return (Datum) 0;
+}
+
+/*
+ * schemamig.lint_rule_destructive(rule): whether a rule is off in down
+ * scripts, so that "schemamig lint --dir" judges down scripts as rollback
+ * runs them (doc/lint.md, "Down scripts").
+ */
+Datum
+schemamig_lint_rule_destructive(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(lint_rule_is_destructive(text_to_cstring(PG_GETARG_TEXT_PP(0))));
 }

@@ -18,6 +18,7 @@ packages=(
   libssl-dev
   bc
   cppcheck
+  npm
 )
 
 missing=()
@@ -29,5 +30,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# the real migration tools whose histories test/t/810_adopt.pl adopts (npm's registry has them)
+command -v dbmate >/dev/null && command -v node-pg-migrate >/dev/null ||
+  npm install -g --silent dbmate@2.36.0 node-pg-migrate@9.0.0 pg@8 >/dev/null
 # pg_config on PATH must be the server's (Debian's /usr/bin/pg_config is a wrapper that finds it)
 pg_config --version

@@ -124,5 +124,6 @@ extern void lint_warn_unknown_allows(List *allows);
 
 /* registry.c */
 extern const char *lint_severity_name(LintSeverity severity);
+extern bool lint_rule_is_destructive(const char *rule);
 
 #endif							/* SCHEMAMIG_LINT_H */

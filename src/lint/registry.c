@@ -53,6 +53,18 @@ lint_rule_known(const char *rule)
 	return false;
 }
 
+/* is this the id of a rule that is off in down scripts?  (false if unknown) */
+bool
+lint_rule_is_destructive(const char *rule)
+{
+	int			i;
+
+	for (i = 0; i < LINT_RULE_COUNT; i++)
+		if (strcmp(lint_rule_defs[i].id, rule) == 0)
+			return lint_rule_defs[i].destructive;
+	return false;
+}
+
 const char *
 lint_severity_name(LintSeverity severity)
 {

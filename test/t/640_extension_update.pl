@@ -105,15 +105,17 @@ is($node->safe_psql('postgres', q{SELECT schemamig.apply('0004', 'CREATE TABLE d
 # the updated extension has exactly the objects, privileges and
 # configuration tables of a fresh install of the current version
 my $objects = q{
-	SELECT string_agg(pg_describe_object(classid, objid, objsubid), E'\n' ORDER BY 1)
+	SELECT string_agg(pg_describe_object(classid, objid, objsubid), E'\n'
+	                  ORDER BY pg_describe_object(classid, objid, objsubid))
 	  FROM pg_depend
 	 WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
 	   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'schemamig')};
 my $acl = q{
-	SELECT string_agg(p.oid::regprocedure || ' ' || coalesce(p.proacl::text, '-'), E'\n' ORDER BY 1)
+	SELECT string_agg(p.oid::regprocedure || ' ' || coalesce(p.proacl::text, '-'), E'\n'
+	                  ORDER BY p.oid::regprocedure::text)
 	  FROM pg_proc p WHERE p.pronamespace = 'schemamig'::regnamespace};
 my $config = q{
-	SELECT string_agg(c::regclass::text, ',' ORDER BY 1) || ' ' || array_to_string(extcondition, ',')
+	SELECT string_agg(c::regclass::text, ',' ORDER BY c::regclass::text) || ' ' || array_to_string(extcondition, ',')
 	  FROM pg_extension, unnest(extconfig) c WHERE extname = 'schemamig' GROUP BY extcondition};
 my %updated = (objects => $node->safe_psql('postgres', $objects),
 	acl => $node->safe_psql('postgres', $acl), config => $node->safe_psql('postgres', $config));

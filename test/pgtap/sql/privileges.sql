@@ -8,13 +8,14 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS schemamig;
 BEGIN;
-SELECT plan(34);
+SELECT plan(36);
 
 -- the catalog of privileges
 SELECT ok(NOT has_function_privilege('public', p.oid, 'EXECUTE'), 'PUBLIC cannot execute ' || p.oid::regprocedure)
   FROM pg_proc p
  WHERE p.pronamespace = 'schemamig'::regnamespace
-   AND p.proname IN ('register', 'apply', 'migrate', 'rollback', 'rollback_to', 'recover', 'repair', 'baseline')
+   AND p.proname IN ('register', 'apply', 'migrate', 'rollback', 'rollback_to', 'recover', 'repair', 'baseline',
+                     'adopt')
  ORDER BY p.proname;
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = 'schemamig'::regnamespace AND prosecdef), 0,
           'no SECURITY DEFINER function');

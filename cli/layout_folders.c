@@ -1,0 +1,140 @@
+/*-------------------------------------------------------------------------
+ *
+ * layout_folders.c
+ *		Folder-per-migration layouts: diesel ({version}_{name}/up.sql and
+ *		down.sql) and Prisma ({timestamp}_{name}/migration.sql).
+ *
+ * The version is the subfolder's name up to its first "_" (diesel's own
+ * rule), e.g. "2024-02-01-101500" or "00000000000000".  Files in the
+ * top folder (Prisma's migration_lock.toml, a README) are not migrations
+ * and are passed over.  A diesel metadata.toml saying
+ * "run_in_transaction = false" makes the migration non-transactional.
+ *
+ * Invariants: every problem names the subfolder or file it is about;
+ * script text is passed on byte for byte.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "schemamig_cli.h"
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* the file's text, or NULL when it does not exist (other read problems are reported) */
+static char *
+read_optional(MigrationFolder *folder, const char *path)
+{
+	struct stat st;
+	char	   *text;
+	char	   *error;
+
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return NULL;
+	if (!file_read_text(path, &text, &error))
+	{
+		folder_add_error(folder, error);
+		return NULL;
+	}
+	return text;
+}
+
+/* does diesel's metadata.toml say run_in_transaction = false? */
+static bool
+diesel_outside_transaction(const char *toml)
+{
+	const char *p = toml ? strstr(toml, "run_in_transaction") : NULL;
+
+	if (p == NULL)
+		return false;
+	p += strlen("run_in_transaction");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p++ != '=')
+		return false;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return strncmp(p, "false", 5) == 0;
+}
+
+bool
+folder_read_subfolders(const char *dir, MigrationLayout layout, MigrationFolder *folder)
+{
+	DIR		   *d = opendir(dir);
+	struct dirent *de;
+	char	  **names = NULL;
+	int			n = 0;
+	int			i;
+
+	if (d == NULL)
+	{
+		folder->missing = true;
+		folder_add_error(folder, psprintf("%s: cannot open the migration folder: %s", dir, strerror(errno)));
+		return false;
+	}
+	while ((de = readdir(d)) != NULL)
+	{
+		struct stat st;
+		char	   *sub = path_join(dir, de->d_name);
+
+		if (de->d_name[0] == '.' || stat(sub, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		names = pg_realloc(names, sizeof(char *) * (n + 1));
+		names[n++] = pg_strdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), name_cmp);
+
+	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		char	   *sub = path_join(dir, names[i]);
+		char	   *underscore = strchr(names[i], '_');
+		MigrationFile *file = &folder->files[folder->nfiles];
+		const char *up_name = layout == LAYOUT_DIESEL ? "up.sql" : "migration.sql";
+
+		memset(file, 0, sizeof(*file));
+		file->version = underscore ? pnstrdup(names[i], underscore - names[i]) : pstrdup(names[i]);
+		file->description = underscore && underscore[1] ? pstrdup(underscore + 1) : NULL;
+		file->up_path = path_join(sub, up_name);
+		file->up_line = 1;
+		if (!version_name_valid(file->version))
+		{
+			folder_add_error(folder, psprintf("%s: folder name does not parse: expected {version}_{name}, "
+											  "where the version is 1 to %d letters, digits, \"_\", \".\" "
+											  "or \"-\" starting with a letter or digit",
+											  sub, MAX_VERSION_LEN));
+			continue;
+		}
+		file->up_sql = read_optional(folder, file->up_path);
+		if (file->up_sql == NULL)
+		{
+			folder_add_error(folder, psprintf("%s: no %s in this migration folder", sub, up_name));
+			continue;
+		}
+		if (layout == LAYOUT_DIESEL)
+		{
+			char	   *down_path = path_join(sub, "down.sql");
+
+			file->down_sql = read_optional(folder, down_path);
+			if (file->down_sql)
+			{
+				file->down_path = down_path;
+				file->down_line = 1;
+			}
+			file->up_no_transaction =
+				diesel_outside_transaction(read_optional(folder, path_join(sub, "metadata.toml")));
+		}
+		folder->nfiles++;
+	}
+	return folder->nerrors == 0;
+}

@@ -1,0 +1,146 @@
+/*-------------------------------------------------------------------------
+ *
+ * layouts.c
+ *		Which migration tool's folder layout a folder follows: the names
+ *		of --layout, and detection when it is not given.
+ *
+ * Layouts (doc/cli.md has a section per layout):
+ *	- schemamig: {version}_{name}.up.sql (+ .down.sql), and single .sql
+ *	  files with dbmate or goose sections, mixed;
+ *	- golang-migrate: .up.sql / .down.sql only;
+ *	- sqlx: .up.sql / .down.sql, or a plain {version}_{name}.sql that is
+ *	  the whole up script;
+ *	- goose, dbmate: single .sql files with that tool's markers;
+ *	- flyway: V{version}__{description}.sql, U{version}__... (down),
+ *	  R__{description}.sql (repeatable);
+ *	- diesel: {version}_{name}/up.sql and down.sql;
+ *	- prisma: {timestamp}_{name}/migration.sql.
+ *
+ * Detection looks only at names (one pass over the folder, no file is
+ * opened): subfolders holding up.sql make it diesel, subfolders holding
+ * migration.sql (or a migration_lock.toml) prisma, V/U/R names with "__"
+ * flyway; anything else is the schemamig layout, which reads golang-migrate,
+ * sqlx's reversible files, dbmate and goose folders as they are.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres_fe.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "schemamig_cli.h"
+
+static const char *const layout_names[] = {
+	[LAYOUT_AUTO] = "auto",
+	[LAYOUT_SCHEMAMIG] = "schemamig",
+	[LAYOUT_GOLANG_MIGRATE] = "golang-migrate",
+	[LAYOUT_SQLX] = "sqlx",
+	[LAYOUT_GOOSE] = "goose",
+	[LAYOUT_DBMATE] = "dbmate",
+	[LAYOUT_FLYWAY] = "flyway",
+	[LAYOUT_DIESEL] = "diesel",
+	[LAYOUT_PRISMA] = "prisma",
+};
+
+static MigrationLayout forced_layout = LAYOUT_AUTO;
+
+const char *
+layout_name(MigrationLayout layout)
+{
+	return layout_names[layout];
+}
+
+bool
+layout_parse(const char *name, MigrationLayout *layout)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(layout_names); i++)
+		if (strcmp(name, layout_names[i]) == 0)
+		{
+			*layout = (MigrationLayout) i;
+			return true;
+		}
+	return false;
+}
+
+const char *
+layout_name_list(void)
+{
+	return "auto, schemamig, golang-migrate, sqlx, goose, dbmate, flyway, diesel, prisma";
+}
+
+void
+layout_force(MigrationLayout layout)
+{
+	forced_layout = layout;
+}
+
+static bool
+file_exists_at(int dir_fd, const char *sub, const char *name)
+{
+	struct stat st;
+	char	   *path = path_join(sub, name);
+	bool		exists = fstatat(dir_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode);
+
+	free(path);
+	return exists;
+}
+
+static bool
+is_subfolder(int dir_fd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type == DT_DIR)
+		return true;
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		return false;
+	return fstatat(dir_fd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+MigrationLayout
+layout_of_folder(const char *dir)
+{
+	DIR		   *d;
+	struct dirent *de;
+	MigrationLayout found = LAYOUT_SCHEMAMIG;
+
+	if (forced_layout != LAYOUT_AUTO)
+		return forced_layout;
+	d = opendir(dir);
+	if (d == NULL)
+		return LAYOUT_SCHEMAMIG;	/* folder_read reports it */
+	while ((de = readdir(d)) != NULL)
+	{
+		if (de->d_name[0] == '.')
+			continue;
+		if (strcmp(de->d_name, "migration_lock.toml") == 0)
+		{
+			found = LAYOUT_PRISMA;
+			break;
+		}
+		if (is_subfolder(dirfd(d), de))
+		{
+			if (file_exists_at(dirfd(d), de->d_name, "up.sql"))
+			{
+				found = LAYOUT_DIESEL;
+				break;
+			}
+			if (file_exists_at(dirfd(d), de->d_name, "migration.sql"))
+			{
+				found = LAYOUT_PRISMA;
+				break;
+			}
+			continue;
+		}
+		if (flyway_name_kind(de->d_name) != FLYWAY_NOT_A_NAME)
+		{
+			found = LAYOUT_FLYWAY;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}

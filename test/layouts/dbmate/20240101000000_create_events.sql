@@ -1,0 +1,5 @@
+-- migrate:up
+CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL);
+
+-- migrate:down
+DROP TABLE events;

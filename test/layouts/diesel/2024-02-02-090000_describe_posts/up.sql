@@ -1,0 +1,1 @@
+COMMENT ON TABLE posts IS 'blog posts';

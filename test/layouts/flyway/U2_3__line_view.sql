@@ -1,0 +1,1 @@
+DROP VIEW line_qty;

@@ -1,0 +1,1 @@
+CREATE TABLE lines (id bigint PRIMARY KEY);

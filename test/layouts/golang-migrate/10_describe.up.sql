@@ -1,0 +1,3 @@
+BEGIN;
+COMMENT ON TABLE accounts IS 'who signs in';
+COMMIT;

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);
+COMMIT;

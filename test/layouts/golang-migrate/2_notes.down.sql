@@ -1,0 +1,2 @@
+DROP FUNCTION note_count();
+DROP TABLE notes;
