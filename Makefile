@@ -24,7 +24,8 @@ OBJS = \
 	src/worker.o \
 	src/lint_rules.o \
 	src/lint_hook.o \
-	src/lint_api.o
+	src/lint_api.o \
+	src/trace.o
 
 EXTENSION = schemamig
 # every install and upgrade script (test/t/640 walks the update chain)
