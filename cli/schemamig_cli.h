@@ -52,6 +52,7 @@ typedef struct CliOptions
 	bool		dry_run;
 	bool		no_auto_recover;
 	bool		json;			/* --json, or --format json for lint */
+	bool		trace;			/* lint --trace */
 	OutputFormat format;
 	char	  **args;			/* positional arguments after the command */
 	int			nargs;
