@@ -32,7 +32,8 @@
  *	- a relation the statement already held in the mode it needed (an
  *	  earlier statement of the script took it) is still reported when the
  *	  statement changed its pg_class row, scanned or rewrote it, with a
- *	  NULL lock_mode and the mode held in detail;
+ *	  NULL lock_mode and the mode held in detail; detail also names a
+ *	  stronger mode held before when the statement took a weaker new one;
  *	- relations of the system catalogs (OIDs below FirstNormalObjectId) are
  *	  left out, as every DDL statement writes to them; so are TOAST tables
  *	  (their table's row speaks for them) and the transient relations of a
@@ -337,7 +338,8 @@ measure_statement(TraceState *ts, ScriptStatement *s, HTAB *locks_before,
 	hash_seq_init(&seq, locks_after);
 	while ((held = hash_seq_search(&seq)) != NULL)
 	{
-		LOCKMASK	acquired = held->mask & ~held_mask(locks_before, held->relid);
+		LOCKMASK	held_before = held_mask(locks_before, held->relid);
+		LOCKMASK	acquired = held->mask & ~held_before;
 		ClassRow	was = class_row_as_of(held->relid, before);
 		ClassRow	is = class_row_as_of(held->relid, NULL);
 		bool		rewritten = was.exists && is.exists && was.relfilenode != is.relfilenode;
@@ -361,9 +363,12 @@ measure_statement(TraceState *ts, ScriptStatement *s, HTAB *locks_before,
 		row->relation_name = pstrdup(is.exists ? is.name : was.name);
 		if (acquired)
 			row->lock_mode = GetLockmodeName(DEFAULT_LOCKMETHOD, strongest_mode(acquired));
-		else
+		if (!acquired)
 			row->detail = psprintf("no lock it did not already hold: an earlier statement took %s",
 								   GetLockmodeName(DEFAULT_LOCKMETHOD, strongest_mode(held->mask)));
+		else if (strongest_mode(held_before) > strongest_mode(acquired))
+			row->detail = psprintf("a stronger lock was already held: an earlier statement took %s",
+								   GetLockmodeName(DEFAULT_LOCKMETHOD, strongest_mode(held_before)));
 		row->scanned = scanned;
 		row->rewritten = rewritten;
 		row->duration_ms = duration_ms;
@@ -431,6 +436,8 @@ report_not_traced(TraceState *ts, ScriptStatement *s)
 				bool		concurrently = script_option_is_true(reindex->params, "concurrently", false);
 
 				/* without CONCURRENTLY: SHARE on each table, ACCESS EXCLUSIVE on its indexes */
+				if (!concurrently)
+					not_traced_row(ts, s, reindex->relation, NIL, ShareLock, detail);
 				not_traced_row(ts, s, reindex->relation, NIL,
 							   concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock,
 							   detail);

@@ -34,16 +34,16 @@ my $dir = folder_of(
 
 ($code, $out, $err) = cli('lint', '--dir', $dir, '--trace');
 is($code, 1, 'the linter\'s safety findings still decide the exit code') or diag($out . $err);
-like($out, qr{0001_widen\.sql:3: trace: statement 1: ACCESS EXCLUSIVE on public\.orders \(\d+ MB, 50 k rows\) for a full rewrite, [\d.]+ ms\n},
+like($out, qr{0001_widen\.sql:3: trace: statement 1: ACCESS EXCLUSIVE on public\.orders \(\d+ [kM]B, 50 k rows\) for a full rewrite, [\d.]+ ms\n},
 	'the rewrite: lock, relation, its size and row count, "for a full rewrite"');
-like($out, qr{0001_widen\.sql:4: trace: statement 2: lock already held on public\.orders \(\d+ MB, 50 k rows\) with a full scan},
+like($out, qr{0001_widen\.sql:4: trace: statement 2: lock already held on public\.orders \(\d+ [kM]B, 50 k rows\) with a full scan},
 	'CREATE INDEX after the rewrite: the lock is already held, the scan is shown');
 like($out, qr{0001_widen\.sql:5: trace: statement 3: ACCESS EXCLUSIVE on public\.audit \(created by the script\)},
 	'a table the script creates is said to be new');
 like($out, qr{0002_concurrently\.up\.sql:1: trace: statement 1: not traced, documented lock: SHARE UPDATE EXCLUSIVE on public\.orders},
 	'CREATE INDEX CONCURRENTLY: not traced, with its documented lock');
 unlike($out, qr{DROP TABLE audit|0001_widen\.sql:\d+: trace: statement \d+: failed}, 'down scripts are not traced');
-is($node->safe_psql('postgres', q{SELECT pg_relation_filenode('orders') || ' ' || to_regclass('audit') IS NULL
+is($node->safe_psql('postgres', q{SELECT pg_relation_filenode('orders') || ' ' || (to_regclass('audit') IS NULL)
 	  || ' ' || (SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'id')}),
 	"$filenode true integer", 'nothing the traced scripts did persists');
 
