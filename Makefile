@@ -39,7 +39,8 @@ OBJS = \
 	src/lint/rules_transaction.o \
 	src/lint/events.o \
 	src/lint_hook.o \
-	src/lint_api.o
+	src/lint_api.o \
+	src/trace.o
 
 EXTENSION = schemamig
 # every install and upgrade script (test/t/640 walks the update chain)

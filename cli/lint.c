@@ -17,10 +17,16 @@
  * (schemamig.lint = error, the default), "warning" for one that does not,
  * "notice" for an advisory one; GitHub gets ::error, ::warning, ::notice.
  *
+ * With --trace, every up script also goes through schemamig.trace(), which
+ * runs it in a transaction that is always rolled back, and the measured
+ * locks, scans and rewrites are printed per statement with each
+ * relation's size as it is now (pg_total_relation_size, reltuples).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres_fe.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "schemamig_cli.h"
@@ -37,6 +43,15 @@ static const char *lint_sql =
 " CROSS JOIN LATERAL schemamig.lint(f.sql) AS l"
 " WHERE f.direction IS DISTINCT FROM 'down' OR NOT schemamig.lint_rule_destructive(l.rule)"
 " ORDER BY f.ord, l.statement_no, l.line";
+
+static const char *trace_sql =
+"SELECT t.statement_no, t.line, t.relation_name, t.lock_mode, t.scanned, t.rewritten,"
+" t.duration_ms, t.outcome, t.detail,"
+" pg_catalog.pg_size_pretty(pg_catalog.pg_total_relation_size(c.oid)), c.reltuples,"
+" pg_catalog.pg_total_relation_size(c.oid)"
+" FROM schemamig.trace($1) AS t"
+" LEFT JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) t.relation"
+" ORDER BY t.statement_no, t.relation_name";
 
 static bool
 is_safety_finding(const char *severity)
@@ -305,6 +320,175 @@ lint_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format
 	return safety > 0 || failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* "AccessExclusiveLock" as the documentation says it: "ACCESS EXCLUSIVE" */
+static char *
+lock_words(const char *mode)
+{
+	PQExpBufferData out;
+	size_t		len = strlen(mode);
+	size_t		i;
+
+	if (len > 4 && strcmp(mode + len - 4, "Lock") == 0)
+		len -= 4;
+	initPQExpBuffer(&out);
+	for (i = 0; i < len; i++)
+	{
+		if (i > 0 && isupper((unsigned char) mode[i]))
+			appendPQExpBufferChar(&out, ' ');
+		appendPQExpBufferChar(&out, toupper((unsigned char) mode[i]));
+	}
+	return out.data;
+}
+
+/* "40 M rows": reltuples as a person reads it; -1 means never analyzed */
+static char *
+rows_words(const char *reltuples)
+{
+	double		rows = atof(reltuples);
+
+	if (rows < 0)
+		return pg_strdup("rows not yet counted");
+	if (rows >= 1e9)
+		return psprintf("%.0f G rows", rows / 1e9);
+	if (rows >= 1e6)
+		return psprintf("%.0f M rows", rows / 1e6);
+	if (rows >= 1e4)
+		return psprintf("%.0f k rows", rows / 1e3);
+	return psprintf("%.0f rows", rows);
+}
+
+/* one row of trace() as a line of text */
+static void
+print_trace_row(const LintInput *input, PGresult *res, int row)
+{
+	const char *relation = PQgetisnull(res, row, 2) ? NULL : PQgetvalue(res, row, 2);
+	const char *mode = PQgetisnull(res, row, 3) ? NULL : PQgetvalue(res, row, 3);
+	bool		scanned = strcmp(PQgetvalue(res, row, 4), "t") == 0;
+	bool		rewritten = strcmp(PQgetvalue(res, row, 5), "t") == 0;
+	const char *outcome = PQgetvalue(res, row, 7);
+	const char *detail = PQgetisnull(res, row, 8) ? NULL : PQgetvalue(res, row, 8);
+	int			line = PQgetisnull(res, row, 1) ? 0 : atoi(PQgetvalue(res, row, 1));
+	PQExpBufferData out;
+
+	initPQExpBuffer(&out);
+	appendPQExpBuffer(&out, "%s:%d: trace: statement %s: ", input->path,
+					  line > 0 ? input->first_line + line - 1 : input->first_line,
+					  PQgetvalue(res, row, 0));
+	if (strcmp(outcome, "failed") == 0 || strcmp(outcome, "lock_timeout") == 0)
+		appendPQExpBuffer(&out, "%s: %s",
+						  strcmp(outcome, "failed") == 0 ? "failed" : "lock not available (another session holds a conflicting lock)",
+						  detail ? detail : "");
+	else
+	{
+		if (strcmp(outcome, "not_traced") == 0)
+			appendPQExpBufferStr(&out, "not traced, documented lock: ");
+		if (mode)
+			appendPQExpBuffer(&out, "%s", lock_words(mode));
+		else if (relation)
+			appendPQExpBufferStr(&out, "lock already held");
+		else
+			appendPQExpBufferStr(&out, "no relation locked");
+		if (relation)
+		{
+			appendPQExpBuffer(&out, " on %s", relation);
+			if (!PQgetisnull(res, row, 9))
+				appendPQExpBuffer(&out, " (%s, %s)", PQgetvalue(res, row, 9),
+								  rows_words(PQgetvalue(res, row, 10)));
+			else if (strcmp(outcome, "ok") == 0)
+				appendPQExpBufferStr(&out, " (created by the script)");
+		}
+		if (rewritten)
+			appendPQExpBufferStr(&out, " for a full rewrite");
+		else if (scanned)
+			appendPQExpBufferStr(&out, " with a full scan");
+		if (!PQgetisnull(res, row, 6))
+			appendPQExpBuffer(&out, ", %.1f ms", atof(PQgetvalue(res, row, 6)));
+		if (strcmp(outcome, "not_traced") == 0 && detail)
+			appendPQExpBuffer(&out, " (%s)", detail);
+	}
+	appendPQExpBufferChar(&out, '\n');
+	print_redacted(stdout, out.data);
+	termPQExpBuffer(&out);
+}
+
+static void
+json_trace_row(const LintInput *input, PGresult *res, int row, PQExpBuffer json, int nth)
+{
+	static const char *const keys[] = {"statement_no", "line", "relation", "lock_mode",
+		"scanned", "rewritten", "duration_ms", "outcome", "detail", "size", "reltuples",
+	"total_bytes"};
+	static const bool quoted[] = {false, false, true, true, false, false, false, true,
+	true, true, false, false};
+	int			col;
+
+	if (nth > 0)
+		appendPQExpBufferStr(json, ", ");
+	appendPQExpBufferChar(json, '{');
+	json_key(json, "file", true);
+	json_string(json, input->path);
+	for (col = 0; col < (int) lengthof(keys); col++)
+	{
+		const char *value = PQgetvalue(res, row, col);
+
+		json_key(json, keys[col], false);
+		if (PQgetisnull(res, row, col))
+			appendPQExpBufferStr(json, "null");
+		else if (quoted[col])
+			json_string(json, value);
+		else if (strcmp(value, "t") == 0 || strcmp(value, "f") == 0)
+			appendPQExpBufferStr(json, value[0] == 't' ? "true" : "false");
+		else
+			appendPQExpBufferStr(json, value);
+	}
+	appendPQExpBufferChar(json, '}');
+}
+
+/*
+ * Trace every up script (a down script undoes its up script, which the
+ * trace has rolled back, so it is not traced).  Returns 0, or 1 when a
+ * trace() call fails.
+ */
+static int
+trace_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format,
+		  PQExpBuffer json)
+{
+	int			nth = 0;
+	int			i;
+
+	if (format == FORMAT_JSON)
+		appendPQExpBufferChar(json, '[');
+	for (i = 0; i < ninputs; i++)
+	{
+		const char *params[1] = {inputs[i].sql};
+		PGresult   *res;
+		int			row;
+
+		if (inputs[i].direction && strcmp(inputs[i].direction, "down") == 0)
+			continue;
+		res = db_query(conn, trace_sql, 1, params);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			int			code = report_server_error(res, psprintf("cannot trace %s", inputs[i].path));
+
+			PQclear(res);
+			if (format == FORMAT_JSON)
+				appendPQExpBufferChar(json, ']');
+			return code;
+		}
+		for (row = 0; row < PQntuples(res); row++)
+		{
+			if (format == FORMAT_JSON)
+				json_trace_row(&inputs[i], res, row, json, nth++);
+			else
+				print_trace_row(&inputs[i], res, row);
+		}
+		PQclear(res);
+	}
+	if (format == FORMAT_JSON)
+		appendPQExpBufferChar(json, ']');
+	return EXIT_OK;
+}
+
 static void
 add_input(LintInput **inputs, int *n, const char *path, const char *version,
 		  const char *direction, const char *sql, int first_line)
@@ -399,6 +583,15 @@ cmd_lint(const CliOptions *opts)
 	{
 		appendPQExpBufferStr(&json, "[]");
 		code = EXIT_OK;
+	}
+	if (opts->trace && (opts->format != FORMAT_JSON || json.data[json.len - 1] == ']'))
+	{
+		int			trace_code;
+
+		json_key(&json, "trace", false);
+		trace_code = trace_run(conn, inputs, ninputs, opts->format, &json);
+		if (trace_code != EXIT_OK)
+			code = trace_code;
 	}
 	db_finish(conn);
 	if (opts->format == FORMAT_JSON)

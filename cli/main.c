@@ -98,12 +98,14 @@ static const CommandDef commands[] = {
 		"Mark an existing database as being at version V: V and every registered\n"
 		"migration below it count as applied, without running anything.\n"},
 	{"lint", C_LINT, 0, -1, cmd_lint,
-		"lint [FILE...] [--dir DIR] [--format text|json|github]",
+		"lint [FILE...] [--dir DIR] [--format text|json|github] [--trace]",
 		"Check scripts with the server's linter, schemamig.lint(), against the live\n"
 		"catalog, running nothing.  FILEs are .up.sql, .down.sql, sectioned .sql or\n"
 		"plain SQL files; without FILEs, every script in DIR.  Exit code 1 on any\n"
 		"safety finding (severity other than advisory).  --format github prints\n"
-		"GitHub Actions workflow annotations.\n"},
+		"GitHub Actions workflow annotations.  --trace also runs every up script\n"
+		"through schemamig.trace() (in a transaction that is always rolled back)\n"
+		"and prints the locks, scans and rewrites it measured, with each table's size.\n"},
 	{"adopt", C_ADOPT, 0, 0, cmd_adopt,
 		"adopt --from TOOL [--dir DIR] [--table NAME]",
 		"Take over the history of TOOL (golang-migrate, goose, dbmate, flyway,\n"
@@ -135,6 +137,7 @@ typedef enum OptionId
 	OPT_TO,
 	OPT_DESCRIPTION,
 	OPT_FORMAT,
+	OPT_TRACE,
 	OPT_JSON,
 	OPT_LOG_FILE,
 	OPT_LAYOUT,
@@ -168,6 +171,7 @@ static const OptionDef options[] = {
 	{"to", OPT_TO, true, C_ROLLBACK},
 	{"description", OPT_DESCRIPTION, true, C_BASELINE},
 	{"format", OPT_FORMAT, true, C_LINT},
+	{"trace", OPT_TRACE, false, C_LINT},
 	{"json", OPT_JSON, false, C_ALL},
 	{"log-file", OPT_LOG_FILE, true, C_ALL},
 	{"layout", OPT_LAYOUT, true, C_ALL},
@@ -346,6 +350,9 @@ main(int argc, char **argv)
 					break;
 				case OPT_DRY_RUN:
 					opts.dry_run = true;
+					break;
+				case OPT_TRACE:
+					opts.trace = true;
 					break;
 				case OPT_NO_AUTO_RECOVER:
 					opts.no_auto_recover = true;

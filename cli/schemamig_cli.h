@@ -61,6 +61,7 @@ typedef struct CliOptions
 	long		wait_timeout_ms;	/* --wait-timeout, -1 for no limit */
 	long		lock_wait_timeout_ms;	/* --lock-wait-timeout, -1 when not given */
 	bool		json;			/* --json, or --format json for lint */
+	bool		trace;			/* lint --trace */
 	OutputFormat format;
 	char	  **args;			/* positional arguments after the command */
 	int			nargs;

@@ -9,77 +9,22 @@
 # the rules lint() reports for it (every severity), and the test fails on
 # any case where they differ, printing the rules expected and found, and
 # precision/recall over (case, rule) pairs as a diagnostic.
-#
-# A case file (test/lint_corpus/<rule>/<name>.sql):
-#
-#   -- expect: unsafe|safe
-#   -- rules: rule-id, rule-id      (or: -- rules: none)
-#   -- reason: one line
-#   -- setup:
-#   <SQL run first with the hook off: the pre-existing schema and data>
-#   -- migration:
-#   <SQL given to schemamig.lint()>
+# The case format: test/perl/SchemamigCorpus.pm.
 #
 # SCHEMAMIG_CORPUS_FILTER=regexp limits the run to matching case paths.
 use strict;
 use warnings;
-use File::Basename qw(dirname);
-use File::Find;
 use File::Spec;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use SchemamigCorpus;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $corpus = File::Spec->rel2abs(dirname(__FILE__) . '/../lint_corpus');
-my @files;
-find(sub { push @files, $File::Find::name if /\.sql$/ }, $corpus);
-@files = sort @files;
-if (my $filter = $ENV{SCHEMAMIG_CORPUS_FILTER})
-{
-	@files = grep { /$filter/ } @files;
-}
+my $corpus = corpus_dir();
+my @files = corpus_files();
 plan skip_all => 'no corpus cases' unless @files;
-
-sub parse_case
-{
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	my %case = (setup => '', migration => '');
-	my $part = 'header';
-	while (my $line = <$fh>)
-	{
-		if ($part eq 'header' && $line =~ /^-- expect:\s*(unsafe|safe)\s*$/)
-		{
-			$case{expect} = $1;
-		}
-		elsif ($part eq 'header' && $line =~ /^-- rules:\s*(.*?)\s*$/)
-		{
-			$case{rules} = $1 eq 'none' ? [] : [ sort split /\s*,\s*/, $1 ];
-		}
-		elsif ($part eq 'header' && $line =~ /^-- reason:\s*(.*?)\s*$/)
-		{
-			$case{reason} = $1;
-		}
-		elsif ($line =~ /^-- setup:\s*$/ && $part eq 'header')
-		{
-			$part = 'setup';
-		}
-		elsif ($line =~ /^-- migration:\s*$/ && $part ne 'migration')
-		{
-			$part = 'migration';
-		}
-		elsif ($part ne 'header')
-		{
-			$case{$part} .= $line;
-		}
-	}
-	close $fh;
-	die "$path: no '-- expect: unsafe|safe' line" unless $case{expect};
-	die "$path: no '-- reason:' line" unless defined $case{reason};
-	die "$path: no '-- rules: id, ...|none' line" unless $case{rules};
-	die "$path: empty migration" unless $case{migration} =~ /\S/;
-	return \%case;
-}
 
 # the directory names a rule, or a group of safe look-alikes
 sub lint_rule_known { return $_[0] ne 'safe-statements'; }

@@ -1,0 +1,90 @@
+# test/perl/SchemamigCorpus.pm — the linter's migration corpus
+# (test/lint_corpus/<rule>/<name>.sql) for the tests that run it:
+# 310_lint_corpus.pl (lint() verdicts) and 840_trace_corpus.pl (the rules'
+# lock, scan and rewrite claims against trace()).
+#
+# A case file:
+#
+#   -- expect: unsafe|safe
+#   -- rules: rule-id, rule-id      (or: -- rules: none)
+#   -- reason: one line
+#   -- setup:
+#   <SQL run first with the hook off: the pre-existing schema and data>
+#   -- migration:
+#   <SQL given to schemamig.lint()>
+#
+# SCHEMAMIG_CORPUS_FILTER=regexp limits corpus_files() to matching paths.
+
+package SchemamigCorpus;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Basename qw(dirname);
+use File::Find;
+use File::Spec;
+
+our @EXPORT = qw(corpus_dir corpus_files parse_case);
+
+sub corpus_dir
+{
+	return File::Spec->rel2abs(dirname(__FILE__) . '/../lint_corpus');
+}
+
+# the case files, sorted, filtered by SCHEMAMIG_CORPUS_FILTER
+sub corpus_files
+{
+	my @files;
+	find(sub { push @files, $File::Find::name if /\.sql$/ }, corpus_dir());
+	@files = sort @files;
+	if (my $filter = $ENV{SCHEMAMIG_CORPUS_FILTER})
+	{
+		@files = grep { /$filter/ } @files;
+	}
+	return @files;
+}
+
+# { expect, rules, reason, setup, migration } of one case file; dies on a malformed one
+sub parse_case
+{
+	my ($path) = @_;
+	open(my $fh, '<', $path) or die "$path: $!";
+	my %case = (setup => '', migration => '');
+	my $part = 'header';
+	while (my $line = <$fh>)
+	{
+		if ($part eq 'header' && $line =~ /^-- expect:\s*(unsafe|safe)\s*$/)
+		{
+			$case{expect} = $1;
+		}
+		elsif ($part eq 'header' && $line =~ /^-- rules:\s*(.*?)\s*$/)
+		{
+			$case{rules} = $1 eq 'none' ? [] : [ sort split /\s*,\s*/, $1 ];
+		}
+		elsif ($part eq 'header' && $line =~ /^-- reason:\s*(.*?)\s*$/)
+		{
+			$case{reason} = $1;
+		}
+		elsif ($line =~ /^-- setup:\s*$/ && $part eq 'header')
+		{
+			$part = 'setup';
+		}
+		elsif ($line =~ /^-- migration:\s*$/ && $part ne 'migration')
+		{
+			$part = 'migration';
+		}
+		elsif ($part ne 'header')
+		{
+			$case{$part} .= $line;
+		}
+	}
+	close $fh;
+	die "$path: no '-- expect: unsafe|safe' line" unless $case{expect};
+	die "$path: no '-- reason:' line" unless defined $case{reason};
+	die "$path: no '-- rules: id, ...|none' line" unless $case{rules};
+	die "$path: empty migration" unless $case{migration} =~ /\S/;
+	return \%case;
+}
+
+1;
