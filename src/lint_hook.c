@@ -149,10 +149,10 @@ lint_applies(bool in_migration)
 static void
 live_state_forget_if_new_transaction(void)
 {
-	if (live_lxid != MyProc->lxid)
+	if (live_lxid != MyProcLocalTransactionId)
 	{
 		memset(&live_state, 0, sizeof(live_state));
-		live_lxid = MyProc->lxid;
+		live_lxid = MyProcLocalTransactionId;
 	}
 }
 
@@ -692,7 +692,7 @@ query_may_matter(Query *query)
 		case CMD_INSERT:
 		case CMD_MERGE:
 			/* slow work while an ACCESS EXCLUSIVE lock is held */
-			return live_lxid == MyProc->lxid &&
+			return live_lxid == MyProcLocalTransactionId &&
 				(live_state.exclusive != NIL || live_state.exclusive_oids != NIL);
 		default:
 			return false;

@@ -856,7 +856,7 @@ alter_validates_inline_references(AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-		if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) &&
+		if (alter_table_cmd_subtype(cmd) == AT_AddColumn &&
 			IsA(cmd->def, ColumnDef))
 		{
 			ColumnDef  *col = (ColumnDef *) cmd->def;
@@ -872,7 +872,7 @@ alter_validates_inline_references(AlterTableStmt *stmt)
 					return true;
 			}
 		}
-		else if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+		else if (alter_table_cmd_subtype(cmd) == AT_AddConstraint &&
 				 IsA(cmd->def, Constraint) &&
 				 ((Constraint *) cmd->def)->contype == CONSTR_FOREIGN)
 			return true;
@@ -1148,10 +1148,9 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-		switch (cmd->subtype)
+		switch (alter_table_cmd_subtype(cmd))
 		{
 			case AT_AddColumn:
-			case AT_AddColumnRecurse:
 				lint_column_def_added(st, &r, castNode(ColumnDef, cmd->def),
 									  alter_validates_inline_references(stmt));
 				if (st->advisory && !st->in_transaction && !cmd->missing_ok)
@@ -1159,11 +1158,9 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 								"ADD COLUMN without IF NOT EXISTS outside a transaction cannot be re-run.");
 				break;
 			case AT_AddConstraint:
-			case AT_AddConstraintRecurse:
 				lint_add_constraint(st, &r, castNode(Constraint, cmd->def));
 				break;
 			case AT_ValidateConstraint:
-			case AT_ValidateConstraintRecurse:
 				st->slow = true;
 				if (existing && constraint_added_in_transaction(st, &r, cmd->name))
 					add_finding(st, "constraint-missing-not-valid",
@@ -1224,7 +1221,6 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 								r.name, cmd->name);
 				break;
 			case AT_DropColumn:
-			case AT_DropColumnRecurse:
 				if (existing && !column_is_new(st, &r, cmd->name) &&
 					!(cmd->missing_ok && OidIsValid(r.relid) &&
 					  column_attnum(&r, cmd->name) == InvalidAttrNumber))
@@ -1237,7 +1233,6 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 								"DROP COLUMN without IF EXISTS outside a transaction cannot be re-run.");
 				break;
 			case AT_DropConstraint:
-			case AT_DropConstraintRecurse:
 				if (st->advisory && !st->in_transaction && !cmd->missing_ok)
 					add_finding(st, "prefer-robust-stmts", "Use DROP CONSTRAINT IF EXISTS so a re-run after a failure succeeds.",
 								"DROP CONSTRAINT without IF EXISTS outside a transaction cannot be re-run.");
@@ -2131,7 +2126,7 @@ exclusive_lock_held(LintState *st)
 		Oid			relid = lfirst_oid(lc);
 
 		SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-		if (LockHeldByMe(&tag, AccessExclusiveLock))
+		if (LockHeldByMeExactly(&tag, AccessExclusiveLock))
 		{
 			char	   *name = get_rel_name(relid);
 
@@ -2413,7 +2408,7 @@ lint_track_statement(LintState *st, Node *stmt)
 		{
 			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-			if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) &&
+			if (alter_table_cmd_subtype(cmd) == AT_AddColumn &&
 				IsA(cmd->def, ColumnDef))
 				remember_name(st, 'a', NULL, ((ColumnDef *) cmd->def)->colname,
 							  at->relation->relname);
@@ -2524,7 +2519,7 @@ lint_track_statement(LintState *st, Node *stmt)
 				{
 					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-					if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+					if (alter_table_cmd_subtype(cmd) == AT_AddConstraint &&
 						IsA(cmd->def, Constraint))
 					{
 						Constraint *con = (Constraint *) cmd->def;
@@ -2542,8 +2537,7 @@ lint_track_statement(LintState *st, Node *stmt)
 							st->checks = lappend(st->checks, chk);
 						}
 					}
-					else if (cmd->subtype == AT_ValidateConstraint ||
-							 cmd->subtype == AT_ValidateConstraintRecurse)
+					else if (alter_table_cmd_subtype(cmd) == AT_ValidateConstraint)
 						remember_name(st, 'v', NULL, cmd->name, at->relation->relname);
 				}
 				break;

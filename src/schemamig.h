@@ -29,6 +29,8 @@
 #include "nodes/pg_list.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
+
 /* Largest up or down script register() accepts, in bytes. */
 #define SCHEMAMIG_MAX_SCRIPT_BYTES	(16 * 1024 * 1024)
 
