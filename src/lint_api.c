@@ -80,6 +80,7 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	int			number = 0;
 	int			guc_nest_level;
 	int			line_offset = 0;
+	int			next_start = 0;
 	int			line_so_far = 1;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -108,8 +109,8 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
 		Node	   *stmt = rs->stmt;
-		int			start = rs->stmt_location;
-		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
+		int			start = next_start;
+		int			len = (rs->stmt_len > 0 ? rs->stmt_location + rs->stmt_len : (int) strlen(sql)) - start;
 		char	   *text = pnstrdup(sql + start, len);
 		int			line;
 		List	   *allows;
@@ -117,6 +118,7 @@ schemamig_lint(PG_FUNCTION_ARGS)
 
 		/* count lines on from the previous statement: linear in the script */
 		CHECK_FOR_INTERRUPTS();
+		next_start = script_statement_end(sql, rs);
 		line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
 										  &line_offset, &line_so_far);
 

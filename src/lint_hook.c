@@ -556,6 +556,8 @@ static void
 statement_text(const char *query_string, int location, int length,
 			   const char **text, int *len)
 {
+	int			start;
+
 	if (query_string == NULL)
 	{
 		*text = "";
@@ -564,8 +566,9 @@ statement_text(const char *query_string, int location, int length,
 	}
 	if (location < 0)
 		location = 0;
-	*text = query_string + location;
-	*len = length > 0 ? length : (int) strlen(*text);
+	start = script_statement_start(query_string, location);
+	*text = query_string + start;
+	*len = length > 0 ? length + (location - start) : (int) strlen(*text);
 }
 
 /*

@@ -118,6 +118,8 @@ extern Script *script_split(const char *sql, const char *version,
 extern const char *script_top_level_only(Node *stmt);
 extern bool script_option_is_true(List *options, const char *name, bool if_absent);
 extern int	script_first_token_offset(const char *sql, int offset);
+extern int	script_statement_end(const char *sql, const RawStmt *rs);
+extern int	script_statement_start(const char *sql, int location);
 extern int	script_line_of_offset(const char *sql, int offset);
 extern int	script_line_of_offset_from(const char *sql, int offset,
 									   int *from_offset, int *from_line);

@@ -6,8 +6,8 @@
  * A script is split by raw_parser(), so dollar quotes, E'' strings, nested
  * comments and semicolons inside literals behave exactly as they do in
  * psql and the server.  Each statement keeps the comments that precede it
- * (raw_parser's statement locations start right after the previous
- * semicolon), which is where "-- schemamig:allow" comments live.
+ * (its text starts right after the previous statement's semicolon), which
+ * is where "-- schemamig:allow" comments live.
  *
  * Classification: transaction control and COPY to or from the client are
  * rejected; a statement that PostgreSQL refuses inside a transaction block
@@ -22,7 +22,9 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "common/keywords.h"
 #include "parser/parser.h"
+#include "parser/scanner.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 
@@ -128,6 +130,55 @@ script_first_token_offset(const char *sql, int offset)
 		else
 			return offset;
 	}
+}
+
+/*
+ * Offset just past a raw statement and its terminating semicolon: where the
+ * next statement's text, the comments before it included, begins.  Up to 17
+ * raw_parser put the next statement's stmt_location there too; 18 moved
+ * stmt_location to the statement's first token, past those comments.
+ */
+int
+script_statement_end(const char *sql, const RawStmt *rs)
+{
+	int			end = rs->stmt_len > 0 ? rs->stmt_location + rs->stmt_len : (int) strlen(sql);
+
+	return sql[end] == ';' ? end + 1 : end;
+}
+
+/*
+ * Where the text of the statement at location begins in a query string,
+ * the comments before it included: just past the previous statement's
+ * semicolon.  For the hooks, which see one statement's location at a time.
+ */
+int
+script_statement_start(const char *sql, int location)
+{
+#if PG_VERSION_NUM >= 180000
+	/*
+	 * 18 starts stmt_location at the statement's first token: find the last
+	 * semicolon token before it.  Only white space and comments lie between
+	 * that semicolon and the statement, so it ends the previous statement.
+	 */
+	core_yy_extra_type extra;
+	core_yyscan_t scanner;
+	core_YYSTYPE lval;
+	YYLTYPE		lloc;
+	int			start = 0;
+	int			token;
+
+	if (location <= 0)
+		return 0;
+	scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	while ((token = core_yylex(&lval, &lloc, scanner)) != 0 && lloc < location)
+		if (token == ';')
+			start = lloc + 1;
+	scanner_finish(scanner);
+	return start;
+#else
+	/* up to 17 stmt_location is already just past the previous semicolon */
+	return location < 0 ? 0 : location;
+#endif
 }
 
 /*
@@ -315,6 +366,7 @@ script_split(const char *sql, const char *version, MigrationDirection direction)
 	ListCell   *lc;
 	Script	   *script = palloc0(sizeof(Script));
 	int			number = 0;
+	int			next_start = 0;
 	int			line_offset = 0;
 	int			line = 1;
 
@@ -332,9 +384,11 @@ script_split(const char *sql, const char *version, MigrationDirection direction)
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
 		ScriptStatement *s = palloc0(sizeof(ScriptStatement));
-		int			start = rs->stmt_location;
-		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
+		int			start = next_start;
+		int			len;
 
+		next_start = script_statement_end(sql, rs);
+		len = (rs->stmt_len > 0 ? rs->stmt_location + rs->stmt_len : (int) strlen(sql)) - start;
 		CHECK_FOR_INTERRUPTS();
 		s->number = ++number;
 		s->line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
