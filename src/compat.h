@@ -15,6 +15,7 @@
 #ifndef SCHEMAMIG_COMPAT_H
 #define SCHEMAMIG_COMPAT_H
 
+#include "catalog/pg_attribute.h"
 #include "nodes/parsenodes.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
@@ -82,6 +83,22 @@ alter_table_cmd_subtype(const AlterTableCmd *cmd)
 	}
 #endif
 	return cmd->subtype;
+}
+
+/*
+ * Does this GENERATED constraint of a column definition store its values?
+ * 18 added VIRTUAL generated columns (computed when read; the kind a column
+ * gets when neither STORED nor VIRTUAL is written) and Constraint's
+ * generated_kind; up to 17 every generated column is STORED.
+ */
+static inline bool
+generated_constraint_is_stored(const Constraint *c)
+{
+#if PG_VERSION_NUM >= 180000
+	return c->generated_kind == ATTRIBUTE_GENERATED_STORED;
+#else
+	return true;
+#endif
 }
 
 #endif							/* SCHEMAMIG_COMPAT_H */

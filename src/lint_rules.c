@@ -453,6 +453,19 @@ column_not_null(LintRel *r, AttrNumber attnum)
 		result = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
 		ReleaseSysCache(tup);
 	}
+#if PG_VERSION_NUM >= 180000
+	/* 18: attnotnull is set by a NOT VALID NOT NULL constraint too; SET NOT NULL still scans */
+	if (result)
+	{
+		HeapTuple	con = findNotNullConstraintAttnum(r->relid, attnum);
+
+		if (HeapTupleIsValid(con))
+		{
+			result = ((Form_pg_constraint) GETSTRUCT(con))->convalidated;
+			heap_freetuple(con);
+		}
+	}
+#endif
 	return result;
 }
 
@@ -837,8 +850,14 @@ static const char *HINT_NOT_VALID =
 "Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock.";
 static const char *HINT_REQUIRED_FIELD =
 "Add the column nullable (or with a non-volatile DEFAULT), backfill it in batches, add CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL.";
+#if PG_VERSION_NUM >= 180000
+/* 18: NOT NULL constraints can be added NOT VALID and validated later */
+static const char *HINT_SET_NOT_NULL =
+"Add the constraint NOT VALID (ALTER TABLE t ADD CONSTRAINT t_col_not_null NOT NULL col NOT VALID), then VALIDATE CONSTRAINT in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock, and once validated the column is NOT NULL (a later SET NOT NULL skips the scan).";
+#else
 static const char *HINT_SET_NOT_NULL =
 "Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (it uses the validated constraint and skips the scan) and drop the CHECK.";
+#endif
 
 /*
  * Does PostgreSQL validate the inline REFERENCES of the columns this ALTER
@@ -915,7 +934,7 @@ lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col,
 				not_null = true;
 				break;
 			case CONSTR_GENERATED:
-				generated_stored = true;
+				generated_stored = generated_constraint_is_stored(c);
 				break;
 			case CONSTR_IDENTITY:
 				identity = true;
@@ -1091,6 +1110,22 @@ lint_add_constraint(LintState *st, LintRel *r, Constraint *c)
 				}
 			}
 			break;
+		case CONSTR_NOTNULL:
+			/* ADD CONSTRAINT name NOT NULL col (18): SET NOT NULL by another name */
+			if (existing && !c->skip_validation && list_length(c->keys) == 1)
+			{
+				char	   *col = strVal(linitial(c->keys));
+				AttrNumber	attnum = column_attnum(r, col);
+
+				if ((attnum > 0 && column_not_null(r, attnum)) || column_is_new(st, r, col) ||
+					not_null_implied(st, r, col))
+					break;
+				add_finding(st, "adding-not-nullable-field", HINT_SET_NOT_NULL,
+							"ADD CONSTRAINT ... NOT NULL on \"%s\".\"%s\" scans the whole table under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole scan.",
+							r->name, col);
+				st->slow = true;
+			}
+			break;
 		case CONSTR_EXCLUSION:
 			if (existing)
 			{
@@ -1253,6 +1288,23 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 					st->slow = true;
 				}
 				break;
+#if PG_VERSION_NUM >= 170000
+			case AT_SetExpression:
+				/* 17: SET EXPRESSION recomputes a STORED column by rewriting the table; a VIRTUAL one (18) is not stored */
+				if (existing)
+				{
+					AttrNumber	attnum = column_attnum(&r, cmd->name);
+
+					if (attnum > 0 && get_attgenerated(r.relid, attnum) != ATTRIBUTE_GENERATED_STORED)
+						break;
+					add_finding(st, "alter-table-rewrite",
+								"Add a new STORED generated column with the new expression, switch readers over, then drop the old column (or schedule the outage).",
+								"ALTER COLUMN \"%s\" SET EXPRESSION rewrites \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole rewrite.",
+								cmd->name, r.name);
+					st->slow = true;
+				}
+				break;
+#endif
 			case AT_DetachPartition:
 				{
 					PartitionCmd *pc = (PartitionCmd *) cmd->def;

@@ -32,7 +32,7 @@ else
 fi
 
 mkdir -p "$work/tree"
-tar -C "$top" --exclude=./.git --exclude=./results --exclude=./tmp_check --exclude=./regression.diffs --exclude=./regression.out --exclude="*.o" --exclude="*.so" -cf - . | tar -C "$work/tree" -xf -
+tar -C "$top" --exclude=./.git --exclude=./build --exclude=./results --exclude=./tmp_check --exclude=./regression.diffs --exclude=./regression.out --exclude="*.o" --exclude="*.so" -cf - . | tar -C "$work/tree" -xf -
 mkdir -p "$work/tree/results/isolation" "$work/tree/results/pgtap"
 [ "$(id -u)" = 0 ] && chown -R postgres: "$work"
 

@@ -5,70 +5,28 @@
 # case's expected one.  Prints every disagreement, precision and recall
 # (unsafe is the positive class), and fails below 0.95 on either.
 #
-# A case file (test/lint_corpus/<rule>/<name>.sql):
-#
-#   -- expect: unsafe|safe
-#   -- reason: one line
-#   -- setup:
-#   <SQL run first with the hook off: the pre-existing schema and data>
-#   -- migration:
-#   <SQL given to schemamig.lint()>
+# The case format is in test/perl/SchemamigCorpus.pm; a case for other
+# PostgreSQL versions is skipped, and the skip printed with its reason.
 #
 # SCHEMAMIG_CORPUS_FILTER=regexp limits the run to matching case paths.
 use strict;
 use warnings;
 use File::Basename qw(dirname);
-use File::Find;
 use File::Spec;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use SchemamigCorpus;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $corpus = File::Spec->rel2abs(dirname(__FILE__) . '/../lint_corpus');
-my @files;
-find(sub { push @files, $File::Find::name if /\.sql$/ }, $corpus);
-@files = sort @files;
+my @files = corpus_files($corpus);
 if (my $filter = $ENV{SCHEMAMIG_CORPUS_FILTER})
 {
 	@files = grep { /$filter/ } @files;
 }
 plan skip_all => 'no corpus cases' unless @files;
-
-sub parse_case
-{
-	my ($path) = @_;
-	open(my $fh, '<', $path) or die "$path: $!";
-	my %case = (setup => '', migration => '');
-	my $part = 'header';
-	while (my $line = <$fh>)
-	{
-		if ($part eq 'header' && $line =~ /^-- expect:\s*(unsafe|safe)\s*$/)
-		{
-			$case{expect} = $1;
-		}
-		elsif ($part eq 'header' && $line =~ /^-- reason:\s*(.*?)\s*$/)
-		{
-			$case{reason} = $1;
-		}
-		elsif ($line =~ /^-- setup:\s*$/ && $part eq 'header')
-		{
-			$part = 'setup';
-		}
-		elsif ($line =~ /^-- migration:\s*$/ && $part ne 'migration')
-		{
-			$part = 'migration';
-		}
-		elsif ($part ne 'header')
-		{
-			$case{$part} .= $line;
-		}
-	}
-	close $fh;
-	die "$path: no '-- expect: unsafe|safe' line" unless $case{expect};
-	die "$path: no '-- reason:' line" unless defined $case{reason};
-	die "$path: empty migration" unless $case{migration} =~ /\S/;
-	return \%case;
-}
 
 # the directory names a rule, or a group of safe look-alikes
 sub lint_rule_known { return $_[0] ne 'safe-statements'; }
@@ -79,6 +37,7 @@ $node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemamig'\n"
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE corpus_template');
 $node->safe_psql('corpus_template', 'CREATE EXTENSION schemamig');
+my $major = int($node->safe_psql('postgres', 'SHOW server_version_num') / 10000);
 
 my ($tp, $fp, $tn, $fn) = (0, 0, 0, 0);
 my %per_rule;
@@ -91,6 +50,11 @@ foreach my $path (@files)
 	my $case = parse_case($path);
 	my $name = File::Spec->abs2rel($path, $corpus);
 	my ($rule) = $name =~ m{^([^/]+)/};
+	if (my $why = case_applies($case, $major))
+	{
+		diag("skip $name: $why");
+		next;
+	}
 	my $db = 'corpus_case_' . ++$n;
 
 	$node->safe_psql('postgres',
