@@ -86,6 +86,16 @@ alter_table_cmd_subtype(const AlterTableCmd *cmd)
 }
 
 /*
+ * The session's transaction_timeout in milliseconds: 17 added the setting;
+ * before it no transaction had such a bound (0, as when it is off).
+ */
+#if PG_VERSION_NUM >= 170000
+#define SessionTransactionTimeout	TransactionTimeout
+#else
+#define SessionTransactionTimeout	0
+#endif
+
+/*
  * Does this GENERATED constraint of a column definition store its values?
  * 18 added VIRTUAL generated columns (computed when read; the kind a column
  * gets when neither STORED nor VIRTUAL is written) and Constraint's

@@ -104,6 +104,7 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	st.advisory = schemamig_lint_advisory;
 	st.lock_timeout_ms = schemamig_lock_timeout;
 	st.statement_timeout_ms = schemamig_statement_timeout;
+	st.transaction_timeout_ms = SessionTransactionTimeout;
 
 	foreach(lc, raw)
 	{

@@ -2136,6 +2136,8 @@ track_setting(LintState *st, const char *name, Node *value, bool reset)
 		slot = &st->lock_timeout_ms;
 	else if (strcmp(name, "statement_timeout") == 0)
 		slot = &st->statement_timeout_ms;
+	else if (PG_VERSION_NUM >= 170000 && strcmp(name, "transaction_timeout") == 0)
+		slot = &st->transaction_timeout_ms;
 	else
 		return;
 	*slot = reset ? timeout_reset_value(name) : timeout_value(value, *slot);
@@ -2378,6 +2380,7 @@ lint_statement(LintState *st, Node *stmt)
 	}
 	if (st->advisory && st->strongest_lock >= ShareUpdateExclusiveLock &&
 		(st->live ? StatementTimeout : st->statement_timeout_ms) == 0 &&
+		(st->live ? SessionTransactionTimeout : st->transaction_timeout_ms) == 0 &&
 		GetCommandLogLevel(stmt) == LOGSTMT_DDL)
 		add_finding(st, "require-statement-timeout",
 					"SET statement_timeout for the migration so a runaway statement cannot hold its locks forever.",
