@@ -170,6 +170,8 @@ script_statement_start(const char *sql, int location)
 	if (location <= 0)
 		return 0;
 	scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	/* the parser has warned about backslashes in strings already */
+	extra.escape_string_warning = false;
 	while ((token = core_yylex(&lval, &lloc, scanner)) != 0 && lloc < location)
 		if (token == ';')
 			start = lloc + 1;
