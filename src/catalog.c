@@ -54,7 +54,7 @@ extension_owner(void)
 	HeapTuple	tuple;
 	Oid			owner = InvalidOid;
 
-	if (cached_lxid == MyProc->lxid && OidIsValid(cached_owner))
+	if (cached_lxid == MyProcLocalTransactionId && OidIsValid(cached_owner))
 		return cached_owner;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
@@ -74,7 +74,7 @@ extension_owner(void)
 						get_database_name(MyDatabaseId)),
 				 errhint("Run CREATE EXTENSION schemamig.")));
 
-	cached_lxid = MyProc->lxid;
+	cached_lxid = MyProcLocalTransactionId;
 	cached_owner = owner;
 	return owner;
 }

@@ -638,7 +638,7 @@ executor_run_top_level(const char *version, MigrationDirection direction,
 						  CreateCommandTag(parsetree->stmt), plantrees, NULL);
 		PortalStart(portal, NULL, 0, InvalidSnapshot);
 		receiver = CreateDestReceiver(DestNone);
-		(void) PortalRun(portal, FETCH_ALL, true, true, receiver, receiver, &qc);
+		(void) PortalRunOnce(portal, FETCH_ALL, true, receiver, receiver, &qc);
 		receiver->rDestroy(receiver);
 		PortalDrop(portal, false);
 	}

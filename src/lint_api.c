@@ -94,6 +94,7 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	st.advisory = schemamig_lint_advisory;
 	st.lock_timeout_ms = schemamig_lock_timeout;
 	st.statement_timeout_ms = schemamig_statement_timeout;
+	st.transaction_timeout_ms = SessionTransactionTimeout;
 
 	statement_context = AllocSetContextCreate(state_context, "schemamig lint statement",
 											  ALLOCSET_DEFAULT_SIZES);

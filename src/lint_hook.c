@@ -136,10 +136,10 @@ lint_applies(bool in_migration)
 static void
 live_state_forget_if_new_transaction(void)
 {
-	if (live_lxid != MyProc->lxid)
+	if (live_lxid != MyProcLocalTransactionId)
 	{
 		memset(&live_state, 0, sizeof(live_state));
-		live_lxid = MyProc->lxid;
+		live_lxid = MyProcLocalTransactionId;
 	}
 }
 
@@ -304,6 +304,8 @@ static void
 statement_text(const char *query_string, int location, int length,
 			   const char **text, int *len)
 {
+	int			start;
+
 	if (query_string == NULL)
 	{
 		*text = "";
@@ -312,8 +314,9 @@ statement_text(const char *query_string, int location, int length,
 	}
 	if (location < 0)
 		location = 0;
-	*text = query_string + location;
-	*len = length > 0 ? length : (int) strlen(*text);
+	start = script_statement_start(query_string, location);
+	*text = query_string + start;
+	*len = length > 0 ? length + (location - start) : (int) strlen(*text);
 }
 
 /*
@@ -441,7 +444,7 @@ query_may_matter(Query *query)
 		case CMD_INSERT:
 		case CMD_MERGE:
 			/* slow work while an ACCESS EXCLUSIVE lock is held */
-			return live_lxid == MyProc->lxid &&
+			return live_lxid == MyProcLocalTransactionId &&
 				(live_state.exclusive != NIL || live_state.exclusive_oids != NIL);
 		default:
 			return false;

@@ -30,6 +30,8 @@
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
+
 /* Largest up or down script register() accepts, in bytes. */
 #define SCHEMAMIG_MAX_SCRIPT_BYTES	(16 * 1024 * 1024)
 
@@ -128,6 +130,7 @@ extern void script_close(ScriptReader *reader);
 extern const char *script_top_level_only(Node *stmt);
 extern bool script_option_is_true(List *options, const char *name, bool if_absent);
 extern int	script_first_token_offset(const char *sql, int offset);
+extern int	script_statement_start(const char *sql, int location);
 extern int	script_line_of_offset(const char *sql, int offset);
 extern int	script_line_of_offset_from(const char *sql, int offset,
 									   int *from_offset, int *from_line);

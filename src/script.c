@@ -6,8 +6,8 @@
  * A script is split by raw_parser(), so dollar quotes, E'' strings, nested
  * comments and semicolons inside literals behave exactly as they do in
  * psql and the server.  Each statement keeps the comments that precede it
- * (raw_parser's statement locations start right after the previous
- * semicolon), which is where "-- schemamig:allow" comments live.
+ * (its text starts right after the previous statement's semicolon), which
+ * is where "-- schemamig:allow" comments live.
  *
  * Classification: transaction control and COPY to or from the client are
  * rejected; a statement that PostgreSQL refuses inside a transaction block
@@ -31,6 +31,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "common/keywords.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
 #include "utils/memutils.h"
@@ -66,6 +67,7 @@ struct ScriptReader
 	core_yyscan_t scanner;		/* NULL once the rest is one chunk */
 	int			length;			/* of the script, in bytes */
 	int			next_chunk;		/* offset of the next chunk; -1 at the end */
+	int			text_start;		/* where the next statement's text begins */
 	List	   *chunk;			/* RawStmt * of the current chunk */
 	ListCell   *next;			/* the next of them */
 	int			number;
@@ -130,6 +132,43 @@ int
 script_first_token_offset(const char *sql, int offset)
 {
 	return sql_skip_blanks(sql, offset, INT_MAX);
+}
+
+/*
+ * Where the text of the statement at location begins in a query string,
+ * the comments before it included: just past the previous statement's
+ * semicolon.  For the hooks, which see one statement's location at a time.
+ */
+int
+script_statement_start(const char *sql, int location)
+{
+#if PG_VERSION_NUM >= 180000
+	/*
+	 * 18 starts stmt_location at the statement's first token: find the last
+	 * semicolon token before it.  Only white space and comments lie between
+	 * that semicolon and the statement, so it ends the previous statement.
+	 */
+	core_yy_extra_type extra;
+	core_yyscan_t scanner;
+	core_YYSTYPE lval;
+	YYLTYPE		lloc;
+	int			start = 0;
+	int			token;
+
+	if (location <= 0)
+		return 0;
+	scanner = scanner_init(sql, &extra, &ScanKeywords, ScanKeywordTokens);
+	/* the parser has warned about backslashes in strings already */
+	extra.escape_string_warning = false;
+	while ((token = core_yylex(&lval, &lloc, scanner)) != 0 && lloc < location)
+		if (token == ';')
+			start = lloc + 1;
+	scanner_finish(scanner);
+	return start;
+#else
+	/* up to 17 stmt_location is already just past the previous semicolon */
+	return location < 0 ? 0 : location;
+#endif
 }
 
 /*
@@ -442,6 +481,7 @@ script_next(ScriptReader *reader)
 	ScriptStatement *s;
 	MemoryContext caller;
 	int			start;
+	int			stop;
 	int			len;
 
 	while (reader->next == NULL)
@@ -452,8 +492,16 @@ script_next(ScriptReader *reader)
 
 	CHECK_FOR_INTERRUPTS();
 	caller = MemoryContextSwitchTo(reader->chunk_context);
-	start = reader->parse.base + rs->stmt_location;
-	len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + start);
+	/*
+	 * The statement's text runs from just past the previous statement's
+	 * semicolon (the comments before it included: allow comments live
+	 * there) to its end.  Up to 17 stmt_location is that place already;
+	 * 18 moved it to the statement's first token.
+	 */
+	start = reader->text_start;
+	stop = rs->stmt_len > 0 ? reader->parse.base + rs->stmt_location + rs->stmt_len : reader->length;
+	len = stop - start;
+	reader->text_start = sql[stop] == ';' ? stop + 1 : stop;
 	s = palloc0(sizeof(ScriptStatement));
 	s->number = ++reader->number;
 	s->line = script_line_of_offset_from(sql, script_first_token_offset(sql, start),
@@ -483,6 +531,7 @@ script_rewind(ScriptReader *reader)
 	reader->number = 0;
 	reader->line_offset = 0;
 	reader->line = 1;
+	reader->text_start = 0;
 	if (reader->parse.base == 0 && reader->next_chunk < 0)
 	{
 		reader->next = list_head(reader->chunk);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tools/cluster.sh — start or stop a throwaway PostgreSQL 15 cluster that
-# listens only on a unix socket inside its own directory.
+# tools/cluster.sh — start or stop a throwaway cluster of the PostgreSQL on
+# PATH (pg_config's) that listens only on a unix socket inside its own directory.
 #
 #   tools/cluster.sh start DIR   initdb DIR/data, start it with
 #                                shared_preload_libraries = 'schemamig';

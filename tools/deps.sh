@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # tools/deps.sh — install what building and testing schemamig needs on a
-# fresh Debian machine that has the PostgreSQL 15 server binaries: server
-# headers, OpenSSL headers, pgTAP, pg_prove, the Perl modules of the TAP
-# tests, and cppcheck.  Needs root.
+# fresh Debian machine: the PostgreSQL server and its headers, OpenSSL
+# headers, pgTAP, pgaudit, pg_prove, the Perl modules of the TAP tests,
+# cppcheck, and debootstrap (tools/chroot.sh builds the PostgreSQL 17 and 18
+# test chroots with it).  Needs root.
+#
+#   tools/deps.sh        PostgreSQL 15 (the CI machine's own server)
+#   tools/deps.sh 17     PostgreSQL 17 (tools/chroot.sh runs this inside a
+#                        Debian chroot whose suite packages that version)
 set -euo pipefail
+
+major=${1:-15}
 
 packages=(
   build-essential
-  postgresql-15
-  postgresql-server-dev-15
-  postgresql-15-pgtap
-  postgresql-15-pgaudit
+  "postgresql-$major"
+  "postgresql-server-dev-$major"
+  "postgresql-$major-pgtap"
+  "postgresql-$major-pgaudit"
   libpq-dev
   libtap-parser-sourcehandler-pgtap-perl
   libipc-run-perl
@@ -19,6 +26,7 @@ packages=(
   bc
   cppcheck
   npm
+  debootstrap
 )
 
 missing=()

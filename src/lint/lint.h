@@ -71,6 +71,7 @@ typedef struct LintState
 	bool		in_transaction_block;	/* explicit block, or not top level */
 	int			lock_timeout_ms;	/* script mode only */
 	int			statement_timeout_ms;	/* script mode only */
+	int			transaction_timeout_ms; /* script mode only; 17+ */
 	List	   *created;		/* script mode: LintName * created earlier */
 	List	   *validated;		/* script mode: LintName * constraints
 								 * validated earlier */

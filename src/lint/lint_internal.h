@@ -12,6 +12,8 @@
 
 #include "storage/lockdefs.h"
 
+#include "compat.h"
+
 #include "lint/lint.h"
 
 #define PG_LINT_RULE(symbol, id, tier, class, destructive) symbol,

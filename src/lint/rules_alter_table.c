@@ -20,8 +20,14 @@ static const char *HINT_NOT_VALID =
 "Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock.";
 static const char *HINT_REQUIRED_FIELD =
 "Add the column nullable (or with a non-volatile DEFAULT), backfill it in batches, add CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL.";
+#if PG_VERSION_NUM >= 180000
+/* 18: NOT NULL constraints can be added NOT VALID and validated later */
+static const char *HINT_SET_NOT_NULL =
+"Add the constraint NOT VALID (ALTER TABLE t ADD CONSTRAINT t_col_not_null NOT NULL col NOT VALID), then VALIDATE CONSTRAINT in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock, and once validated the column is NOT NULL (a later SET NOT NULL skips the scan).";
+#else
 static const char *HINT_SET_NOT_NULL =
 "Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT in a later transaction, then SET NOT NULL (it uses the validated constraint and skips the scan) and drop the CHECK.";
+#endif
 
 /*
  * A CHECK or FOREIGN KEY validated while the statement's locks are held:
@@ -49,7 +55,7 @@ alter_validates_inline_references(AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-		if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) &&
+		if (alter_table_cmd_subtype(cmd) == AT_AddColumn &&
 			IsA(cmd->def, ColumnDef))
 		{
 			ColumnDef  *col = (ColumnDef *) cmd->def;
@@ -65,7 +71,7 @@ alter_validates_inline_references(AlterTableStmt *stmt)
 					return true;
 			}
 		}
-		else if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+		else if (alter_table_cmd_subtype(cmd) == AT_AddConstraint &&
 				 IsA(cmd->def, Constraint) &&
 				 ((Constraint *) cmd->def)->contype == CONSTR_FOREIGN)
 			return true;
@@ -101,7 +107,7 @@ lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col,
 				not_null = true;
 				break;
 			case CONSTR_GENERATED:
-				generated_stored = true;
+				generated_stored = generated_constraint_is_stored(c);
 				break;
 			case CONSTR_IDENTITY:
 				identity = true;
@@ -277,6 +283,22 @@ lint_add_constraint(LintState *st, LintRel *r, Constraint *c)
 				}
 			}
 			break;
+		case CONSTR_NOTNULL:
+			/* ADD CONSTRAINT name NOT NULL col (18): SET NOT NULL by another name */
+			if (existing && !c->skip_validation && list_length(c->keys) == 1)
+			{
+				char	   *col = strVal(linitial(c->keys));
+				AttrNumber	attnum = column_attnum(r, col);
+
+				if ((attnum > 0 && column_not_null(r, attnum)) || column_is_new(st, r, col) ||
+					not_null_implied(st, r, col))
+					break;
+				add_finding(st, LINT_RULE_ADDING_NOT_NULLABLE_FIELD, HINT_SET_NOT_NULL,
+							"ADD CONSTRAINT ... NOT NULL on \"%s\".\"%s\" scans the whole table under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole scan.",
+							r->name, col);
+				st->slow = true;
+			}
+			break;
 		case CONSTR_EXCLUSION:
 			if (existing)
 			{
@@ -310,21 +332,18 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-		switch (cmd->subtype)
+		switch (alter_table_cmd_subtype(cmd))
 		{
 			case AT_AddColumn:
-			case AT_AddColumnRecurse:
 				lint_column_def_added(st, &r, castNode(ColumnDef, cmd->def),
 									  alter_validates_inline_references(stmt));
 				robust_stmts(st, cmd->missing_ok, "Use ADD COLUMN IF NOT EXISTS so a re-run after a failure succeeds.",
 								 "ADD COLUMN without IF NOT EXISTS outside a transaction cannot be re-run.");
 				break;
 			case AT_AddConstraint:
-			case AT_AddConstraintRecurse:
 				lint_add_constraint(st, &r, castNode(Constraint, cmd->def));
 				break;
 			case AT_ValidateConstraint:
-			case AT_ValidateConstraintRecurse:
 				st->slow = true;
 				if (existing && constraint_added_in_transaction(st, &r, cmd->name))
 					constraint_missing_not_valid(st,
@@ -385,7 +404,6 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 								r.name, cmd->name);
 				break;
 			case AT_DropColumn:
-			case AT_DropColumnRecurse:
 				if (existing && !column_is_new(st, &r, cmd->name) &&
 					!(cmd->missing_ok && OidIsValid(r.relid) &&
 					  column_attnum(&r, cmd->name) == InvalidAttrNumber))
@@ -397,7 +415,6 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 								 "DROP COLUMN without IF EXISTS outside a transaction cannot be re-run.");
 				break;
 			case AT_DropConstraint:
-			case AT_DropConstraintRecurse:
 				robust_stmts(st, cmd->missing_ok, "Use DROP CONSTRAINT IF EXISTS so a re-run after a failure succeeds.",
 								 "DROP CONSTRAINT without IF EXISTS outside a transaction cannot be re-run.");
 				break;
@@ -417,6 +434,23 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 					st->slow = true;
 				}
 				break;
+#if PG_VERSION_NUM >= 170000
+			case AT_SetExpression:
+				/* 17: SET EXPRESSION recomputes a STORED column by rewriting the table; a VIRTUAL one (18) is not stored */
+				if (existing)
+				{
+					AttrNumber	attnum = column_attnum(&r, cmd->name);
+
+					if (attnum > 0 && get_attgenerated(r.relid, attnum) != ATTRIBUTE_GENERATED_STORED)
+						break;
+					add_finding(st, LINT_RULE_ALTER_TABLE_REWRITE,
+								"Add a new STORED generated column with the new expression, switch readers over, then drop the old column (or schedule the outage).",
+								"ALTER COLUMN \"%s\" SET EXPRESSION rewrites \"%s\" under an ACCESS EXCLUSIVE lock; reads and writes are blocked for the whole rewrite.",
+								cmd->name, r.name);
+					st->slow = true;
+				}
+				break;
+#endif
 			case AT_DetachPartition:
 				{
 					PartitionCmd *pc = (PartitionCmd *) cmd->def;

@@ -96,7 +96,7 @@ exclusive_lock_held(LintState *st)
 		Oid			relid = lfirst_oid(lc);
 
 		SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-		if (LockHeldByMe(&tag, AccessExclusiveLock))
+		if (LockHeldByMeExactly(&tag, AccessExclusiveLock))
 		{
 			char	   *name = get_rel_name(relid);
 
@@ -141,6 +141,7 @@ lint_lock_rules(LintState *st, Node *stmt)
 	lint_exclusive_lock_held(st);
 	if (st->advisory && st->strongest_lock >= ShareUpdateExclusiveLock &&
 		(st->live ? StatementTimeout : st->statement_timeout_ms) == 0 &&
+		(st->live ? SessionTransactionTimeout : st->transaction_timeout_ms) == 0 &&
 		GetCommandLogLevel(stmt) == LOGSTMT_DDL)
 		add_finding(st, LINT_RULE_REQUIRE_STATEMENT_TIMEOUT,
 					"SET statement_timeout for the migration so a runaway statement cannot hold its locks forever.",

@@ -58,6 +58,19 @@ column_not_null(LintRel *r, AttrNumber attnum)
 		result = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
 		ReleaseSysCache(tup);
 	}
+#if PG_VERSION_NUM >= 180000
+	/* 18: attnotnull is set by a NOT VALID NOT NULL constraint too; SET NOT NULL still scans */
+	if (result)
+	{
+		HeapTuple	con = findNotNullConstraintAttnum(r->relid, attnum);
+
+		if (HeapTupleIsValid(con))
+		{
+			result = ((Form_pg_constraint) GETSTRUCT(con))->convalidated;
+			heap_freetuple(con);
+		}
+	}
+#endif
 	return result;
 }
 

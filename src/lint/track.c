@@ -131,6 +131,8 @@ track_setting(LintState *st, const char *name, Node *value, bool reset)
 		slot = &st->lock_timeout_ms;
 	else if (strcmp(name, "statement_timeout") == 0)
 		slot = &st->statement_timeout_ms;
+	else if (PG_VERSION_NUM >= 170000 && strcmp(name, "transaction_timeout") == 0)
+		slot = &st->transaction_timeout_ms;
 	else
 		return;
 	*slot = reset ? timeout_reset_value(name) : timeout_value(value, *slot);
@@ -202,7 +204,7 @@ lint_track_statement(LintState *st, Node *stmt)
 		{
 			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-			if ((cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) &&
+			if (alter_table_cmd_subtype(cmd) == AT_AddColumn &&
 				IsA(cmd->def, ColumnDef))
 				remember_name(st, LINT_NAME_ADDED_COLUMN, NULL, ((ColumnDef *) cmd->def)->colname,
 							  at->relation->relname);
@@ -305,7 +307,7 @@ lint_track_statement(LintState *st, Node *stmt)
 				{
 					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
-					if ((cmd->subtype == AT_AddConstraint || cmd->subtype == AT_AddConstraintRecurse) &&
+					if (alter_table_cmd_subtype(cmd) == AT_AddConstraint &&
 						IsA(cmd->def, Constraint))
 					{
 						Constraint *con = (Constraint *) cmd->def;
@@ -315,8 +317,7 @@ lint_track_statement(LintState *st, Node *stmt)
 						if (con->contype == CONSTR_CHECK)
 							remember_check(st, at->relation->relname, con);
 					}
-					else if (cmd->subtype == AT_ValidateConstraint ||
-							 cmd->subtype == AT_ValidateConstraintRecurse)
+					else if (alter_table_cmd_subtype(cmd) == AT_ValidateConstraint)
 						remember_name(st, LINT_NAME_VALIDATED, NULL, cmd->name, at->relation->relname);
 				}
 				break;

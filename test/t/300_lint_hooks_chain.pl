@@ -60,13 +60,13 @@ sub check_order
 	$node->safe_psql('postgres', "UPDATE orders SET customer = 'x' WHERE id = 1");
 
 	my $seen = $node->safe_psql('postgres', q{
-		SELECT string_agg(CASE WHEN query ILIKE '%orders_blocked%' THEN 'blocked'
-		                       WHEN query ILIKE '%orders_allowed%' THEN 'allowed'
-		                       WHEN query ILIKE 'UPDATE orders SET customer = $1 WHERE%' THEN 'update' END,
-		                  ',' ORDER BY 1)
-		  FROM pg_stat_statements
-		 WHERE query ILIKE '%orders_blocked%' OR query ILIKE '%orders_allowed%'
-		    OR query ILIKE 'UPDATE orders SET customer = $1 WHERE%'});
+		SELECT string_agg(seen, ',' ORDER BY seen)
+		  FROM (SELECT CASE WHEN query ILIKE '%orders_blocked%' THEN 'blocked'
+		                    WHEN query ILIKE '%orders_allowed%' THEN 'allowed'
+		                    WHEN query ILIKE 'UPDATE orders SET customer = $1 WHERE%' THEN 'update' END AS seen
+		          FROM pg_stat_statements
+		         WHERE query ILIKE '%orders_blocked%' OR query ILIKE '%orders_allowed%'
+		            OR query ILIKE 'UPDATE orders SET customer = $1 WHERE%') s});
 	is($seen, 'allowed,update', "$label: pg_stat_statements saw the allowed statements only");
 
 	is($node->safe_psql('postgres', "SELECT to_regclass('orders_allowed') IS NOT NULL AND to_regclass('orders_blocked') IS NULL"),

@@ -90,6 +90,7 @@ $node->safe_psql('corpus_template', 'CREATE EXTENSION schemamig');
 my $sep = "\x1f";
 my (@broken, @disagree, %unmeasured, @unclaimed_rewrites);
 my ($claims_checked, $claims_agree, $cases_traced) = (0, 0, 0);
+my $major = int($node->safe_psql('postgres', 'SHOW server_version_num') / 10000);
 my $previous;
 my $n = 0;
 
@@ -97,6 +98,11 @@ foreach my $path (@files)
 {
 	my $case = parse_case($path);
 	my $name = File::Spec->abs2rel($path, corpus_dir());
+	if (my $why = case_applies($case, $major))
+	{
+		diag("skipped $name: $why");
+		next;
+	}
 	my $db = 'trace_case_' . ++$n;
 
 	$node->safe_psql('postgres',

@@ -1,6 +1,7 @@
 -- expect: unsafe
 -- rules: adding-field-with-default
 -- reason: GENERATED ... STORED computes every row: rewrite
+-- measure: orders
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);
 INSERT INTO users SELECT g, 'u' || g || '@example.com', 'n' || g, g % 90, now() FROM generate_series(1, 100) g;

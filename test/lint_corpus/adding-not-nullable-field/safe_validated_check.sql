@@ -1,6 +1,7 @@
 -- expect: safe
 -- rules: none
 -- reason: a validated CHECK (col IS NOT NULL) lets SET NOT NULL skip the scan (PG12+)
+-- measure: orders
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);
 INSERT INTO users SELECT g, 'u' || g || '@example.com', 'n' || g, g % 90, now() FROM generate_series(1, 100) g;

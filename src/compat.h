@@ -1,0 +1,114 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		The server APIs that differ between the PostgreSQL releases
+ *		schemamig builds against, each behind one name.
+ *
+ * The rest of the tree calls the names below and never tests
+ * PG_VERSION_NUM for an API difference; an #if elsewhere marks a
+ * behaviour that differs by release (doc/versions.md lists them).  Each
+ * entry says which release changed what, checked against that release's
+ * headers.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMAMIG_COMPAT_H
+#define SCHEMAMIG_COMPAT_H
+
+#include "catalog/pg_attribute.h"
+#include "nodes/parsenodes.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "tcop/pquery.h"
+
+/*
+ * The local transaction id of this backend: 17 moved PGPROC.lxid into
+ * PGPROC.vxid (as vxid.lxid, next to vxid.procNumber).
+ */
+#if PG_VERSION_NUM >= 170000
+#define MyProcLocalTransactionId	(MyProc->vxid.lxid)
+#else
+#define MyProcLocalTransactionId	(MyProc->lxid)
+#endif
+
+/*
+ * Whether this backend holds exactly this lock mode on the object: 17 added
+ * LockHeldByMe's "orstronger" argument; false keeps the earlier meaning.
+ */
+#if PG_VERSION_NUM >= 170000
+#define LockHeldByMeExactly(tag, mode)	LockHeldByMe((tag), (mode), false)
+#else
+#define LockHeldByMeExactly(tag, mode)	LockHeldByMe((tag), (mode))
+#endif
+
+/*
+ * Run a portal to completion, once: 18 dropped PortalRun's run_once
+ * argument (every caller ran a portal once).
+ */
+#if PG_VERSION_NUM >= 180000
+#define PortalRunOnce(portal, count, isTopLevel, dest, altdest, qc) \
+	PortalRun((portal), (count), (isTopLevel), (dest), (altdest), (qc))
+#else
+#define PortalRunOnce(portal, count, isTopLevel, dest, altdest, qc) \
+	PortalRun((portal), (count), (isTopLevel), true, (dest), (altdest), (qc))
+#endif
+
+/*
+ * The subcommand of an ALTER TABLE, with recursion to inheritance children
+ * and partitions folded into the plain subtype.  Up to 15 the server could
+ * mark a subcommand AT_AddColumnRecurse (and likewise for DropColumn,
+ * AddConstraint, ValidateConstraint, DropConstraint); 16 removed those
+ * values and keeps recursion in the statement instead.  Code that judges
+ * a subcommand switches on this, so a verdict never depends on which form
+ * a release uses.
+ */
+static inline AlterTableType
+alter_table_cmd_subtype(const AlterTableCmd *cmd)
+{
+#if PG_VERSION_NUM < 160000
+	switch (cmd->subtype)
+	{
+		case AT_AddColumnRecurse:
+			return AT_AddColumn;
+		case AT_DropColumnRecurse:
+			return AT_DropColumn;
+		case AT_AddConstraintRecurse:
+			return AT_AddConstraint;
+		case AT_ValidateConstraintRecurse:
+			return AT_ValidateConstraint;
+		case AT_DropConstraintRecurse:
+			return AT_DropConstraint;
+		default:
+			break;
+	}
+#endif
+	return cmd->subtype;
+}
+
+/*
+ * The session's transaction_timeout in milliseconds: 17 added the setting;
+ * before it no transaction had such a bound (0, as when it is off).
+ */
+#if PG_VERSION_NUM >= 170000
+#define SessionTransactionTimeout	TransactionTimeout
+#else
+#define SessionTransactionTimeout	0
+#endif
+
+/*
+ * Does this GENERATED constraint of a column definition store its values?
+ * 18 added VIRTUAL generated columns (computed when read; the kind a column
+ * gets when neither STORED nor VIRTUAL is written) and Constraint's
+ * generated_kind; up to 17 every generated column is STORED.
+ */
+static inline bool
+generated_constraint_is_stored(const Constraint *c)
+{
+#if PG_VERSION_NUM >= 180000
+	return c->generated_kind == ATTRIBUTE_GENERATED_STORED;
+#else
+	return true;
+#endif
+}
+
+#endif							/* SCHEMAMIG_COMPAT_H */
