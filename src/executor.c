@@ -134,7 +134,6 @@ redact_field(char *field)
  * yet, so neither the client nor the server log has seen it.
  */
 static void
-pg_attribute_noreturn()
 rethrow_statement_error(ScriptStatement *s, MemoryContext cxt)
 {
 	ErrorData  *edata;
@@ -170,6 +169,28 @@ rethrow_statement_error(ScriptStatement *s, MemoryContext cxt)
 		edata->internalquery = clean;
 	}
 	ReThrowError(edata);
+}
+
+/*
+ * SPI_execute one statement; its error is re-thrown redacted and with one
+ * context line (rethrow_statement_error).  A function of its own so that
+ * its PG_TRY is not nested in the caller's.
+ */
+static int
+execute_statement(ScriptStatement *s, MemoryContext cxt)
+{
+	int			rc = 0;
+
+	PG_TRY();
+	{
+		rc = SPI_execute(s->text, false, 0);
+	}
+	PG_CATCH();
+	{
+		rethrow_statement_error(s, cxt);
+	}
+	PG_END_TRY();
+	return rc;
 }
 
 static void
@@ -412,7 +433,7 @@ run_statements(const char *version, MigrationDirection direction,
 	{
 		for (;;)
 		{
-			ScriptStatement *volatile s;
+			ScriptStatement *s;
 			StatementErrorContext ctx;
 			ErrorContextCallback callback;
 			instr_time	start;
@@ -447,15 +468,7 @@ run_statements(const char *version, MigrationDirection direction,
 			MemoryContextSwitchTo(statement_context);
 			INSTR_TIME_SET_CURRENT(start);
 			arm_statement_timeout();
-			PG_TRY();
-			{
-				rc = SPI_execute(s->text, false, 0);
-			}
-			PG_CATCH();
-			{
-				rethrow_statement_error(s, caller_context);
-			}
-			PG_END_TRY();
+			rc = execute_statement(s, caller_context);
 			if (rc < 0)
 				elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 			SPI_freetuptable(SPI_tuptable);
