@@ -263,7 +263,7 @@ run_down(MigrationState *m, const char *event)
 
 	initStringInfo(&statements);
 	if (down_script_is_noop(m->down_sql))
-		appendStringInfoString(&statements, "[]");
+		appendStringInfoString(&statements, "\"statement_count\": 0, \"statements\": []");
 	else
 		ms = executor_run_script(m->version, MIGRATION_DOWN, m->down_sql, &statements);
 	catalog_delete_applied(m->version);
@@ -1350,7 +1350,7 @@ schemamig_rollback_step(PG_FUNCTION_ARGS)
 	if (m->dirty)
 		report_dirty(m);
 	require_down_text(m);
-	if (script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only == NULL)
+	if (!down_script_needs_worker(m))
 		put_step_result(fcinfo, "rolled_back", run_down(m, "rolled_back"), 0);
 	else
 	{
@@ -1419,8 +1419,7 @@ schemamig_rollback_plan(PG_FUNCTION_ARGS)
 	foreach(lc, victims)
 	{
 		MigrationState *m = lfirst(lc);
-		bool		transactional =
-			script_split(m->down_sql, m->version, MIGRATION_DOWN)->top_level_only == NULL;
+		bool		transactional = !down_script_needs_worker(m);
 
 		if (!transactional && needs_worker == NULL)
 			needs_worker = m->version;
