@@ -72,6 +72,7 @@ extern bool not_null_implied(LintState *st, LintRel *r, const char *colname);
 extern bool column_has_check(LintRel *r, AttrNumber attnum);
 extern bool type_change_rewrites(LintRel *r, AttrNumber attnum, TypeName *typeName,
 								 Node *using_expr, const char *colname, bool *known);
+extern bool type_change_rebuilds_index(LintRel *r, AttrNumber attnum, ColumnDef *def);
 extern const char *type_base_name(TypeName *tn);
 extern bool type_is_serial(TypeName *tn);
 extern bool type_is_constrained_domain(LintState *st, TypeName *tn);

@@ -353,6 +353,11 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 									"Drop the CHECK constraint first, change the type, then re-add it NOT VALID and validate it in a later transaction.",
 									"ALTER COLUMN \"%s\" TYPE re-validates the CHECK constraints on the column by scanning \"%s\" under an ACCESS EXCLUSIVE lock.",
 									cmd->name, r.name);
+					else if (attnum > 0 && known && type_change_rebuilds_index(&r, attnum, def))
+						add_finding(st, LINT_RULE_CHANGING_COLUMN_TYPE,
+									"Build an index for the new type or collation CONCURRENTLY on a new column, backfill it, then switch over; or drop the index CONCURRENTLY first and re-create it CONCURRENTLY after the change.",
+									"ALTER COLUMN \"%s\" TYPE keeps the rows of \"%s\" but rebuilds every index on the column (new collation or operator class), scanning the table under an ACCESS EXCLUSIVE lock held until the transaction ends.",
+									cmd->name, r.name);
 					else
 						rewrites = false;
 					if (rewrites || findings_have_rule(st, LINT_RULE_CHANGING_COLUMN_TYPE))
