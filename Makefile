@@ -23,6 +23,7 @@ OBJS = \
 	src/job_runner.o \
 	src/worker.o \
 	src/sql_scan.o \
+	src/lint/created.o \
 	src/lint/registry.o \
 	src/lint/relations.o \
 	src/lint/semantics.o \

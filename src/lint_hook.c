@@ -506,6 +506,7 @@ lint_hook_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
+	lint_created_init();
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = lint_ProcessUtility;
 	prev_post_parse_analyze = post_parse_analyze_hook;

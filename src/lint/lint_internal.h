@@ -10,6 +10,7 @@
 #ifndef SCHEMAMIG_LINT_INTERNAL_H
 #define SCHEMAMIG_LINT_INTERNAL_H
 
+#include "access/htup.h"
 #include "storage/lockdefs.h"
 
 #include "lint/lint.h"
@@ -63,6 +64,10 @@ extern void lint_relation_lock(LintState *st, RangeVar *rv, LOCKMODE mode);
 extern const char *lock_mode_name(LOCKMODE mode);
 extern const char *lock_mode_article(LOCKMODE mode);
 extern const char *lock_blocks(LOCKMODE mode);
+
+/* ---- created.c: created in this transaction, by creation ---- */
+
+extern bool catalog_row_created_here(HeapTuple tup, Oid classid, Oid objid);
 
 /* ---- semantics.c: what the server will do, read from the catalog ---- */
 

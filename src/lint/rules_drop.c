@@ -11,6 +11,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_class.h"
 #include "utils/syscache.h"
 
@@ -104,7 +105,7 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 
 						if (HeapTupleIsValid(tup))
 						{
-							if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
+							if (catalog_row_created_here(tup, NamespaceRelationId, nsp) ||
 								isTempNamespace(nsp))
 								new_schema = true;
 							ReleaseSysCache(tup);

@@ -534,7 +534,7 @@ constraint_added_in_transaction(LintState *st, LintRel *r, const char *conname)
 		tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
 		if (HeapTupleIsValid(tup))
 		{
-			result = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+			result = catalog_row_created_here(tup, ConstraintRelationId, conoid);
 			ReleaseSysCache(tup);
 		}
 		return result;
@@ -554,7 +554,7 @@ type_is_new(LintState *st, List *names)
 	t = LookupTypeName(NULL, tn, NULL, true);
 	if (t == NULL)
 		return st->live;
-	result = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(((HeapTuple) t)->t_data));
+	result = catalog_row_created_here((HeapTuple) t, TypeRelationId, typeTypeId(t));
 	ReleaseSysCache(t);
 	return result;
 }

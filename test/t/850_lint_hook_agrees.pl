@@ -1,0 +1,64 @@
+# 850_lint_hook_agrees.pl — the hook, at schemamig.lint = error, refuses what
+# lint() reports for the second round of rules, and allows their safe
+# variants; "created in this transaction" is decided by creation, so a GRANT
+# that rewrote an old schema's or type's catalog row earlier in the same
+# transaction does not make it new.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('lint_agree');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemamig'\n");
+$node->start;
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION schemamig;
+	SET schemamig.lint = off;
+	CREATE SCHEMA app;
+	CREATE TABLE app.orders (id bigint PRIMARY KEY, customer text, note text);
+	INSERT INTO app.orders SELECT g, 'c' || g, 'n' FROM generate_series(1, 100) g;
+	CREATE INDEX orders_customer_idx ON app.orders (customer);
+	CREATE TYPE mood AS ENUM ('sad', 'happy');
+});
+
+# each case: label, SQL run in one transaction (rolled back), the rule the
+# hook must refuse it for (undef: must run)
+my @cases = (
+	[ 'GRANT then DROP SCHEMA of an old schema',
+	  'GRANT USAGE ON SCHEMA app TO PUBLIC; DROP SCHEMA app CASCADE', 'ban-drop-schema' ],
+	[ 'GRANT then RENAME VALUE of an old enum',
+	  q{GRANT USAGE ON TYPE mood TO PUBLIC; ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'},
+	  'renaming-enum-value' ],
+	[ 'schema created, granted and dropped in one transaction',
+	  'CREATE SCHEMA tmp_s; GRANT USAGE ON SCHEMA tmp_s TO PUBLIC; DROP SCHEMA tmp_s CASCADE', undef ],
+	[ 'enum created, granted and renamed in one transaction',
+	  q{CREATE TYPE m2 AS ENUM ('a'); GRANT USAGE ON TYPE m2 TO PUBLIC; ALTER TYPE m2 RENAME VALUE 'a' TO 'b'},
+	  undef ],
+	[ 'COLLATE "C" on an indexed column',
+	  q{ALTER TABLE app.orders ALTER COLUMN customer TYPE text COLLATE "C"}, 'changing-column-type' ],
+	[ 'COLLATE "C" on a column without an index',
+	  q{ALTER TABLE app.orders ALTER COLUMN note TYPE text COLLATE "C"}, undef ],
+);
+
+foreach my $case (@cases)
+{
+	my ($label, $sql, $rule) = @$case;
+	my ($ret, $out, $err) = $node->psql('postgres',
+		"SET schemamig.lint = error; SET lock_timeout = '5s'; BEGIN; $sql; ROLLBACK;",
+		on_error_stop => 1);
+	if (defined $rule)
+	{
+		like($err, qr/blocked by schemamig lint rule "\Q$rule\E"/, "hook refuses: $label");
+		my $lint = $node->safe_psql('postgres',
+			"SELECT string_agg(DISTINCT rule, ',') FROM schemamig.lint(\$q\$$sql\$q\$)");
+		like($lint, qr/\Q$rule\E/, "lint() reports $rule too: $label");
+	}
+	else
+	{
+		is($ret, 0, "hook allows: $label") or diag($err);
+	}
+}
+
+done_testing();
