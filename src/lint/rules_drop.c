@@ -8,11 +8,18 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_namespace.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "lint/lint_internal.h"
@@ -165,11 +172,80 @@ lint_truncate_stmt(LintState *st, TruncateStmt *stmt)
 					"TRUNCATE ... CASCADE also empties every table that references the named ones, without naming them.");
 }
 
+/*
+ * Does the schema hold a table, view or sequence others may name?  Read
+ * from pg_depend's reference index (each relation depends on its schema),
+ * stopping at the first one: no scan of pg_class.
+ */
+static bool
+schema_holds_relations(Oid nsp)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		result = false;
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(NamespaceRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(nsp));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (!result && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+
+		if (d->classid == RelationRelationId && d->objsubid == 0)
+		{
+			char		kind = get_rel_relkind(d->objid);
+
+			result = (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
+					  kind == RELKIND_FOREIGN_TABLE || kind == RELKIND_VIEW ||
+					  kind == RELKIND_MATVIEW || kind == RELKIND_SEQUENCE);
+		}
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	return result;
+}
+
+/* ALTER SCHEMA s RENAME TO: every relation in s gets a new qualified name */
+static void
+lint_rename_schema(LintState *st, RenameStmt *stmt)
+{
+	Oid			nsp;
+	HeapTuple	tup;
+	bool		is_new = false;
+
+	if (!st->live && name_in(st->created, LINT_NAME_SCHEMA, NULL, stmt->subname, NULL))
+		return;
+	nsp = get_namespace_oid(stmt->subname, true);
+	if (!OidIsValid(nsp))
+		return;
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (HeapTupleIsValid(tup))
+	{
+		is_new = catalog_row_created_here(tup, NamespaceRelationId, nsp);
+		ReleaseSysCache(tup);
+	}
+	if (!is_new && schema_holds_relations(nsp))
+		add_finding(st, LINT_RULE_RENAMING_TABLE,
+					"Create the new schema and move or wrap the tables one by one (views under the old names), or keep the old name.",
+					"ALTER SCHEMA \"%s\" RENAME TO takes an ACCESS EXCLUSIVE lock on the schema only (no table lock, held until the transaction ends) but renames every table in it for running code: queries that name the old schema fail from the commit on.",
+					stmt->subname);
+}
+
 void
 lint_rename_stmt(LintState *st, RenameStmt *stmt)
 {
 	LintRel		r;
 
+	if (stmt->renameType == OBJECT_SCHEMA)
+	{
+		lint_rename_schema(st, stmt);
+		return;
+	}
 	if (stmt->relation == NULL)
 		return;
 	r = lookup_rangevar(st, stmt->relation);
