@@ -439,6 +439,10 @@ query_may_matter(Query *query)
 			/* FALLTHROUGH */
 		case CMD_INSERT:
 		case CMD_MERGE:
+			/* MERGE ... ON true: every row matches (rules_dml.c) */
+			if (query->commandType == CMD_MERGE && query->jointree &&
+				query->jointree->quals && IsA(query->jointree->quals, Const))
+				return true;
 			/* slow work while an ACCESS EXCLUSIVE lock is held */
 			return live_lxid == MyProc->lxid &&
 				(live_state.exclusive != NIL || live_state.exclusive_oids != NIL);

@@ -21,6 +21,8 @@ $node->safe_psql('postgres', q{
 	INSERT INTO app.orders SELECT g, 'c' || g, 'n' FROM generate_series(1, 100) g;
 	CREATE INDEX orders_customer_idx ON app.orders (customer);
 	CREATE TYPE mood AS ENUM ('sad', 'happy');
+	CREATE TABLE app.src (id bigint);
+	INSERT INTO app.src VALUES (1);
 });
 
 # each case: label, SQL run in one transaction (rolled back), the rule the
@@ -40,6 +42,14 @@ my @cases = (
 	  q{ALTER TABLE app.orders ALTER COLUMN customer TYPE text COLLATE "C"}, 'changing-column-type' ],
 	[ 'COLLATE "C" on a column without an index',
 	  q{ALTER TABLE app.orders ALTER COLUMN note TYPE text COLLATE "C"}, undef ],
+	[ 'ALTER SCHEMA RENAME of a schema holding tables',
+	  'ALTER SCHEMA app RENAME TO app_v2', 'renaming-table' ],
+	[ 'ALTER SCHEMA RENAME of a schema created in the transaction',
+	  'CREATE SCHEMA s_new; CREATE TABLE s_new.t (a int); ALTER SCHEMA s_new RENAME TO s_newer', undef ],
+	[ 'MERGE ON true WHEN MATCHED THEN DELETE',
+	  'MERGE INTO app.orders USING app.src ON true WHEN MATCHED THEN DELETE', 'require-where-clause' ],
+	[ 'MERGE joined on the key',
+	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
 );
 
 foreach my $case (@cases)
