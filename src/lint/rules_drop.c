@@ -13,9 +13,15 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "parser/parse_type.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
@@ -23,6 +29,112 @@
 #include "utils/syscache.h"
 
 #include "lint/lint_internal.h"
+
+/*
+ * The first column of a pre-existing table whose type or collation is the
+ * object (classid, objid), or of its array type: DROP ... CASCADE drops
+ * that column with its data.  Read from pg_depend's reference index, as
+ * the server finds what CASCADE takes.  Returns the table's name and sets
+ * *colname, or NULL.
+ */
+static const char *
+dependent_column(LintState *st, Oid classid, Oid objid, char **colname)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	const char *result = NULL;
+	Oid			objs[2];
+	int			n = 1;
+	int			i;
+
+	objs[0] = objid;
+	if (classid == TypeRelationId && OidIsValid(get_array_type(objid)))
+		objs[n++] = get_array_type(objid);
+	dep = table_open(DependRelationId, AccessShareLock);
+	for (i = 0; i < n && result == NULL; i++)
+	{
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(classid));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(objs[i]));
+		scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+		while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+			char		kind;
+			LintRel		r;
+
+			if (d->classid != RelationRelationId || d->objsubid <= 0)
+				continue;
+			kind = get_rel_relkind(d->objid);
+			if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
+				kind != RELKIND_MATVIEW)
+				continue;
+			r = lookup_oid(st, d->objid, NULL);
+			if (!rel_preexisting(st, &r))
+				continue;
+			*colname = get_attname(d->objid, d->objsubid, true);
+			if (*colname != NULL)
+				result = r.name;
+		}
+		systable_endscan(scan);
+	}
+	table_close(dep, AccessShareLock);
+	return result;
+}
+
+/* DROP TYPE/DOMAIN/COLLATION ... CASCADE of (classid, objid) */
+static void
+lint_drop_cascade_columns(LintState *st, Oid classid, Oid objid, const char *what)
+{
+	char	   *colname = NULL;
+	const char *relname = dependent_column(st, classid, objid, &colname);
+
+	if (relname != NULL)
+		add_finding(st, LINT_RULE_BAN_DROP_COLUMN,
+					"Change or drop the columns that use it first, each in a migration that says why; then drop it without CASCADE.",
+					"%s ... CASCADE drops column \"%s\" of \"%s\" (and every other column that uses it) with its data, under an ACCESS EXCLUSIVE lock on each table until the transaction ends.",
+					what, colname, relname);
+}
+
+/* DROP EXTENSION ... CASCADE: the columns using the extension's types */
+static void
+lint_drop_extension_cascade(LintState *st, Oid ext)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *members = NIL;
+	ListCell   *lc;
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ExtensionRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ext));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+
+		if (d->deptype == DEPENDENCY_EXTENSION &&
+			(d->classid == TypeRelationId || d->classid == CollationRelationId))
+			members = lappend(members, list_make2_oid(d->classid, d->objid));
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	foreach(lc, members)
+	{
+		List	   *m = lfirst(lc);
+
+		lint_drop_cascade_columns(st, linitial_oid(m), lsecond_oid(m), "DROP EXTENSION");
+		if (findings_have_rule(st, LINT_RULE_BAN_DROP_COLUMN))
+			break;
+	}
+}
 
 void
 lint_drop_stmt(LintState *st, DropStmt *stmt)
@@ -81,6 +193,42 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 					}
 					break;
 				}
+			case OBJECT_TYPE:
+			case OBJECT_DOMAIN:
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					Type		t = LookupTypeName(NULL, lfirst_node(TypeName, lc), NULL, true);
+
+					if (t != NULL)
+					{
+						Oid			typid = typeTypeId(t);
+						bool		is_new = catalog_row_created_here((HeapTuple) t, TypeRelationId, typid);
+
+						ReleaseSysCache(t);
+						if (!is_new)
+							lint_drop_cascade_columns(st, TypeRelationId, typid,
+													  stmt->removeType == OBJECT_TYPE ? "DROP TYPE" : "DROP DOMAIN");
+					}
+				}
+				break;
+			case OBJECT_COLLATION:
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					Oid			coll = get_collation_oid(lfirst(lc), true);
+
+					if (OidIsValid(coll))
+						lint_drop_cascade_columns(st, CollationRelationId, coll, "DROP COLLATION");
+				}
+				break;
+			case OBJECT_EXTENSION:
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					Oid			ext = get_extension_oid(strVal(lfirst(lc)), true);
+
+					if (OidIsValid(ext))
+						lint_drop_extension_cascade(st, ext);
+				}
+				break;
 			case OBJECT_TRIGGER:
 			case OBJECT_RULE:
 			case OBJECT_POLICY:

@@ -22,6 +22,8 @@ $node->safe_psql('postgres', q{
 	CREATE INDEX orders_customer_idx ON app.orders (customer);
 	CREATE TYPE mood AS ENUM ('sad', 'happy');
 	CREATE TABLE app.src (id bigint);
+	CREATE TYPE unused_kind AS ENUM ('x');
+	CREATE TABLE app.feelings (id bigint, m mood);
 	INSERT INTO app.src VALUES (1);
 });
 
@@ -48,6 +50,10 @@ my @cases = (
 	  'CREATE SCHEMA s_new; CREATE TABLE s_new.t (a int); ALTER SCHEMA s_new RENAME TO s_newer', undef ],
 	[ 'MERGE ON true WHEN MATCHED THEN DELETE',
 	  'MERGE INTO app.orders USING app.src ON true WHEN MATCHED THEN DELETE', 'require-where-clause' ],
+	[ 'DROP TYPE CASCADE taking a column',
+	  'DROP TYPE mood CASCADE', 'ban-drop-column' ],
+	[ 'DROP TYPE CASCADE of a type no column uses',
+	  'DROP TYPE unused_kind CASCADE', undef ],
 	[ 'MERGE joined on the key',
 	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
 );
