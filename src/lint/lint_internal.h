@@ -77,6 +77,7 @@ extern bool not_null_implied(LintState *st, LintRel *r, const char *colname);
 extern bool column_has_check(LintRel *r, AttrNumber attnum);
 extern bool type_change_rewrites(LintRel *r, AttrNumber attnum, TypeName *typeName,
 								 Node *using_expr, const char *colname, bool *known);
+extern bool lint_partition_default_scan(LintState *st, LintRel *parent, bool is_default, const char *what);
 extern bool type_change_rebuilds_index(LintRel *r, AttrNumber attnum, ColumnDef *def);
 extern const char *type_base_name(TypeName *tn);
 extern bool type_is_serial(TypeName *tn);

@@ -23,6 +23,12 @@ $node->safe_psql('postgres', q{
 	CREATE TYPE mood AS ENUM ('sad', 'happy');
 	CREATE TABLE app.src (id bigint);
 	CREATE TYPE unused_kind AS ENUM ('x');
+	CREATE TABLE ev (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+	CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+	CREATE TABLE ev_2025 (id bigint, at date NOT NULL);
+	CREATE TABLE ev_2025c (id bigint, at date NOT NULL, CHECK (at >= '2025-01-01' AND at < '2026-01-01'));
+	CREATE TABLE evd (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+	CREATE TABLE evd_default PARTITION OF evd DEFAULT;
 	CREATE TABLE app.feelings (id bigint, m mood);
 	INSERT INTO app.src VALUES (1);
 });
@@ -54,6 +60,12 @@ my @cases = (
 	  'DROP TYPE mood CASCADE', 'ban-drop-column' ],
 	[ 'DROP TYPE CASCADE of a type no column uses',
 	  'DROP TYPE unused_kind CASCADE', undef ],
+	[ 'ATTACH PARTITION without a CHECK implying the bound',
+	  q{ALTER TABLE ev ATTACH PARTITION ev_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, 'partition-scan' ],
+	[ 'ATTACH PARTITION with a matching CHECK',
+	  q{ALTER TABLE ev ATTACH PARTITION ev_2025c FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, undef ],
+	[ 'CREATE TABLE PARTITION OF a parent with a DEFAULT partition',
+	  q{CREATE TABLE evd_2025 PARTITION OF evd FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, 'partition-scan' ],
 	[ 'MERGE joined on the key',
 	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
 );
