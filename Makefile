@@ -25,6 +25,7 @@ OBJS = \
 	src/job_runner.o \
 	src/worker.o \
 	src/sql_scan.o \
+	src/lint/created.o \
 	src/lint/registry.o \
 	src/lint/relations.o \
 	src/lint/semantics.o \
@@ -86,6 +87,8 @@ endif
 
 # every module includes the shared header
 $(OBJS): src/schemamig.h src/compat.h
+# the linter's objects see the rule list and the lint headers
+$(filter src/lint/%,$(OBJS)) src/lint_hook.o src/lint_api.o src/trace.o: $(wildcard src/lint/*.h)
 src/checksum.o src/registrations_digest.o: src/sha256_text.h
 src/redact.o: src/redact_rules.h
 

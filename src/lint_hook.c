@@ -443,6 +443,10 @@ query_may_matter(Query *query)
 			/* FALLTHROUGH */
 		case CMD_INSERT:
 		case CMD_MERGE:
+			/* MERGE ... ON true: every row matches (rules_dml.c) */
+			if (query->commandType == CMD_MERGE && query->jointree &&
+				query->jointree->quals && IsA(query->jointree->quals, Const))
+				return true;
 			/* slow work while an ACCESS EXCLUSIVE lock is held */
 			return live_lxid == MyProcLocalTransactionId &&
 				(live_state.exclusive != NIL || live_state.exclusive_oids != NIL);
@@ -510,6 +514,7 @@ lint_hook_init(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
+	lint_created_init();
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = lint_ProcessUtility;
 	prev_post_parse_analyze = post_parse_analyze_hook;

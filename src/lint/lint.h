@@ -35,6 +35,7 @@ extern int	schemamig_lint_scope;
 extern bool schemamig_lint_advisory;
 
 extern void lint_hook_init(void);
+extern void lint_created_init(void);
 
 typedef enum LintSeverity
 {

@@ -10,6 +10,7 @@
 #ifndef SCHEMAMIG_LINT_INTERNAL_H
 #define SCHEMAMIG_LINT_INTERNAL_H
 
+#include "access/htup.h"
 #include "storage/lockdefs.h"
 
 #include "compat.h"
@@ -66,6 +67,10 @@ extern const char *lock_mode_name(LOCKMODE mode);
 extern const char *lock_mode_article(LOCKMODE mode);
 extern const char *lock_blocks(LOCKMODE mode);
 
+/* ---- created.c: created in this transaction, by creation ---- */
+
+extern bool catalog_row_created_here(HeapTuple tup, Oid classid, Oid objid);
+
 /* ---- semantics.c: what the server will do, read from the catalog ---- */
 
 extern AttrNumber column_attnum(LintRel *r, const char *colname);
@@ -74,6 +79,8 @@ extern bool not_null_implied(LintState *st, LintRel *r, const char *colname);
 extern bool column_has_check(LintRel *r, AttrNumber attnum);
 extern bool type_change_rewrites(LintRel *r, AttrNumber attnum, TypeName *typeName,
 								 Node *using_expr, const char *colname, bool *known);
+extern bool lint_partition_default_scan(LintState *st, LintRel *parent, bool is_default, const char *what);
+extern bool type_change_rebuilds_index(LintRel *r, AttrNumber attnum, ColumnDef *def);
 extern const char *type_base_name(TypeName *tn);
 extern bool type_is_serial(TypeName *tn);
 extern bool type_is_constrained_domain(LintState *st, TypeName *tn);

@@ -9,12 +9,23 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "commands/tablecmds.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_node.h"
+#include "parser/parse_utilcmd.h"
+#include "partitioning/partbounds.h"
 #include "utils/lsyscache.h"
+#include "utils/partcache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "lint/lint_internal.h"
+
+static bool attach_bound_implied(LintRel *parent_r, LintRel *part_r, PartitionBoundSpec *spec);
 
 static const char *HINT_NOT_VALID =
 "Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock.";
@@ -372,6 +383,11 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 									"Drop the CHECK constraint first, change the type, then re-add it NOT VALID and validate it in a later transaction.",
 									"ALTER COLUMN \"%s\" TYPE re-validates the CHECK constraints on the column by scanning \"%s\" under an ACCESS EXCLUSIVE lock.",
 									cmd->name, r.name);
+					else if (attnum > 0 && known && type_change_rebuilds_index(&r, attnum, def))
+						add_finding(st, LINT_RULE_CHANGING_COLUMN_TYPE,
+									"Build an index for the new type or collation CONCURRENTLY on a new column, backfill it, then switch over; or drop the index CONCURRENTLY first and re-create it CONCURRENTLY after the change.",
+									"ALTER COLUMN \"%s\" TYPE keeps the rows of \"%s\" but rebuilds every index on the column (new collation or operator class), scanning the table under an ACCESS EXCLUSIVE lock held until the transaction ends.",
+									cmd->name, r.name);
 					else
 						rewrites = false;
 					if (rewrites || findings_have_rule(st, LINT_RULE_CHANGING_COLUMN_TYPE))
@@ -472,12 +488,100 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 					LintRel		part = lookup_rangevar(st, pc->name);
 
 					note_lock(st, &part, AccessExclusiveLock);
+					if (existing && pc->bound != NULL &&
+						!lint_partition_default_scan(st, &r, pc->bound->is_default, "ATTACH PARTITION") &&
+						rel_preexisting(st, &part) && OidIsValid(part.relid) &&
+						!attach_bound_implied(&r, &part, pc->bound))
+					{
+						add_finding(st, LINT_RULE_PARTITION_SCAN,
+									"Add a CHECK constraint that matches the bound NOT VALID, validate it in an earlier transaction (SHARE UPDATE EXCLUSIVE only), then attach.",
+									"ATTACH PARTITION scans \"%s\" to prove its rows fit the bound, holding an ACCESS EXCLUSIVE lock on it until the transaction ends: no CHECK constraint implies the bound.",
+									part.name);
+						st->slow = true;
+					}
 				}
 				break;
 			default:
 				break;
 		}
 	}
+}
+
+/*
+ * Do the attached table's validated constraints (CHECK, NOT NULL) imply
+ * the partition bound?  Built as ATExecAttachPartition builds it: the
+ * bound transformed against the parent, its qual with the parent's own,
+ * simplified and mapped to the table's columns, then the server's own
+ * PartConstraintImpliedByRelConstraint.
+ */
+static bool
+attach_bound_implied(LintRel *parent_r, LintRel *part_r, PartitionBoundSpec *spec)
+{
+	Relation	parent = RelationIdGetRelation(parent_r->relid);
+	Relation	part;
+	ParseState *pstate;
+	PartitionBoundSpec *bound;
+	List	   *qual;
+	bool		result = false;
+
+	if (parent == NULL)
+		return true;
+	part = RelationIdGetRelation(part_r->relid);
+	if (part == NULL || parent->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+	{
+		if (part)
+			RelationClose(part);
+		RelationClose(parent);
+		return true;			/* the server refuses the statement */
+	}
+	pstate = make_parsestate(NULL);
+	bound = transformPartitionBound(pstate, parent, copyObject(spec));
+	qual = list_concat(get_qual_from_partbound(parent, bound), RelationGetPartitionQual(parent));
+	if (qual == NIL)
+		result = true;
+	else
+	{
+		qual = (List *) eval_const_expressions(NULL, (Node *) qual);
+		qual = list_make1(make_ands_explicit(qual));
+		qual = map_partition_varattnos(qual, 1, part, parent);
+		result = PartConstraintImpliedByRelConstraint(part, qual);
+	}
+	free_parsestate(pstate);
+	RelationClose(part);
+	RelationClose(parent);
+	return result;
+}
+
+/*
+ * A new partition of a parent with a DEFAULT partition: the server scans
+ * the default partition for rows of the new bound under ACCESS EXCLUSIVE
+ * (ATTACH PARTITION, CREATE TABLE ... PARTITION OF).  A table is never
+ * exempt for being small or empty, so a DEFAULT partition counts as
+ * populated; its own CHECK excluding the bound is not looked for.
+ */
+bool
+lint_partition_default_scan(LintState *st, LintRel *parent, bool is_default, const char *what)
+{
+	Oid			def;
+	LintRel		d;
+
+	if (is_default || !OidIsValid(parent->relid) || !rel_preexisting(st, parent))
+		return false;
+	if (get_rel_relkind(parent->relid) != RELKIND_PARTITIONED_TABLE)
+		return false;
+	def = get_default_partition_oid(parent->relid);
+	if (!OidIsValid(def))
+		return false;
+	d = lookup_oid(st, def, NULL);
+	if (!rel_preexisting(st, &d))
+		return false;
+	note_lock(st, &d, AccessExclusiveLock);
+	add_finding(st, LINT_RULE_PARTITION_SCAN,
+				"Detach the DEFAULT partition (CONCURRENTLY), move its rows of the new range into the new partition, add the partition, then re-attach the default with a CHECK that excludes the new range (validated beforehand).",
+				"%s scans the DEFAULT partition \"%s\" of \"%s\" for rows of the new bound, holding an ACCESS EXCLUSIVE lock on it until the transaction ends.",
+				what, d.name, parent->name);
+	st->slow = true;
+	return true;
 }
 
 /* ALTER TABLE ALL IN TABLESPACE ... SET TABLESPACE */

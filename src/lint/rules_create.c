@@ -110,6 +110,8 @@ lint_create_stmt(LintState *st, CreateStmt *stmt)
 
 			if (parent.kind != LINT_REL_MISSING)
 				note_lock(st, &parent, AccessExclusiveLock);
+			(void) lint_partition_default_scan(st, &parent, stmt->partbound->is_default,
+											   "CREATE TABLE ... PARTITION OF (ACCESS EXCLUSIVE on the parent)");
 		}
 	}
 	if (stmt->relation->relpersistence != RELPERSISTENCE_TEMP)

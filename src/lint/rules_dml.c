@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "parser/parsetree.h"
 #include "schemamig.h"
@@ -29,6 +30,40 @@ lint_where(LintState *st, LintRel *r, bool has_where, const char *what)
 	add_finding(st, LINT_RULE_REQUIRE_WHERE_CLAUSE,
 				"Add a WHERE clause (WHERE true if every row is meant), and backfill large tables in batches.",
 				"%s without WHERE changes every row of \"%s\".", what, r->name);
+}
+
+/*
+ * MERGE ... ON true with an unconditional WHEN MATCHED THEN DELETE or
+ * UPDATE: every row of the target matches, so the action changes every
+ * row, as an UPDATE or DELETE without WHERE.  action is the first such
+ * action's command (CMD_UNKNOWN: none).
+ */
+static void
+lint_merge_every_row(LintState *st, LintRel *r, bool join_true, CmdType action)
+{
+	if (!join_true || action == CMD_UNKNOWN || !rel_preexisting(st, r))
+		return;
+	add_finding(st, LINT_RULE_REQUIRE_WHERE_CLAUSE,
+				"Join on a condition that selects the rows to change, or use UPDATE/DELETE with a WHERE clause in batches.",
+				"MERGE ... ON true WHEN MATCHED THEN %s changes every row of \"%s\" under a ROW EXCLUSIVE lock, each row locked until the transaction ends.",
+				action == CMD_DELETE ? "DELETE" : "UPDATE", r->name);
+}
+
+/* the first unconditional WHEN MATCHED UPDATE/DELETE of a raw MERGE */
+static CmdType
+raw_merge_matched_action(MergeStmt *m)
+{
+	ListCell   *lc;
+
+	foreach(lc, m->mergeWhenClauses)
+	{
+		MergeWhenClause *w = lfirst_node(MergeWhenClause, lc);
+
+		if (w->matched && w->condition == NULL &&
+			(w->commandType == CMD_UPDATE || w->commandType == CMD_DELETE))
+			return w->commandType;
+	}
+	return CMD_UNKNOWN;
 }
 
 static void
@@ -118,9 +153,19 @@ lint_raw_dml(LintState *st, Node *stmt)
 				break;
 			}
 		case T_MergeStmt:
-			st->slow = true;
-			lint_with_clause(st, ((MergeStmt *) stmt)->withClause);
-			break;
+			{
+				MergeStmt  *m = (MergeStmt *) stmt;
+				LintRel		r = lookup_rangevar(st, m->relation);
+				A_Const    *on = (A_Const *) m->joinCondition;
+				bool		join_true;
+
+				st->slow = true;
+				lint_with_clause(st, m->withClause);
+				join_true = on != NULL && IsA(on, A_Const) && !on->isnull &&
+					IsA(&on->val, Boolean) && boolVal(&on->val);
+				lint_merge_every_row(st, &r, join_true, raw_merge_matched_action(m));
+				break;
+			}
 		case T_SelectStmt:
 			lint_with_clause(st, ((SelectStmt *) stmt)->withClause);
 			break;
@@ -150,6 +195,29 @@ lint_query_dml(LintState *st, Query *q)
 		foreach(lc, q->rtable)
 			if (((RangeTblEntry *) lfirst(lc))->rtekind == RTE_SUBQUERY)
 				st->slow = true;
+	}
+	if (q->commandType == CMD_MERGE && q->resultRelation > 0 && q->jointree)
+	{
+		RangeTblEntry *rte = rt_fetch(q->resultRelation, q->rtable);
+		LintRel		r = lookup_oid(st, rte->relid, NULL);
+		Const	   *on = (Const *) q->jointree->quals;
+		CmdType		action = CMD_UNKNOWN;
+
+		foreach(lc, q->mergeActionList)
+		{
+			MergeAction *a = lfirst_node(MergeAction, lc);
+
+			if (a->matched && a->qual == NULL &&
+				(a->commandType == CMD_UPDATE || a->commandType == CMD_DELETE))
+			{
+				action = a->commandType;
+				break;
+			}
+		}
+		lint_merge_every_row(st, &r,
+							 on != NULL && IsA(on, Const) && on->consttype == BOOLOID &&
+							 !on->constisnull && DatumGetBool(on->constvalue),
+							 action);
 	}
 	if ((q->commandType == CMD_UPDATE || q->commandType == CMD_DELETE) &&
 		q->resultRelation > 0)

@@ -8,15 +8,135 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
-#include "executor/spi.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "parser/parse_type.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_namespace.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "lint/lint_internal.h"
 #include "schemamig.h"
+
+/*
+ * The first column of a pre-existing table whose type or collation is the
+ * object (classid, objid), or of its array type: DROP ... CASCADE drops
+ * that column with its data.  Read from pg_depend's reference index, as
+ * the server finds what CASCADE takes.  Returns the table's name and sets
+ * *colname, or NULL.
+ */
+static const char *
+dependent_column(LintState *st, Oid classid, Oid objid, char **colname)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	const char *result = NULL;
+	Oid			objs[2];
+	int			n = 1;
+	int			i;
+
+	objs[0] = objid;
+	if (classid == TypeRelationId && OidIsValid(get_array_type(objid)))
+		objs[n++] = get_array_type(objid);
+	dep = table_open(DependRelationId, AccessShareLock);
+	for (i = 0; i < n && result == NULL; i++)
+	{
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(classid));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(objs[i]));
+		scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+		while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+			char		kind;
+			LintRel		r;
+
+			if (d->classid != RelationRelationId || d->objsubid <= 0)
+				continue;
+			kind = get_rel_relkind(d->objid);
+			if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
+				kind != RELKIND_MATVIEW)
+				continue;
+			r = lookup_oid(st, d->objid, NULL);
+			if (!rel_preexisting(st, &r))
+				continue;
+			*colname = get_attname(d->objid, d->objsubid, true);
+			if (*colname != NULL)
+				result = r.name;
+		}
+		systable_endscan(scan);
+	}
+	table_close(dep, AccessShareLock);
+	return result;
+}
+
+/* DROP TYPE/DOMAIN/COLLATION ... CASCADE of (classid, objid) */
+static void
+lint_drop_cascade_columns(LintState *st, Oid classid, Oid objid, const char *what)
+{
+	char	   *colname = NULL;
+	const char *relname = dependent_column(st, classid, objid, &colname);
+
+	if (relname != NULL)
+		add_finding(st, LINT_RULE_BAN_DROP_COLUMN,
+					"Change or drop the columns that use it first, each in a migration that says why; then drop it without CASCADE.",
+					"%s ... CASCADE drops column \"%s\" of \"%s\" (and every other column that uses it) with its data, under an ACCESS EXCLUSIVE lock on each table until the transaction ends.",
+					what, colname, relname);
+}
+
+/* DROP EXTENSION ... CASCADE: the columns using the extension's types */
+static void
+lint_drop_extension_cascade(LintState *st, Oid ext)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *members = NIL;
+	ListCell   *lc;
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ExtensionRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ext));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+
+		if (d->deptype == DEPENDENCY_EXTENSION &&
+			(d->classid == TypeRelationId || d->classid == CollationRelationId))
+			members = lappend(members, list_make2_oid(d->classid, d->objid));
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	foreach(lc, members)
+	{
+		List	   *m = lfirst(lc);
+
+		lint_drop_cascade_columns(st, linitial_oid(m), lsecond_oid(m), "DROP EXTENSION");
+		if (findings_have_rule(st, LINT_RULE_BAN_DROP_COLUMN))
+			break;
+	}
+}
 
 void
 lint_drop_stmt(LintState *st, DropStmt *stmt)
@@ -75,6 +195,42 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 					}
 					break;
 				}
+			case OBJECT_TYPE:
+			case OBJECT_DOMAIN:
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					Type		t = LookupTypeName(NULL, lfirst_node(TypeName, lc), NULL, true);
+
+					if (t != NULL)
+					{
+						Oid			typid = typeTypeId(t);
+						bool		is_new = catalog_row_created_here((HeapTuple) t, TypeRelationId, typid);
+
+						ReleaseSysCache(t);
+						if (!is_new)
+							lint_drop_cascade_columns(st, TypeRelationId, typid,
+													  stmt->removeType == OBJECT_TYPE ? "DROP TYPE" : "DROP DOMAIN");
+					}
+				}
+				break;
+			case OBJECT_COLLATION:
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					Oid			coll = get_collation_oid(lfirst(lc), true);
+
+					if (OidIsValid(coll))
+						lint_drop_cascade_columns(st, CollationRelationId, coll, "DROP COLLATION");
+				}
+				break;
+			case OBJECT_EXTENSION:
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					Oid			ext = get_extension_oid(strVal(lfirst(lc)), true);
+
+					if (OidIsValid(ext))
+						lint_drop_extension_cascade(st, ext);
+				}
+				break;
 			case OBJECT_TRIGGER:
 			case OBJECT_RULE:
 			case OBJECT_POLICY:
@@ -106,7 +262,7 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 
 						if (HeapTupleIsValid(tup))
 						{
-							if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)) ||
+							if (catalog_row_created_here(tup, NamespaceRelationId, nsp) ||
 								isTempNamespace(nsp))
 								new_schema = true;
 							ReleaseSysCache(tup);
@@ -166,11 +322,80 @@ lint_truncate_stmt(LintState *st, TruncateStmt *stmt)
 					"TRUNCATE ... CASCADE also empties every table that references the named ones, without naming them.");
 }
 
+/*
+ * Does the schema hold a table, view or sequence others may name?  Read
+ * from pg_depend's reference index (each relation depends on its schema),
+ * stopping at the first one: no scan of pg_class.
+ */
+static bool
+schema_holds_relations(Oid nsp)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		result = false;
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(NamespaceRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(nsp));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (!result && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+
+		if (d->classid == RelationRelationId && d->objsubid == 0)
+		{
+			char		kind = get_rel_relkind(d->objid);
+
+			result = (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
+					  kind == RELKIND_FOREIGN_TABLE || kind == RELKIND_VIEW ||
+					  kind == RELKIND_MATVIEW || kind == RELKIND_SEQUENCE);
+		}
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	return result;
+}
+
+/* ALTER SCHEMA s RENAME TO: every relation in s gets a new qualified name */
+static void
+lint_rename_schema(LintState *st, RenameStmt *stmt)
+{
+	Oid			nsp;
+	HeapTuple	tup;
+	bool		is_new = false;
+
+	if (!st->live && name_in(st->created, LINT_NAME_SCHEMA, NULL, stmt->subname, NULL))
+		return;
+	nsp = get_namespace_oid(stmt->subname, true);
+	if (!OidIsValid(nsp))
+		return;
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (HeapTupleIsValid(tup))
+	{
+		is_new = catalog_row_created_here(tup, NamespaceRelationId, nsp);
+		ReleaseSysCache(tup);
+	}
+	if (!is_new && schema_holds_relations(nsp))
+		add_finding(st, LINT_RULE_RENAMING_TABLE,
+					"Create the new schema and move or wrap the tables one by one (views under the old names), or keep the old name.",
+					"ALTER SCHEMA \"%s\" RENAME TO takes an ACCESS EXCLUSIVE lock on the schema only (no table lock, held until the transaction ends) but renames every table in it for running code: queries that name the old schema fail from the commit on.",
+					stmt->subname);
+}
+
 void
 lint_rename_stmt(LintState *st, RenameStmt *stmt)
 {
 	LintRel		r;
 
+	if (stmt->renameType == OBJECT_SCHEMA)
+	{
+		lint_rename_schema(st, stmt);
+		return;
+	}
 	if (stmt->relation == NULL)
 		return;
 	r = lookup_rangevar(st, stmt->relation);

@@ -19,9 +19,12 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "commands/tablecmds.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -207,6 +210,122 @@ column_has_check(LintRel *r, AttrNumber attnum)
 			result = bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs);
 		}
 	}
+	RelationClose(rel);
+	return result;
+}
+
+/* the access method of an index */
+static Oid
+index_am(Oid indexrelid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexrelid));
+	Oid			am = InvalidOid;
+
+	if (HeapTupleIsValid(tup))
+	{
+		am = ((Form_pg_class) GETSTRUCT(tup))->relam;
+		ReleaseSysCache(tup);
+	}
+	return am;
+}
+
+/*
+ * Would a type change that keeps the heap rebuild an index on the column?
+ * ALTER COLUMN TYPE re-creates every index on the column and keeps the old
+ * one only when CheckIndexCompatible says so: same operator class, same
+ * collation, no expressions or predicate.  The new collation is the COLLATE
+ * clause or the new type's; an index keeps a collation or operator class
+ * that differs from the column's default.  One pass over the relation's
+ * index list (relcache), no catalog scan.
+ */
+bool
+type_change_rebuilds_index(LintRel *r, AttrNumber attnum, ColumnDef *def)
+{
+	Relation	rel;
+	HeapTuple	atttup;
+	Form_pg_attribute att;
+	Oid			oldtype;
+	Oid			oldcoll;
+	Oid			newtype;
+	Oid			newcoll;
+	int32		newtypmod;
+	Type		target;
+	List	   *indexes;
+	ListCell   *lc;
+	bool		result = false;
+
+	target = LookupTypeName(NULL, def->typeName, &newtypmod, true);
+	if (target == NULL)
+		return false;
+	newtype = typeTypeId(target);
+	ReleaseSysCache(target);
+
+	atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(r->relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(atttup))
+		return false;
+	att = (Form_pg_attribute) GETSTRUCT(atttup);
+	oldtype = att->atttypid;
+	oldcoll = att->attcollation;
+	ReleaseSysCache(atttup);
+	/* as GetColumnDefCollation, without its errors (the server reports them) */
+	if (def->collClause != NULL)
+		newcoll = get_collation_oid(def->collClause->collname, true);
+	else
+		newcoll = get_typcollation(newtype);
+	if (def->collClause != NULL && (!OidIsValid(newcoll) || !type_is_collatable(newtype)))
+		return false;
+
+	rel = RelationIdGetRelation(r->relid);
+	if (rel == NULL)
+		return false;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	idxtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index idx;
+		oidvector  *indclass;
+		oidvector  *indcoll;
+		Datum		d;
+		bool		isnull;
+		Oid			am;
+		int			i;
+
+		if (!HeapTupleIsValid(idxtup))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(idxtup);
+		d = SysCacheGetAttr(INDEXRELID, idxtup, Anum_pg_index_indclass, &isnull);
+		indclass = (oidvector *) DatumGetPointer(d);
+		d = SysCacheGetAttr(INDEXRELID, idxtup, Anum_pg_index_indcollation, &isnull);
+		indcoll = (oidvector *) DatumGetPointer(d);
+		am = index_am(idx->indexrelid);
+		for (i = 0; i < idx->indnatts && !result; i++)
+		{
+			Oid			keepclass;
+
+			if (idx->indkey.values[i] != attnum)
+				continue;
+			if (!heap_attisnull(idxtup, Anum_pg_index_indexprs, NULL) ||
+				!heap_attisnull(idxtup, Anum_pg_index_indpred, NULL))
+			{
+				/* CheckIndexCompatible does not judge these: rebuilt */
+				result = true;
+				break;
+			}
+			if (i >= idx->indnkeyatts)
+				continue;		/* INCLUDE column: no class, no collation */
+			keepclass = indclass->values[i];
+			if (keepclass == GetDefaultOpClass(oldtype, am))
+				keepclass = GetDefaultOpClass(newtype, am);
+			if (keepclass != indclass->values[i])
+				result = true;
+			else if (indcoll->values[i] == oldcoll && newcoll != oldcoll)
+				result = true;
+		}
+		ReleaseSysCache(idxtup);
+		if (result)
+			break;
+	}
+	list_free(indexes);
 	RelationClose(rel);
 	return result;
 }
@@ -428,7 +547,7 @@ constraint_added_in_transaction(LintState *st, LintRel *r, const char *conname)
 		tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
 		if (HeapTupleIsValid(tup))
 		{
-			result = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data));
+			result = catalog_row_created_here(tup, ConstraintRelationId, conoid);
 			ReleaseSysCache(tup);
 		}
 		return result;
@@ -448,7 +567,7 @@ type_is_new(LintState *st, List *names)
 	t = LookupTypeName(NULL, tn, NULL, true);
 	if (t == NULL)
 		return st->live;
-	result = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(((HeapTuple) t)->t_data));
+	result = catalog_row_created_here((HeapTuple) t, TypeRelationId, typeTypeId(t));
 	ReleaseSysCache(t);
 	return result;
 }

@@ -1,0 +1,92 @@
+# 850_lint_hook_agrees.pl — the hook, at schemamig.lint = error, refuses what
+# lint() reports for the second round of rules, and allows their safe
+# variants; "created in this transaction" is decided by creation, so a GRANT
+# that rewrote an old schema's or type's catalog row earlier in the same
+# transaction does not make it new.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('lint_agree');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'schemamig'\n");
+$node->start;
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION schemamig;
+	SET schemamig.lint = off;
+	CREATE SCHEMA app;
+	CREATE TABLE app.orders (id bigint PRIMARY KEY, customer text, note text);
+	INSERT INTO app.orders SELECT g, 'c' || g, 'n' FROM generate_series(1, 100) g;
+	CREATE INDEX orders_customer_idx ON app.orders (customer);
+	CREATE TYPE mood AS ENUM ('sad', 'happy');
+	CREATE TABLE app.src (id bigint);
+	CREATE TYPE unused_kind AS ENUM ('x');
+	CREATE TABLE ev (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+	CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+	CREATE TABLE ev_2025 (id bigint, at date NOT NULL);
+	CREATE TABLE ev_2025c (id bigint, at date NOT NULL, CHECK (at >= '2025-01-01' AND at < '2026-01-01'));
+	CREATE TABLE evd (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+	CREATE TABLE evd_default PARTITION OF evd DEFAULT;
+	CREATE TABLE app.feelings (id bigint, m mood);
+	INSERT INTO app.src VALUES (1);
+});
+
+# each case: label, SQL run in one transaction (rolled back), the rule the
+# hook must refuse it for (undef: must run)
+my @cases = (
+	[ 'GRANT then DROP SCHEMA of an old schema',
+	  'GRANT USAGE ON SCHEMA app TO PUBLIC; DROP SCHEMA app CASCADE', 'ban-drop-schema' ],
+	[ 'GRANT then RENAME VALUE of an old enum',
+	  q{GRANT USAGE ON TYPE mood TO PUBLIC; ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'},
+	  'renaming-enum-value' ],
+	[ 'schema created, granted and dropped in one transaction',
+	  'CREATE SCHEMA tmp_s; GRANT USAGE ON SCHEMA tmp_s TO PUBLIC; DROP SCHEMA tmp_s CASCADE', undef ],
+	[ 'enum created, granted and renamed in one transaction',
+	  q{CREATE TYPE m2 AS ENUM ('a'); GRANT USAGE ON TYPE m2 TO PUBLIC; ALTER TYPE m2 RENAME VALUE 'a' TO 'b'},
+	  undef ],
+	[ 'COLLATE "C" on an indexed column',
+	  q{ALTER TABLE app.orders ALTER COLUMN customer TYPE text COLLATE "C"}, 'changing-column-type' ],
+	[ 'COLLATE "C" on a column without an index',
+	  q{ALTER TABLE app.orders ALTER COLUMN note TYPE text COLLATE "C"}, undef ],
+	[ 'ALTER SCHEMA RENAME of a schema holding tables',
+	  'ALTER SCHEMA app RENAME TO app_v2', 'renaming-table' ],
+	[ 'ALTER SCHEMA RENAME of a schema created in the transaction',
+	  'CREATE SCHEMA s_new; CREATE TABLE s_new.t (a int); ALTER SCHEMA s_new RENAME TO s_newer', undef ],
+	[ 'MERGE ON true WHEN MATCHED THEN DELETE',
+	  'MERGE INTO app.orders USING app.src ON true WHEN MATCHED THEN DELETE', 'require-where-clause' ],
+	[ 'DROP TYPE CASCADE taking a column',
+	  'DROP TYPE mood CASCADE', 'ban-drop-column' ],
+	[ 'DROP TYPE CASCADE of a type no column uses',
+	  'DROP TYPE unused_kind CASCADE', undef ],
+	[ 'ATTACH PARTITION without a CHECK implying the bound',
+	  q{ALTER TABLE ev ATTACH PARTITION ev_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, 'partition-scan' ],
+	[ 'ATTACH PARTITION with a matching CHECK',
+	  q{ALTER TABLE ev ATTACH PARTITION ev_2025c FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, undef ],
+	[ 'CREATE TABLE PARTITION OF a parent with a DEFAULT partition',
+	  q{CREATE TABLE evd_2025 PARTITION OF evd FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, 'partition-scan' ],
+	[ 'MERGE joined on the key',
+	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
+);
+
+foreach my $case (@cases)
+{
+	my ($label, $sql, $rule) = @$case;
+	my ($ret, $out, $err) = $node->psql('postgres',
+		"SET schemamig.lint = error; SET lock_timeout = '5s'; BEGIN; $sql; ROLLBACK;",
+		on_error_stop => 1);
+	if (defined $rule)
+	{
+		like($err, qr/blocked by schemamig lint rule "\Q$rule\E"/, "hook refuses: $label");
+		my $lint = $node->safe_psql('postgres',
+			"SELECT string_agg(DISTINCT rule, ',') FROM schemamig.lint(\$q\$$sql\$q\$)");
+		like($lint, qr/\Q$rule\E/, "lint() reports $rule too: $label");
+	}
+	else
+	{
+		is($ret, 0, "hook allows: $label") or diag($err);
+	}
+}
+
+done_testing();
