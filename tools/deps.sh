@@ -27,10 +27,12 @@ packages=(
   cppcheck
   debootstrap
 )
-# npm (for the real migration tools below): Debian's, unless the machine
-# has one of its own (Debian's npm package conflicts with a Node.js that
-# did not come from Debian)
-command -v npm >/dev/null || packages+=(npm)
+# npm, for the real migration tools below, on the CI machine itself only:
+# Debian's, unless the machine has one of its own (Debian's npm conflicts
+# with a Node.js that did not come from Debian).  The 17 and 18 chroots do
+# without: their suites skip those cases and say why, and the 15 suite runs
+# them.
+[ "$major" != 15 ] || command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -43,7 +45,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # the real migration tools whose histories test/t/810_adopt.pl adopts (npm's registry has them)
 # (not fatal: without them 810 skips their cases and says why)
-if ! { command -v dbmate && command -v node-pg-migrate; } >/dev/null; then
+if [ "$major" = 15 ] && ! { command -v dbmate && command -v node-pg-migrate; } >/dev/null; then
   npm install -g --silent dbmate@2.36.0 node-pg-migrate@9.0.0 pg@8 >/dev/null ||
     echo "deps.sh: could not install dbmate and node-pg-migrate from npm; test/t/810_adopt.pl skips their cases" >&2
 fi
