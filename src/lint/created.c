@@ -43,11 +43,11 @@ static List *created_objects = NIL;		/* CreatedObject *, in TopMemoryContext */
 static void
 created_reset_if_stale(void)
 {
-	if (created_lxid != MyProc->lxid)
+	if (created_lxid != MyProcLocalTransactionId)
 	{
 		list_free_deep(created_objects);
 		created_objects = NIL;
-		created_lxid = MyProc->lxid;
+		created_lxid = MyProcLocalTransactionId;
 	}
 }
 
