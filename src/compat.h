@@ -111,4 +111,15 @@ generated_constraint_is_stored(const Constraint *c)
 #endif
 }
 
+/*
+ * Does a MERGE WHEN clause (raw MergeWhenClause or analyzed MergeAction)
+ * apply to matched rows?  17 replaced their "matched" flag by matchKind,
+ * to add WHEN NOT MATCHED BY SOURCE.
+ */
+#if PG_VERSION_NUM >= 170000
+#define MergeClauseIsMatched(clause)	((clause)->matchKind == MERGE_WHEN_MATCHED)
+#else
+#define MergeClauseIsMatched(clause)	((clause)->matched)
+#endif
+
 #endif							/* SCHEMAMIG_COMPAT_H */

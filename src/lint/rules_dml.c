@@ -59,7 +59,7 @@ raw_merge_matched_action(MergeStmt *m)
 	{
 		MergeWhenClause *w = lfirst_node(MergeWhenClause, lc);
 
-		if (w->matched && w->condition == NULL &&
+		if (MergeClauseIsMatched(w) && w->condition == NULL &&
 			(w->commandType == CMD_UPDATE || w->commandType == CMD_DELETE))
 			return w->commandType;
 	}
@@ -207,7 +207,7 @@ lint_query_dml(LintState *st, Query *q)
 		{
 			MergeAction *a = lfirst_node(MergeAction, lc);
 
-			if (a->matched && a->qual == NULL &&
+			if (MergeClauseIsMatched(a) && a->qual == NULL &&
 				(a->commandType == CMD_UPDATE || a->commandType == CMD_DELETE))
 			{
 				action = a->commandType;
