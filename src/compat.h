@@ -122,4 +122,16 @@ generated_constraint_is_stored(const Constraint *c)
 #define MergeClauseIsMatched(clause)	((clause)->matched)
 #endif
 
+/*
+ * The ON condition of an analyzed MERGE: up to 16 it is the quals of the
+ * query's jointree, 17 moved it to Query.mergeJoinCondition (the jointree
+ * keeps only the source relation).
+ */
+#if PG_VERSION_NUM >= 170000
+#define MergeQueryJoinCondition(query)	((query)->mergeJoinCondition)
+#else
+#define MergeQueryJoinCondition(query) \
+	((query)->jointree ? (query)->jointree->quals : NULL)
+#endif
+
 #endif							/* SCHEMAMIG_COMPAT_H */

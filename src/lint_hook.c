@@ -444,8 +444,9 @@ query_may_matter(Query *query)
 		case CMD_INSERT:
 		case CMD_MERGE:
 			/* MERGE ... ON true: every row matches (rules_dml.c) */
-			if (query->commandType == CMD_MERGE && query->jointree &&
-				query->jointree->quals && IsA(query->jointree->quals, Const))
+			if (query->commandType == CMD_MERGE &&
+				MergeQueryJoinCondition(query) != NULL &&
+				IsA(MergeQueryJoinCondition(query), Const))
 				return true;
 			/* slow work while an ACCESS EXCLUSIVE lock is held */
 			return live_lxid == MyProcLocalTransactionId &&

@@ -196,11 +196,11 @@ lint_query_dml(LintState *st, Query *q)
 			if (((RangeTblEntry *) lfirst(lc))->rtekind == RTE_SUBQUERY)
 				st->slow = true;
 	}
-	if (q->commandType == CMD_MERGE && q->resultRelation > 0 && q->jointree)
+	if (q->commandType == CMD_MERGE && q->resultRelation > 0)
 	{
 		RangeTblEntry *rte = rt_fetch(q->resultRelation, q->rtable);
 		LintRel		r = lookup_oid(st, rte->relid, NULL);
-		Const	   *on = (Const *) q->jointree->quals;
+		Const	   *on = (Const *) MergeQueryJoinCondition(q);
 		CmdType		action = CMD_UNKNOWN;
 
 		foreach(lc, q->mergeActionList)

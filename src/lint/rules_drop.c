@@ -382,7 +382,7 @@ lint_rename_schema(LintState *st, RenameStmt *stmt)
 	if (!is_new && schema_holds_relations(nsp))
 		add_finding(st, LINT_RULE_RENAMING_TABLE,
 					"Create the new schema and move or wrap the tables one by one (views under the old names), or keep the old name.",
-					"ALTER SCHEMA \"%s\" RENAME TO takes an ACCESS EXCLUSIVE lock on the schema only (no table lock, held until the transaction ends) but renames every table in it for running code: queries that name the old schema fail from the commit on.",
+					"ALTER SCHEMA \"%s\" RENAME TO locks no table and is instant, but renames every table in it for running code: queries that name the old schema fail from the commit on.",
 					stmt->subname);
 }
 
