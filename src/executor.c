@@ -34,7 +34,8 @@
  *	  migration, direction, statement number, line and text (without the
  *	  comments before it; SPI's own "SQL statement" line for it is
  *	  dropped); every field of an error raised by a statement is redacted
- *	  (redact_rules.h) before it reaches the client or the server log, and
+ *	  (redact_rules.h) before it reaches the client or the server log, as
+ *	  is every NOTICE, WARNING or LOG it raises (an emit_log_hook), and
  *	  so is the statement text shown in pg_stat_activity and logged as the
  *	  worker's STATEMENT;
  *	- schemamig_running says which migration is running, for the linter;
@@ -77,6 +78,8 @@ int			executor_last_statement = 0;
 
 /* lock_timeout in force when it started */
 int			executor_last_lock_timeout = 0;
+
+static emit_log_hook_type prev_emit_log_hook = NULL;
 
 typedef struct StatementErrorContext
 {
@@ -128,21 +131,15 @@ redact_field(char *field)
 }
 
 /*
- * Re-throw the error a statement raised, with SPI's context line for the
- * statement itself dropped (ours says the same, without comments) and
- * every field redacted.  Called in PG_CATCH; the error is not reported
- * yet, so neither the client nor the server log has seen it.
+ * Make a report raised by statement s fit to leave the backend: SPI's
+ * context line for the statement itself dropped (ours says the same,
+ * without comments), every field redacted.
  */
 static void
-rethrow_statement_error(ScriptStatement *s, MemoryContext cxt)
+clean_statement_report(ErrorData *edata, const ScriptStatement *s)
 {
-	ErrorData  *edata;
 	char	   *spi_line;
 	char	   *found;
-
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	FlushErrorState();
 
 	spi_line = psprintf("SQL statement \"%s\"", s->text);
 	if (edata->context && (found = strstr(edata->context, spi_line)) != NULL &&
@@ -154,6 +151,7 @@ rethrow_statement_error(ScriptStatement *s, MemoryContext cxt)
 			rest++;
 		edata->context = psprintf("%.*s%s", (int) (found - edata->context), edata->context, rest);
 	}
+	pfree(spi_line);
 	edata->message = redact_field(edata->message);
 	edata->detail = redact_field(edata->detail);
 	edata->detail_log = redact_field(edata->detail_log);
@@ -168,7 +166,57 @@ rethrow_statement_error(ScriptStatement *s, MemoryContext cxt)
 			edata->internalpos = 0;
 		edata->internalquery = clean;
 	}
+}
+
+/*
+ * Re-throw the error a statement raised, cleaned (clean_statement_report).
+ * Called in PG_CATCH; the error is not reported yet, so neither the client
+ * nor the server log has seen it.
+ */
+static void
+rethrow_statement_error(ScriptStatement *s, MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	clean_statement_report(edata, s);
 	ReThrowError(edata);
+}
+
+/*
+ * emit_log_hook: a report below ERROR (NOTICE, WARNING, LOG) raised while
+ * a migration statement runs is cleaned as its errors are.  Its context
+ * holds the statement (SPI's line for it, and the lines of the statements
+ * a DO block or a function runs), its message may quote it.  The running
+ * statement is the one whose context callback is on the stack: the hook
+ * runs inside the report, before the stack is popped.  Errors are cleaned
+ * where they are caught, before any hook sees them.
+ */
+static void
+clean_running_statement_report(ErrorData *edata)
+{
+	if (edata->elevel < ERROR)
+	{
+		ErrorContextCallback *cb;
+
+		for (cb = error_context_stack; cb != NULL; cb = cb->previous)
+			if (cb->callback == statement_error_callback)
+			{
+				clean_statement_report(edata, ((StatementErrorContext *) cb->arg)->statement);
+				break;
+			}
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+void
+executor_init(void)
+{
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = clean_running_statement_report;
 }
 
 /*

@@ -120,6 +120,7 @@ _PG_init(void)
 							   worker_check_database_list, NULL, NULL);
 
 	lint_hook_init();
+	executor_init();
 
 	MarkGUCPrefixReserved("schemamig");
 

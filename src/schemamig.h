@@ -226,6 +226,9 @@ typedef struct RunningMigration
 /* Non-NULL while a migration script runs in this backend. */
 extern RunningMigration *schemamig_running;
 
+/* installs the hook that redacts reports raised by migration statements */
+extern void executor_init(void);
+
 /*
  * Number of the statement the executor started last: after an error, the
  * one that failed (the worker reports it).

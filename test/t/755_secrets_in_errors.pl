@@ -6,7 +6,8 @@
 # verbose, so every field is logged) holds the secret, for a statement run
 # by migrate() through SPI and by the worker at top level, and for an
 # error that quotes the statement as its query.  The context shows the
-# statement, redacted, on one line.
+# statement, redacted, on one line.  The same holds for a NOTICE a
+# statement raises, in the client and in the server log.
 use strict;
 use warnings;
 
@@ -73,6 +74,33 @@ for my $version ('1001', '1002')
 }
 is($node->safe_psql('postgres', q{SELECT count(*) FROM schemamig.events WHERE message || coalesce(detail::text, '') ~ 'hunter'}),
 	'0', 'no event holds a secret');
+
+# a NOTICE raised by a statement (here: an object that already exists)
+# carries the statement in its context, SPI's line and, for a DO block,
+# the line of each statement it runs: all redacted, at every level
+$node->safe_psql('postgres', q{
+	DELETE FROM schemamig.applied WHERE version IN ('1001', '1002');
+	DELETE FROM schemamig.migrations WHERE version IN ('1001', '1002');
+	CREATE FOREIGN DATA WRAPPER w;
+	CREATE SERVER sv FOREIGN DATA WRAPPER w;
+	CREATE USER MAPPING FOR app SERVER sv;
+	ALTER SYSTEM SET log_min_messages = notice;
+	SELECT pg_reload_conf();
+	SELECT FROM schemamig.register('1003', $$CREATE USER MAPPING IF NOT EXISTS FOR app SERVER sv OPTIONS (password 'hunter6-secret')$$);
+	SELECT FROM schemamig.register('1004', $m$DO $x$ BEGIN EXECUTE $y$CREATE USER MAPPING IF NOT EXISTS FOR app SERVER sv OPTIONS (password 'hunter7-secret')$y$; END $x$$m$);
+});
+my ($ret, $out);
+($ret, $out, $err) = $node->psql('postgres', 'SELECT version FROM schemamig.migrate()',
+	extra_params => [ '-v', 'VERBOSITY=verbose', '-v', 'SHOW_CONTEXT=always' ]);
+is($ret, 0, 'migrations raising a NOTICE apply') or diag($err);
+like($err, qr/NOTICE:  42710: user mapping for "app" already exists for server "sv", skipping/,
+	'the NOTICE reaches the client');
+unlike($err, qr/hunter[67]-secret/, 'no field of a NOTICE holds the secret');
+like($err, qr/CONTEXT:  schemamig migration "1003" \(up\), statement 1 at line 1: CREATE USER MAPPING IF NOT EXISTS FOR app SERVER sv OPTIONS \(password '\*\*\*'\)\n(?!SQL statement)/,
+	'the NOTICE names the statement, redacted, on one line');
+like($err, qr/SQL statement "CREATE USER MAPPING IF NOT EXISTS FOR app SERVER sv OPTIONS \(password '\*\*\*'\)"/,
+	'the line of the statement a DO block ran is redacted');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET log_min_messages; SELECT pg_reload_conf();');
 
 my $log = slurp_file($node->logfile, $log_offset);
 like($log, qr/permission denied/, 'the server log has the failures');
