@@ -23,9 +23,9 @@
  *	  one clears dirty.  A crash therefore leaves a dirty migration that says
  *	  how far it got, never a clean record of a half-applied one;
  *	- a stretch that fails on lock_timeout is tried again after the pause
- *	  lock_retry.h gives (at least ten times the lock_timeout in force, so
- *	  other sessions queue behind the stretch's lock waits under a tenth
- *	  of the time), for as long as schemamig.lock_retry_budget allows, each
+ *	  lock_retry.h gives (at least fifteen times the lock_timeout in force,
+ *	  so other sessions queue behind the stretch's lock waits at most a
+ *	  sixteenth of the time), for as long as schemamig.lock_retry_budget allows, each
  *	  failed attempt a lock_retry event; any other failure fails the job
  *	  with its SQLSTATE and statement;
  *	- the script's own SET, SET LOCAL and RESET hold from the statement

@@ -14,7 +14,11 @@
  *	  behind it, for at most the lock timeout in force (T).  Each pause
  *	  after a failed attempt is at least LOCK_RETRY_PAUSE_FACTOR * T, so
  *	  over any run of attempts other sessions are blocked at most
- *	  T / (T + factor * T) = 1 / (1 + factor) of the time (under 10%).
+ *	  T / (T + factor * T) = 1 / (1 + factor) of the time: 1/16, 6.25%.
+ *	  The issue's bound is 10%; the margin is for what a reader measures on
+ *	  top of the lock waits (its own catch-up after each stall, a loaded
+ *	  machine): at a factor of 10 (bound 9.1%) a reader measured 14.7%
+ *	  blocked while the full test suite loaded the machine.
  *	- Pauses grow exponentially from LOCK_RETRY_BASE_MS up to
  *	  LOCK_RETRY_CAP_MS, with jitter (up to half a step more) so that
  *	  several deployers retrying at once drift apart.
@@ -27,7 +31,7 @@
 #define SCHEMAMIG_LOCK_RETRY_H
 
 /* a pause is at least this many lock timeouts long */
-#define LOCK_RETRY_PAUSE_FACTOR 10
+#define LOCK_RETRY_PAUSE_FACTOR 15
 /* first step of the exponential growth, and its ceiling */
 #define LOCK_RETRY_BASE_MS 500
 #define LOCK_RETRY_CAP_MS 30000

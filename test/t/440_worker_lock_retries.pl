@@ -1,6 +1,6 @@
 # 440_worker_lock_retries.pl — a statement of a worker-run migration that
 # another session's lock blocks hits schemamig.lock_timeout, is retried
-# after pauses of at least ten lock timeouts (an event lock_retry for each
+# after pauses of at least fifteen lock timeouts (an event lock_retry for each
 # failed attempt, within schemamig.lock_retry_budget), and succeeds once
 # the blocker commits; or, when the blocker stays, the job fails cleanly
 # with 55P03 once the budget is spent.  Covers a transactional stretch, and
@@ -49,9 +49,9 @@ is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'the job is done 
 my $n = retries('1');
 ok($n >= 2, "it was retried ($n failed attempts)");
 is(sql("SELECT format('%s %s %s', sqlstate, message LIKE 'statement 1 gave up waiting for a lock after % ms (lock_timeout 200 ms); attempt 1, next in % ms', "
-	  . "  (detail->>'pause_ms')::int >= 10 * 200) "
+	  . "  (detail->>'pause_ms')::int >= 15 * 200) "
 	  . "FROM schemamig.events WHERE version = '1' AND event = 'lock_retry' ORDER BY id LIMIT 1"),
-	'55P03 t t', 'the first lock_retry event has the SQLSTATE, says which statement and attempt, and pauses ten lock timeouts or more');
+	'55P03 t t', 'the first lock_retry event has the SQLSTATE, says which statement and attempt, and pauses fifteen lock timeouts or more');
 is(sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'busy_a_idx'::regclass"), 't', 'the index is valid');
 
 # ---- CREATE INDEX CONCURRENTLY waiting for a writer after its first commit ----

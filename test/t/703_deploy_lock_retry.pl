@@ -16,7 +16,7 @@ use Time::HiRes qw(usleep);
 
 my $node = cli_node('deploy_lock_retry');
 sub sql { return $node->safe_psql('postgres', $_[0]); }
-# short lock waits, so that a pause (at least ten of them) stays short
+# short lock waits, so that a pause (at least fifteen of them) stays short
 $node->safe_psql('postgres', "ALTER DATABASE postgres SET schemamig.lock_timeout = '100ms'");
 
 my $dir = folder_of('0001_t.up.sql' => "CREATE TABLE t (id int);\n");

@@ -4,9 +4,10 @@
 # "ALTER TABLE orders ADD COLUMN w text; CREATE INDEX CONCURRENTLY ...",
 # under the default schemamig.lock_timeout, and a pgbench reader runs
 # single-row SELECTs at 50 per second throughout.  The worker gives up each
-# lock wait after the lock timeout in force and pauses at least ten times
-# as long before the next attempt (each attempt a lock_retry event), so
-# readers queue behind it less than a tenth of the time; once the holder
+# lock wait after the lock timeout in force and pauses at least fifteen
+# times as long before the next attempt (each attempt a lock_retry event),
+# so readers queue behind it at most a sixteenth of the time (6.25%, under
+# the 10% required, with a margin for a loaded machine); once the holder
 # leaves, the next attempt goes through, and no down script runs.
 #
 # The bound is asserted on what the worker recorded (the lock timeout of
@@ -45,7 +46,7 @@ PostgreSQL::Test::Utils::append_to_file("$tmp/read.sql",
 	"\\set id random(1, 10000)\nSELECT v FROM orders WHERE id = :id;\n");
 my ($pgb_out, $pgb_err) = ('', '');
 my $reader = IPC::Run::start(
-	[ 'pgbench', '-n', '-R', '50', '-T', '45', '-l', "--log-prefix=$tmp/reads", '-f', "$tmp/read.sql",
+	[ 'pgbench', '-n', '-R', '50', '-T', '60', '-l', "--log-prefix=$tmp/reads", '-f', "$tmp/read.sql",
 	  '-h', $node->host, '-p', $node->port, 'postgres' ],
 	'>', \$pgb_out, '2>', \$pgb_err);
 
@@ -77,13 +78,13 @@ is(sql("SELECT state FROM schemamig.status() WHERE version = '1'"), 'applied', '
 is(sql("SELECT string_agg(DISTINCT format('%s %s', detail->>'statement', detail->>'lock_timeout_ms'), ',') "
 	  . "FROM schemamig.events WHERE version = '1' AND event = 'lock_retry'"),
 	'1 500', 'every attempt was statement 1 under the lock timeout in force (500 ms)');
-is(sql("SELECT bool_and((detail->>'pause_ms')::int >= 10 * (detail->>'lock_timeout_ms')::int) "
+is(sql("SELECT bool_and((detail->>'pause_ms')::int >= 15 * (detail->>'lock_timeout_ms')::int) "
 	  . "FROM schemamig.events WHERE version = '1' AND event = 'lock_retry'"),
-	't', 'every pause was at least ten lock timeouts long');
+	't', 'every pause was at least fifteen lock timeouts long');
 is(sql("SELECT sum((detail->>'lock_timeout_ms')::numeric) "
-	  . "  / sum((detail->>'lock_timeout_ms')::numeric + (detail->>'pause_ms')::numeric) <= 0.10 "
+	  . "  / sum((detail->>'lock_timeout_ms')::numeric + (detail->>'pause_ms')::numeric) <= 1.0 / 16 "
 	  . "FROM schemamig.events WHERE version = '1' AND event = 'lock_retry'"),
-	't', 'so readers could be blocked at most 10% of the time while the migration retried');
+	't', 'so readers could be blocked at most 1/16 (6.25%) of the time while the migration retried');
 is(sql("SELECT bool_and((detail->>'elapsed_ms')::int + (detail->>'pause_ms')::int <= (detail->>'budget_ms')::int) "
 	  . "FROM schemamig.events WHERE version = '1' AND event = 'lock_retry'"),
 	't', 'every retry started within schemamig.lock_retry_budget');

@@ -88,13 +88,13 @@ is(lock_retries('5'), '0', 'without a single lock_retry');
 # ---- the lock-retry pauses come from the script's lock_timeout ----
 
 $writer->query_safe('BEGIN; INSERT INTO busy VALUES (1002, 1);');
-$job = queue_job($node, '6', "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY busy_id_v ON busy (id, v);",
+$job = queue_job($node, '6', "SET lock_timeout = '300ms';\nCREATE INDEX CONCURRENTLY busy_id_v ON busy (id, v);",
 	'DROP INDEX CONCURRENTLY IF EXISTS busy_id_v;');
 $node->poll_query_until('postgres', "SELECT count(*) >= 1 FROM schemamig.events WHERE version = '6' AND event = 'lock_retry'")
   or die 'no lock_retry event for migration 6';
-is(sql("SELECT format('%s %s', detail->>'lock_timeout_ms', (detail->>'pause_ms')::int >= 10 * 2000) "
+is(sql("SELECT format('%s %s', detail->>'lock_timeout_ms', (detail->>'pause_ms')::int >= 15 * 300) "
 	  . "FROM schemamig.events WHERE version = '6' AND event = 'lock_retry' ORDER BY id LIMIT 1"),
-	'2000 t', 'SET lock_timeout = 2s: the attempt gave up after the script\'s 2s, and the pause is at least ten of them');
+	'300 t', 'SET lock_timeout = 300ms: the attempt gave up after the script\'s 300ms (not schemamig.lock_timeout, 1s), and the pause is at least fifteen of them');
 $writer->query_safe('COMMIT');
 is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'the build is done once the writer committed')
   or diag(job_field($node, $job, 'error'));
