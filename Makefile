@@ -24,6 +24,7 @@ OBJS = \
 	src/jobs.o \
 	src/job_runner.o \
 	src/worker.o \
+	src/worker_registry.o \
 	src/sql_scan.o \
 	src/lint/created.o \
 	src/lint/registry.o \

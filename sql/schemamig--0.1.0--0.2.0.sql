@@ -99,3 +99,19 @@ RETURNS TABLE (statement_no integer, line integer, relation regclass,
 LANGUAGE C VOLATILE STRICT
 AS 'MODULE_PATHNAME', 'schemamig_trace';
 REVOKE EXECUTE ON FUNCTION schemamig.trace(text) FROM PUBLIC;
+
+-- ---- jobs as a state machine (issue 12): cancelling a job ----
+-- The states of schemamig.jobs.status and their transitions are written
+-- down in src/job_state.h (the CHECK constraint of 0.1.0 lists the same
+-- names).  cancel() cancels a queued job at once, and asks a running one
+-- to stop (cancel_requested_at): the worker ends it 'cancelled' before its
+-- next stretch.  A role cancels its own jobs (the owner any), as wait().
+ALTER TABLE schemamig.jobs ADD COLUMN cancel_requested_at timestamptz;
+COMMENT ON COLUMN schemamig.jobs.cancel_requested_at IS
+    'when schemamig.cancel() was called on the job; a running job stops before its next stretch';
+
+CREATE FUNCTION schemamig.cancel(job bigint)
+RETURNS text
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemamig_cancel';
+GRANT EXECUTE ON FUNCTION schemamig.cancel(bigint) TO PUBLIC;

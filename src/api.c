@@ -38,6 +38,8 @@
 
 #include "schemamig.h"
 #include "deploy_run.h"
+#include "jobs.h"
+#include "worker_registry.h"
 
 PG_FUNCTION_INFO_V1(schemamig_register);
 PG_FUNCTION_INFO_V1(schemamig_apply);
@@ -223,14 +225,12 @@ run_up(MigrationState *m)
 
 	initStringInfo(&statements);
 	ms = executor_run_script(m->version, MIGRATION_UP, m->up_sql, &statements);
-	catalog_insert_applied(m->version, m->checksum, ms);
-
 	initStringInfo(&detail);
 	appendStringInfoString(&detail, "{\"checksum\": ");
 	escape_json(&detail, m->checksum);
 	appendStringInfo(&detail, ", %s}", statements.data);
-	catalog_log_event("info", "applied", m->version, "up", ms, NULL,
-					  psprintf("applied migration %s", m->version), detail.data);
+	catalog_record_outcome(MIGRATION_OUTCOME_APPLIED, m->version, MIGRATION_UP, m->checksum, ms, 0,
+						   psprintf("applied migration %s", m->version), detail.data);
 	return ms;
 }
 
@@ -266,15 +266,15 @@ run_down(MigrationState *m, const char *event)
 		appendStringInfoString(&statements, "\"statement_count\": 0, \"statements\": []");
 	else
 		ms = executor_run_script(m->version, MIGRATION_DOWN, m->down_sql, &statements);
-	catalog_delete_applied(m->version);
-
 	initStringInfo(&detail);
 	appendStringInfo(&detail, "{%s}", statements.data);
-	catalog_log_event("info", event, m->version, "down", ms, NULL,
-					  psprintf("%s migration %s",
-							   strcmp(event, "recovered") == 0 ? "recovered" : "rolled back",
-							   m->version),
-					  detail.data);
+	catalog_record_outcome(strcmp(event, "recovered") == 0
+						   ? MIGRATION_OUTCOME_RECOVERED : MIGRATION_OUTCOME_ROLLED_BACK,
+						   m->version, MIGRATION_DOWN, NULL, ms, 0,
+						   psprintf("%s migration %s",
+									strcmp(event, "recovered") == 0 ? "recovered" : "rolled back",
+									m->version),
+						   detail.data);
 	return ms;
 }
 
@@ -509,7 +509,9 @@ check_applied(List *all)
 	}
 	if (missing > 0)
 		ereport(WARNING,
-				(errmsg("%d applied migration(s) are not registered", missing),
+				(errmsg_plural("%d applied migration is not registered",
+							   "%d applied migrations are not registered",
+							   missing, missing),
 				 errhint("See schemamig.validate(); their scripts are gone from schemamig.migrations.")));
 }
 
@@ -718,7 +720,8 @@ schemamig_run(PG_FUNCTION_ARGS)
 				(errmsg("applied migration %s", m->version)));
 	}
 	ereport(NOTICE,
-			(errmsg("run() applied %d migration(s)", applied)));
+			(errmsg_plural("run() applied %d migration", "run() applied %d migrations",
+						   applied, applied)));
 	api_end();
 	PG_RETURN_VOID();
 }
@@ -1149,7 +1152,7 @@ schemamig_baseline(PG_FUNCTION_ARGS)
 static void
 require_worker(const char *version)
 {
-	if (jobs_worker_pid() != 0)
+	if (worker_registry_database_worker_pid() != 0)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -482,8 +482,9 @@ catalog_insert_applied(const char *version, const char *checksum, double duratio
 	catalog_leave(&access);
 }
 
-void
-catalog_delete_applied(const char *version)
+/* a migration no longer applied (or pending again): its history row goes */
+static void
+delete_applied(const char *version)
 {
 	static SPIPlanPtr plan = NULL;
 	Oid			argtypes[1] = {TEXTOID};
@@ -497,6 +498,114 @@ catalog_delete_applied(const char *version)
 					   1, argtypes),
 			 values, NULL, SPI_OK_DELETE);
 	catalog_leave(&access);
+}
+
+/*
+ * The history row of a migration whose script is running (dirty, and how
+ * far it got: statement_done, the last statement committed, NULL in the
+ * row when 0) or ran to the end (clean).  The first write inserts it as
+ * the current role, at the current time; later ones keep applied_by and
+ * applied_at.
+ */
+static void
+write_applied(const char *version, const char *checksum, bool dirty, int statement_done,
+			  double duration_ms)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, BOOLOID, INT4OID, FLOAT8OID, NAMEOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	CatalogAccess access;
+
+	catalog_enter(&access);
+	values[0] = CStringGetTextDatum(version);
+	values[1] = CStringGetTextDatum(checksum);
+	values[2] = BoolGetDatum(dirty);
+	values[3] = Int32GetDatum(statement_done);
+	nulls[3] = dirty ? ' ' : 'n';
+	values[4] = Float8GetDatum(duration_ms);
+	values[5] = CStringGetDatum(GetUserNameFromId(access.save_userid, false));
+	run_plan(plan_once(&plan,
+					   "INSERT INTO schemamig.applied AS a (version, checksum, applied_by, duration_ms, "
+					   "  dirty, dirty_statement) "
+					   "VALUES ($1, $2, $6, $5, $3, $4) "
+					   "ON CONFLICT (version) DO UPDATE SET dirty = $3, dirty_statement = $4, "
+					   "  duration_ms = $5, checksum = $2",
+					   6, argtypes),
+			 values, nulls, SPI_OK_INSERT);
+	catalog_leave(&access);
+}
+
+/*
+ * How far the worker got in a script that runs stretch by stretch: the
+ * migration is applied and dirty, stopped after statement_done (a down
+ * script keeps the up script's count).  Not an outcome: the script goes on.
+ */
+void
+catalog_record_progress(const char *version, const char *checksum, int statement_done,
+						double duration_ms)
+{
+	write_applied(version, checksum, true, statement_done, duration_ms);
+}
+
+/*
+ * Record how a migration ended, wherever it ran (the SQL API in the
+ * caller's transaction, the worker in its own): the history row the
+ * outcome leaves, and its event.
+ *	- MIGRATION_OUTCOME_APPLIED: the up script ran to the end: applied,
+ *	  clean, checksum and duration_ms recorded;
+ *	- MIGRATION_OUTCOME_ROLLED_BACK, MIGRATION_OUTCOME_RECOVERED: the down
+ *	  script ran: no longer applied;
+ *	- MIGRATION_OUTCOME_FAILED: a script failed, or a job could not run;
+ *	  the row stays as the last stretch left it (dirty if one committed);
+ *	- MIGRATION_OUTCOME_FAILED_WITHOUT_EFFECT: an up script failed before
+ *	  anything of it took effect: pending again, nothing to recover;
+ *	- MIGRATION_OUTCOME_CANCELLED, MIGRATION_OUTCOME_CANCELLED_WITHOUT_EFFECT:
+ *	  the same when schemamig.cancel() stopped the worker's job between
+ *	  stretches.
+ * sqlerrcode (0 for none), message and detail_json go to the event.
+ */
+void
+catalog_record_outcome(MigrationOutcome outcome, const char *version,
+					   MigrationDirection direction, const char *checksum,
+					   double duration_ms, int sqlerrcode,
+					   const char *message, const char *detail_json)
+{
+	const char *level = "info";
+	const char *event = NULL;
+
+	switch (outcome)
+	{
+		case MIGRATION_OUTCOME_APPLIED:
+			write_applied(version, checksum, false, 0, duration_ms);
+			event = "applied";
+			break;
+		case MIGRATION_OUTCOME_ROLLED_BACK:
+			delete_applied(version);
+			event = "rolled_back";
+			break;
+		case MIGRATION_OUTCOME_RECOVERED:
+			delete_applied(version);
+			event = "recovered";
+			break;
+		case MIGRATION_OUTCOME_FAILED_WITHOUT_EFFECT:
+			delete_applied(version);
+			/* FALLTHROUGH */
+		case MIGRATION_OUTCOME_FAILED:
+			level = "error";
+			event = "failed";
+			break;
+		case MIGRATION_OUTCOME_CANCELLED_WITHOUT_EFFECT:
+			delete_applied(version);
+			/* FALLTHROUGH */
+		case MIGRATION_OUTCOME_CANCELLED:
+			level = "warning";
+			event = "cancelled";
+			break;
+	}
+	catalog_log_event(level, event, version, direction_name(direction), duration_ms,
+					  sqlerrcode != 0 ? unpack_sql_state(sqlerrcode) : NULL,
+					  message, detail_json);
 }
 
 /* accept a checksum for an applied migration and clear its dirty state */

@@ -40,7 +40,7 @@
  *	  for an unnamed one the INVALID indexes of its table that were not
  *	  there before it ran (never another session's);
  *	- at its first pass, holding the lock, a worker marks jobs left
- *	  'running' as failed (interrupted); with schemamig.auto_recover on,
+ *	  running as failed (interrupted); with schemamig.auto_recover on,
  *	  every pass first undoes dirty migrations with their down scripts
  *	  (which must work on a partial state), after dropping the INVALID
  *	  indexes their named CONCURRENTLY builds left (after a crash, which
@@ -77,6 +77,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "jobs.h"
 #include "lock_retry.h"
 #include "schemamig.h"
 
@@ -89,6 +90,7 @@ typedef struct Job
 	char	   *role_oid;		/* queued jobs: its recorded OID, and the */
 	char	   *cluster;		/* cluster it was queued in (jobs_requester) */
 	Oid			roleid;			/* that role, once run_job found it */
+	bool		cancelled;		/* schemamig.cancel() asked it to stop */
 	ScriptSettings settings;	/* what its script has SET so far */
 } Job;
 
@@ -127,126 +129,62 @@ txn_commit(void)
 	MemoryContextSwitchTo(job_context);
 }
 
-/* run bookkeeping SQL on the catalogs as the extension owner */
+/* ---- jobs (their SQL is in jobs.c) ---- */
+
+/* end a job (a recovery the worker started itself has no row) */
 static void
-catalog_sql(const char *sql, int nargs, Oid *argtypes, Datum *values, const char *nulls)
+finish_job(Job *job, JobState state, const char *error, int sqlerrcode)
 {
-	CatalogAccess access;
-
-	catalog_enter(&access);
-	if (SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0) < 0)
-		elog(ERROR, "schemamig worker bookkeeping failed: %s", sql);
-	MemoryContextSwitchTo(job_context);
-	catalog_leave(&access);
-}
-
-/* ---- jobs and progress ---- */
-
-static void
-finish_job(Job *job, const char *status, const char *error, const char *sqlstate)
-{
-	Oid			argtypes[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-
 	if (job->id == 0)
 		return;
-	values[0] = Int64GetDatum(job->id);
-	values[1] = CStringGetTextDatum(status);
-	values[2] = error ? CStringGetTextDatum(error) : (Datum) 0;
-	nulls[2] = error ? ' ' : 'n';
-	values[3] = sqlstate ? CStringGetTextDatum(sqlstate) : (Datum) 0;
-	nulls[3] = sqlstate ? ' ' : 'n';
-	catalog_sql("UPDATE schemamig.jobs SET status = $2, error = $3, sqlstate = $4, "
-				"  finished_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) $1",
-				4, argtypes, values, nulls);
-}
-
-static void
-set_progress(const char *version, const char *checksum, bool dirty, int statement, double ms)
-{
-	Oid			argtypes[6] = {TEXTOID, TEXTOID, BOOLOID, INT4OID, FLOAT8OID, NAMEOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-
-	values[0] = CStringGetTextDatum(version);
-	values[1] = CStringGetTextDatum(checksum);
-	values[2] = BoolGetDatum(dirty);
-	values[3] = Int32GetDatum(statement);
-	nulls[3] = dirty ? ' ' : 'n';
-	values[4] = Float8GetDatum(ms);
-	values[5] = CStringGetDatum(GetUserNameFromId(GetUserId(), false));
-	catalog_sql("INSERT INTO schemamig.applied AS a (version, checksum, applied_by, duration_ms, dirty, dirty_statement) "
-				"VALUES ($1, $2, $6, $5, $3, $4) "
-				"ON CONFLICT (version) DO UPDATE SET dirty = $3, dirty_statement = $4, "
-				"  duration_ms = $5, checksum = $2",
-				6, argtypes, values, nulls);
+	jobs_finish(job->id, state, error, sqlerrcode);
+	MemoryContextSwitchTo(job_context);
 }
 
 static bool
 claim_next_job(Job *job)
 {
-	CatalogAccess access;
+	JobRow		row;
 	bool		found;
 
 	txn_begin(worker_userid);
-	catalog_enter(&access);
-	if (SPI_execute("UPDATE schemamig.jobs SET status = 'running', started_at = pg_catalog.clock_timestamp() "
-					"WHERE id OPERATOR(pg_catalog.=) (SELECT id FROM schemamig.jobs "
-					"  WHERE status OPERATOR(pg_catalog.=) 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-					"RETURNING id, version, direction, requested_by::pg_catalog.text, "
-					/* through to_jsonb: NULL, not an error, in 0.1.0 catalogs */
-					"  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_by_oid', "
-					"  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_in_cluster'",
-					false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "could not claim a schemamig job");
-	MemoryContextSwitchTo(job_context);
-	catalog_leave(&access);
-	found = (SPI_processed == 1);
+	found = jobs_claim_next(&row);
 	if (found)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-
-		job->id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-		job->version = SPI_getvalue(tuple, desc, 2);
-		job->direction = strcmp(SPI_getvalue(tuple, desc, 3), "down") == 0 ? MIGRATION_DOWN : MIGRATION_UP;
-		job->role = SPI_getvalue(tuple, desc, 4);
-		job->role_oid = SPI_getvalue(tuple, desc, 5);
-		job->cluster = SPI_getvalue(tuple, desc, 6);
+		job->id = row.id;
+		job->version = row.version;
+		job->direction = row.direction;
+		job->role = row.role;
+		job->role_oid = row.role_oid;
+		job->cluster = row.cluster;
+		job->cancelled = false;
 	}
 	txn_commit();
 	return found;
 }
 
-/* jobs left 'running' by a worker or server that stopped */
+/* jobs left running by a worker or server that stopped */
 static void
 mark_interrupted_jobs(void)
 {
-	CatalogAccess access;
-	uint64		i;
-
 	txn_begin(worker_userid);
-	catalog_enter(&access);
-	if (SPI_execute("UPDATE schemamig.jobs SET status = 'failed', finished_at = pg_catalog.clock_timestamp(), "
-					"  error = 'interrupted: the worker or the server stopped while the job ran' "
-					"WHERE status OPERATOR(pg_catalog.=) 'running' RETURNING id, version, direction",
-					false, 0) != SPI_OK_UPDATE_RETURNING)
-		elog(ERROR, "could not mark interrupted schemamig jobs");
-	MemoryContextSwitchTo(job_context);
-	catalog_leave(&access);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		char	   *id = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		char	   *version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-		char	   *direction = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
-
-		catalog_log_event("error", "failed", version, direction, NAN, NULL,
-						  psprintf("job %s was interrupted: the worker or the server stopped while it ran", id),
-						  NULL);
-	}
+	jobs_mark_interrupted();
 	txn_commit();
+}
+
+/* whether schemamig.cancel() asked this job to stop (never a recovery's) */
+static bool
+cancel_requested(Job *job)
+{
+	bool		requested;
+
+	if (job->id == 0)
+		return false;
+	txn_begin(worker_userid);
+	requested = jobs_cancel_requested(job->id);
+	txn_commit();
+	job->cancelled = requested;
+	return requested;
 }
 
 /* ---- INVALID indexes of failed CONCURRENTLY builds ---- */
@@ -419,8 +357,9 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 										   &job->settings);
 		}
 		/* a down script keeps the record of how far the up script got */
-		set_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
-					 true, job->direction == MIGRATION_UP ? last->number : m->dirty_statement, *ms);
+		catalog_record_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
+								job->direction == MIGRATION_UP ? last->number : m->dirty_statement, *ms);
+		MemoryContextSwitchTo(job_context);
 		txn_commit();
 	}
 	PG_CATCH();
@@ -532,6 +471,9 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 		elapsed_ms = TimestampDifferenceMilliseconds(first_start, GetCurrentTimestamp());
 		pause_ms = lock_retry_pause_ms(attempt, executor_last_lock_timeout,
 									   pg_prng_double(&pg_global_prng_state));
+		/* asked to stop: the caller records the cancellation (record_failure) */
+		if (cancel_requested(job))
+			return edata;
 		if (elapsed_ms + pause_ms > schemamig_lock_retry_budget)
 		{
 			record_lock_retry(job, role, failed_statement(statements), edata, attempt,
@@ -545,9 +487,33 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 }
 
 /*
+ * End a job that schemamig.cancel() asked to stop, before the stretch
+ * that starts at statement s: the migration stays as the committed
+ * stretches left it (pending again if nothing of an up job took effect).
+ */
+static void
+record_cancelled(Job *job, ScriptStatement *s, bool took_effect)
+{
+	char	   *message = psprintf("cancelled with schemamig.cancel() before statement %d (line %d)%s",
+								   s->number, s->line,
+								   took_effect ? ""
+								   : "; nothing of the migration took effect, so it is pending again");
+
+	txn_begin(job->roleid);
+	finish_job(job, JOB_CANCELLED, message, ERRCODE_QUERY_CANCELED);
+	catalog_record_outcome(took_effect ? MIGRATION_OUTCOME_CANCELLED
+						   : MIGRATION_OUTCOME_CANCELLED_WITHOUT_EFFECT,
+						   job->version, job->direction, NULL, NAN, ERRCODE_QUERY_CANCELED,
+						   message, psprintf("{\"job\": " INT64_FORMAT ", \"statement\": %d, \"line\": %d}",
+											 job->id, s->number, s->line));
+	txn_commit();
+}
+
+/*
  * Record a failed job.  took_effect false (an up job whose failure undid
  * all it did) puts the migration back to pending: nothing is left to
- * recover.
+ * recover.  A job that schemamig.cancel() stopped between attempts at a
+ * stretch is recorded as cancelled instead.
  */
 static void
 record_failure(Job *job, ScriptStatement *s, ErrorData *edata, bool took_effect)
@@ -557,6 +523,11 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata, bool took_effect)
 								   took_effect ? ""
 								   : "; nothing of the migration took effect, so it is pending again and needs no recovery");
 
+	if (job->cancelled)
+	{
+		record_cancelled(job, s, took_effect);
+		return;
+	}
 	initStringInfo(&detail);
 	appendStringInfo(&detail, "{\"job\": " INT64_FORMAT ", \"statement\": %d, \"line\": %d, \"took_effect\": %s, \"sql\": ",
 					 job->id, s->number, s->line, took_effect ? "true" : "false");
@@ -564,11 +535,10 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata, bool took_effect)
 	appendStringInfoChar(&detail, '}');
 
 	txn_begin(job->roleid);
-	if (!took_effect)
-		catalog_delete_applied(job->version);
-	finish_job(job, "failed", message, unpack_sql_state(edata->sqlerrcode));
-	catalog_log_event("error", "failed", job->version, direction_name(job->direction), NAN,
-					  unpack_sql_state(edata->sqlerrcode), message, detail.data);
+	finish_job(job, JOB_FAILED, message, edata->sqlerrcode);
+	catalog_record_outcome(took_effect ? MIGRATION_OUTCOME_FAILED : MIGRATION_OUTCOME_FAILED_WITHOUT_EFFECT,
+						   job->version, job->direction, NULL, NAN, edata->sqlerrcode,
+						   message, detail.data);
 	txn_commit();
 }
 
@@ -579,7 +549,8 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata, bool took_effect)
  * committed part of its work (a CREATE INDEX CONCURRENTLY whose INVALID
  * index was dropped has not).  Only an up job's failure can be without
  * effect: a down job leaves the migration as it found it until its first
- * stretch commits.
+ * stretch commits.  Before each stretch it asks whether schemamig.cancel()
+ * asked the job to stop; then it stops there (record_cancelled).
  */
 static bool
 run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
@@ -599,6 +570,11 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 		/* end of a transactional stretch: before a top-level one, or at the end */
 		if (stretch != NIL && (alone || lnext(script->statements, lc) == NULL))
 		{
+			if (cancel_requested(job))
+			{
+				record_cancelled(job, linitial(stretch), committed || job->direction != MIGRATION_UP);
+				return false;
+			}
 			edata = run_stretch(job, role, m, stretch, false, NIL, ms);
 			if (edata)
 			{
@@ -611,8 +587,14 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 		}
 		if (alone)
 		{
-			List	   *existing = invalid_indexes_before(role, s);
+			List	   *existing;
 
+			if (cancel_requested(job))
+			{
+				record_cancelled(job, s, committed || job->direction != MIGRATION_UP);
+				return false;
+			}
+			existing = invalid_indexes_before(role, s);
 			edata = run_stretch(job, role, m, list_make1(s), true, existing, ms);
 			if (edata)
 			{
@@ -663,12 +645,12 @@ run_job_script(Job *job)
 	Script	   *script;
 	double		ms = 0;
 	char	   *why = NULL;
-	const char *sqlstate = "42704";
+	int			sqlerrcode = ERRCODE_UNDEFINED_OBJECT;
 
 	txn_begin(worker_userid);
 	/* a queued job runs as the role that queued it, by OID (jobs.c) */
 	if (job->id != 0)
-		role = jobs_requester(job->role, job->role_oid, job->cluster, &why, &sqlstate);
+		role = jobs_requester(job->role, job->role_oid, job->cluster, &why, &sqlerrcode);
 	else if (!OidIsValid(role = get_role_oid(job->role, true)))
 		why = psprintf("role \"%s\" no longer exists", job->role);
 	m = catalog_load_one(job->version);
@@ -680,9 +662,9 @@ run_job_script(Job *job)
 		if (why == NULL)
 			why = psprintf("migration %s is not registered", job->version);
 		txn_begin(worker_userid);
-		finish_job(job, "failed", why, sqlstate);
-		catalog_log_event("error", "failed", job->version, direction_name(job->direction), NAN,
-						  sqlstate, why, NULL);
+		finish_job(job, JOB_FAILED, why, sqlerrcode);
+		catalog_record_outcome(MIGRATION_OUTCOME_FAILED, job->version, job->direction, NULL, NAN,
+							   sqlerrcode, why, NULL);
 		txn_commit();
 		return;
 	}
@@ -692,7 +674,7 @@ run_job_script(Job *job)
 		if (m->applied && !m->dirty)
 		{
 			txn_begin(role);
-			finish_job(job, "done", NULL, NULL);
+			finish_job(job, JOB_DONE, NULL, 0);
 			catalog_log_event("info", "skipped", job->version, "up", NAN, NULL,
 							  psprintf("migration %s was already applied", job->version), NULL);
 			txn_commit();
@@ -701,24 +683,23 @@ run_job_script(Job *job)
 		if (m->dirty)
 		{
 			txn_begin(role);
-			finish_job(job, "failed",
+			finish_job(job, JOB_FAILED,
 					   psprintf("migration %s is dirty (stopped at statement %d); recover or repair it first",
 								job->version, m->dirty_statement),
-					   "SM002");
+					   ERRCODE_SCHEMAMIG_DIRTY);
 			txn_commit();
 			return;
 		}
 		script = script_split(m->up_sql, job->version, MIGRATION_UP);
 		txn_begin(role);
-		set_progress(job->version, m->checksum, true, 0, 0);
+		catalog_record_progress(job->version, m->checksum, 0, 0);
 		txn_commit();
 		if (!run_script(job, role, m, script, &ms))
 			return;
 		txn_begin(role);
-		set_progress(job->version, m->checksum, false, 0, ms);
-		finish_job(job, "done", NULL, NULL);
-		catalog_log_event("info", "applied", job->version, "up", ms, NULL,
-						  psprintf("the worker applied migration %s", job->version), NULL);
+		finish_job(job, JOB_DONE, NULL, 0);
+		catalog_record_outcome(MIGRATION_OUTCOME_APPLIED, job->version, MIGRATION_UP, m->checksum, ms, 0,
+							   psprintf("the worker applied migration %s", job->version), NULL);
 		txn_commit();
 	}
 	else
@@ -728,14 +709,15 @@ run_job_script(Job *job)
 		if (!m->applied)
 		{
 			txn_begin(role);
-			finish_job(job, "done", NULL, NULL);
+			finish_job(job, JOB_DONE, NULL, 0);
 			txn_commit();
 			return;
 		}
 		if (m->down_sql == NULL)
 		{
 			txn_begin(role);
-			finish_job(job, "failed", psprintf("migration %s has no down script", job->version), "SM004");
+			finish_job(job, JOB_FAILED, psprintf("migration %s has no down script", job->version),
+					   ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT);
 			txn_commit();
 			return;
 		}
@@ -761,12 +743,12 @@ run_job_script(Job *job)
 		if (!run_script(job, role, m, script, &ms))
 			return;
 		txn_begin(role);
-		catalog_delete_applied(job->version);
-		finish_job(job, "done", NULL, NULL);
-		catalog_log_event("info", recovering ? "recovered" : "rolled_back", job->version, "down", ms, NULL,
-						  psprintf("the worker %s migration %s",
-								   recovering ? "recovered" : "rolled back", job->version),
-						  NULL);
+		finish_job(job, JOB_DONE, NULL, 0);
+		catalog_record_outcome(recovering ? MIGRATION_OUTCOME_RECOVERED : MIGRATION_OUTCOME_ROLLED_BACK,
+							   job->version, MIGRATION_DOWN, NULL, ms, 0,
+							   psprintf("the worker %s migration %s",
+										recovering ? "recovered" : "rolled back", job->version),
+							   NULL);
 		txn_commit();
 	}
 }
@@ -803,27 +785,16 @@ recover_dirty_migrations(void)
 {
 	List	   *dirty = NIL;
 	ListCell   *lc;
-	CatalogAccess access;
-	uint64		i;
 
 	txn_begin(worker_userid);
-	catalog_enter(&access);
-	if (SPI_execute("SELECT a.version, a.applied_by::pg_catalog.text FROM schemamig.applied a "
-					"WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
-					"  WHERE j.version OPERATOR(pg_catalog.=) a.version "
-					"    AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}')) "
-					"ORDER BY schemamig.version_sort_key(a.version) DESC",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not look for dirty migrations");
-	MemoryContextSwitchTo(job_context);
-	catalog_leave(&access);
-	for (i = 0; i < SPI_processed; i++)
+	foreach(lc, jobs_dirty_without_open_job())
 	{
+		JobRow	   *row = lfirst(lc);
 		Job		   *job = palloc0(sizeof(Job));
 
-		job->version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-		job->role = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-		job->direction = MIGRATION_DOWN;
+		job->version = row->version;
+		job->role = row->role;
+		job->direction = row->direction;
 		dirty = lappend(dirty, job);
 	}
 	txn_commit();
@@ -851,7 +822,7 @@ recover_dirty_migrations(void)
 
 /*
  * Whether a pass has anything to do: a queued job, at the first pass a job
- * left 'running', or, with auto_recover, a dirty migration that no job
+ * left running, or, with auto_recover, a dirty migration that no job
  * works on and whose recovery has not failed in this worker.  Looked at without the migration lock, so that an idle
  * worker does not take the lock at every naptime: apply() and migrate()
  * fail at once with SM006 while the worker holds it.
@@ -859,36 +830,17 @@ recover_dirty_migrations(void)
 static bool
 work_pending(void)
 {
-	CatalogAccess access;
-	Oid			argtypes[1] = {BOOLOID};
-	Datum		values[1];
 	bool		pending;
-	uint64		i;
 
-	values[0] = BoolGetDatum(!interrupted_jobs_checked);
 	txn_begin(worker_userid);
-	catalog_enter(&access);
-	if (SPI_execute_with_args("SELECT NULL::pg_catalog.text WHERE EXISTS (SELECT FROM schemamig.jobs "
-							  "  WHERE status OPERATOR(pg_catalog.=) 'queued' "
-							  "     OR ($1 AND status OPERATOR(pg_catalog.=) 'running')) "
-							  "UNION ALL "
-							  "SELECT a.version FROM schemamig.applied a "
-							  "WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
-							  "  WHERE j.version OPERATOR(pg_catalog.=) a.version "
-							  "    AND j.status OPERATOR(pg_catalog.=) ANY ('{queued,running}'))",
-							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not look at the schemamig queue");
-	MemoryContextSwitchTo(job_context);
-	catalog_leave(&access);
-	pending = false;
-	for (i = 0; i < SPI_processed && !pending; i++)
+	pending = jobs_queued(!interrupted_jobs_checked);
+	if (!pending && schemamig_auto_recover)
 	{
-		char	   *dirty_version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		ListCell   *lc;
 
-		if (dirty_version == NULL)
-			pending = true;		/* a queued job */
-		else if (schemamig_auto_recover && !recovery_failed_before(dirty_version))
-			pending = true;
+		foreach(lc, jobs_dirty_without_open_job())
+			if (!recovery_failed_before(((JobRow *) lfirst(lc))->version))
+				pending = true;
 	}
 	txn_commit();
 	return pending;
@@ -945,14 +897,15 @@ job_runner_pass(void)
 
 	if (!work_pending())
 	{
-		/* nothing was left 'running': nothing to mark later either */
+		/* nothing was left running: nothing to mark later either */
 		interrupted_jobs_checked = true;
+		MemoryContextReset(job_context);
 		return;
 	}
 	if (!lock_migrations(&tag))
 		return;
 
-	/* with the lock held, a job still 'running' has nobody running it */
+	/* with the lock held, a job still running has nobody running it */
 	if (!interrupted_jobs_checked)
 	{
 		mark_interrupted_jobs();

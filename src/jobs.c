@@ -48,10 +48,13 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "jobs.h"
 #include "schemamig.h"
+#include "worker_registry.h"
 
 PG_FUNCTION_INFO_V1(schemamig_enqueue);
 PG_FUNCTION_INFO_V1(schemamig_wait);
+PG_FUNCTION_INFO_V1(schemamig_cancel);
 
 /* how often wait() looks at the job */
 #define WAIT_POLL_MS 100
@@ -73,36 +76,6 @@ wake_worker_at_commit(XactEvent event, void *arg)
 		worker_to_wake = 0;
 }
 
-/*
- * pid of this database's worker, or 0.  pg_stat_activity shows every role
- * the pid and database of each backend, but its backend_type only to roles
- * with pg_read_all_stats: whether a pid is our worker is asked of the
- * background worker registry instead (schemamig_worker_pid_p).
- */
-int
-jobs_worker_pid(void)
-{
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1];
-	uint64		i;
-
-	values[0] = ObjectIdGetDatum(MyDatabaseId);
-	if (SPI_execute_with_args("SELECT pid FROM pg_catalog.pg_stat_activity "
-							  "WHERE datid OPERATOR(pg_catalog.=) $1 "
-							  "  AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
-							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
-		return 0;
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		int			pid = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-
-		if (!isnull && schemamig_worker_pid_p(pid))
-			return pid;
-	}
-	return 0;
-}
-
 static MigrationDirection
 parse_direction(const char *direction)
 {
@@ -115,6 +88,16 @@ parse_direction(const char *direction)
 			 errmsg("invalid direction \"%s\"", direction),
 			 errhint("Use \"up\" or \"down\".")));
 	return MIGRATION_UP;		/* keep compiler quiet */
+}
+
+static void
+register_wake_callback(void)
+{
+	if (!wake_callback_registered)
+	{
+		RegisterXactCallback(wake_worker_at_commit, NULL);
+		wake_callback_registered = true;
+	}
 }
 
 /*
@@ -177,7 +160,7 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 		find_plan = SPI_prepare("SELECT id FROM schemamig.jobs "
 								"WHERE version OPERATOR(pg_catalog.=) $1 "
 								"  AND direction OPERATOR(pg_catalog.=) $2 "
-								"  AND status OPERATOR(pg_catalog.=) ANY ('{queued,running}') "
+								"  AND status IN " JOB_STATES_OPEN_SQL " "
 								"ORDER BY id LIMIT 1", 2, argtypes);
 		if (find_plan == NULL || SPI_keepplan(find_plan) != 0)
 			elog(ERROR, "could not prepare the job lookup");
@@ -229,17 +212,13 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 				 errhint("CALL schemamig.wait(%lld) waits for it without blocking it.", (long long) id)));
 	}
 
-	worker_to_wake = jobs_worker_pid();
+	worker_to_wake = worker_registry_database_worker_pid();
 	if (worker_to_wake == 0)
 		ereport(WARNING,
 				(errmsg("no schemamig worker is running in database \"%s\"",
 						get_database_name(MyDatabaseId)),
 				 errhint("Add the database to schemamig.database with schemamig in shared_preload_libraries, or run SELECT schemamig.start_worker().")));
-	if (!wake_callback_registered)
-	{
-		RegisterXactCallback(wake_worker_at_commit, NULL);
-		wake_callback_registered = true;
-	}
+	register_wake_callback();
 	return id;
 }
 
@@ -248,19 +227,19 @@ jobs_enqueue(const char *version, MigrationDirection direction)
  * requested_by, requested_by_oid and requested_in_cluster; NULL for SQL
  * NULL): the role of that OID, if the job was queued in this cluster and
  * the OID still names the same role.  Otherwise InvalidOid, with *why
- * saying what is wrong and *sqlstate its code.  The name alone is never
+ * saying what is wrong and *sqlerrcode its SQLSTATE.  The name alone is never
  * trusted: a role renamed away and another created with its name would
  * inherit the job, and in a restored dump an OID means nothing.  Jobs
  * queued before 0.2.0 recorded no OID and never run.
  */
 Oid
 jobs_requester(const char *name, const char *oid_text, const char *cluster_text,
-			   char **why, const char **sqlstate)
+			   char **why, int *sqlerrcode)
 {
 	Oid			roleid;
 	char	   *current_name;
 
-	*sqlstate = "28000";		/* invalid_authorization_specification */
+	*sqlerrcode = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
 	if (oid_text == NULL || cluster_text == NULL)
 	{
 		*why = psprintf("job was queued by role \"%s\" before schemamig recorded the role's identity; queue it again", name);
@@ -277,7 +256,7 @@ jobs_requester(const char *name, const char *oid_text, const char *cluster_text,
 	current_name = GetUserNameFromId(roleid, true);
 	if (current_name == NULL)
 	{
-		*sqlstate = "42704";	/* undefined_object */
+		*sqlerrcode = ERRCODE_UNDEFINED_OBJECT;
 		*why = psprintf("role \"%s\" that queued the job no longer exists", name);
 		return InvalidOid;
 	}
@@ -288,6 +267,209 @@ jobs_requester(const char *name, const char *oid_text, const char *cluster_text,
 		return InvalidOid;
 	}
 	return roleid;
+}
+
+/*
+ * A role waits for and cancels its own jobs (the extension owner and its
+ * members any): the job's row is tuple, its requested_by_oid at column
+ * requester_column (NULL in 0.1.0 catalogs: only the owner then).
+ */
+static void
+require_job_access(int64 job, HeapTuple tuple, TupleDesc desc, int requester_column,
+				   Oid userid, Oid owner, const char *verb)
+{
+	bool		isnull;
+	Oid			requester = DatumGetObjectId(SPI_getbinval(tuple, desc, requester_column, &isnull));
+
+	if (!has_privs_of_role(userid, owner) &&
+		(isnull || !has_privs_of_role(userid, requester)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for job %lld", (long long) job),
+				 errdetail("The job was queued by another role."),
+				 errhint("A role %s the jobs it queued; the extension owner %s any.", verb, verb)));
+}
+
+/* ---- the worker's side: claim, finish, cancel, interrupted, pending ---- */
+
+/*
+ * Run a statement on schemamig.jobs as the extension owner; the result
+ * stays in SPI_tuptable, the caller's memory context is restored (SPI
+ * leaves its own procedure context current).
+ */
+static void
+jobs_sql(const char *sql, int nargs, Oid *argtypes, Datum *values, const char *nulls,
+		 bool read_only, int expected)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	CatalogAccess access;
+	int			rc;
+
+	catalog_enter(&access);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, read_only, 0);
+	MemoryContextSwitchTo(caller);
+	catalog_leave(&access);
+	if (rc != expected)
+		elog(ERROR, "schemamig job statement failed (%s): %s", SPI_result_code_string(rc), sql);
+}
+
+/*
+ * Take the oldest queued job (queued -> running); false if there is none.
+ * SKIP LOCKED: a job being cancelled is not waited for.
+ */
+bool
+jobs_claim_next(JobRow *job)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(job_state_transition(JOB_QUEUED, JOB_RUNNING));
+	jobs_sql("UPDATE schemamig.jobs SET status = $1, started_at = pg_catalog.clock_timestamp() "
+			 "WHERE id OPERATOR(pg_catalog.=) (SELECT id FROM schemamig.jobs "
+			 "  WHERE status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(QUEUED) " "
+			 "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+			 "RETURNING id, version, direction, requested_by::pg_catalog.text, "
+	/* through to_jsonb: NULL, not an error, in 0.1.0 catalogs */
+			 "  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_by_oid', "
+			 "  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_in_cluster'",
+			 1, argtypes, values, NULL, false, SPI_OK_UPDATE_RETURNING);
+	if (SPI_processed != 1)
+		return false;
+	tuple = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	job->id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+	job->version = SPI_getvalue(tuple, desc, 2);
+	job->direction = strcmp(SPI_getvalue(tuple, desc, 3), "down") == 0 ? MIGRATION_DOWN : MIGRATION_UP;
+	job->role = SPI_getvalue(tuple, desc, 4);
+	job->role_oid = SPI_getvalue(tuple, desc, 5);
+	job->cluster = SPI_getvalue(tuple, desc, 6);
+	return true;
+}
+
+/*
+ * End a running job: done, failed or cancelled, with the error and its
+ * SQLSTATE (sqlerrcode 0: none).  Only the worker that claimed it ends it.
+ */
+void
+jobs_finish(int64 id, JobState state, const char *error, int sqlerrcode)
+{
+	Oid			argtypes[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = Int64GetDatum(id);
+	values[1] = CStringGetTextDatum(job_state_transition(JOB_RUNNING, state));
+	values[2] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	nulls[2] = error ? ' ' : 'n';
+	values[3] = sqlerrcode != 0 ? CStringGetTextDatum(unpack_sql_state(sqlerrcode)) : (Datum) 0;
+	nulls[3] = sqlerrcode != 0 ? ' ' : 'n';
+	jobs_sql("UPDATE schemamig.jobs SET status = $2, error = $3, sqlstate = $4, "
+			 "  finished_at = pg_catalog.clock_timestamp() "
+			 "WHERE id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(RUNNING),
+			 4, argtypes, values, nulls, false, SPI_OK_UPDATE);
+	if (SPI_processed != 1)
+		elog(ERROR, "schemamig job %lld is not running", (long long) id);
+}
+
+/*
+ * Whether schemamig.cancel() asked the running job to stop.  Through
+ * to_jsonb: 0.1.0 catalogs have no cancel_requested_at (and no cancel()).
+ */
+bool
+jobs_cancel_requested(int64 id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(id);
+	jobs_sql("SELECT FROM schemamig.jobs j WHERE id OPERATOR(pg_catalog.=) $1 "
+			 "  AND (pg_catalog.to_jsonb(j) OPERATOR(pg_catalog.->>) 'cancel_requested_at') IS NOT NULL",
+			 1, argtypes, values, NULL, true, SPI_OK_SELECT);
+	return SPI_processed == 1;
+}
+
+/*
+ * Jobs left running by a worker or server that stopped (running -> failed),
+ * each with its event.  Called only with the migration lock held: then no
+ * worker runs any job.
+ */
+void
+jobs_mark_interrupted(void)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	SPITupleTable *interrupted;
+	uint64		count;
+	uint64		i;
+
+	values[0] = CStringGetTextDatum(job_state_transition(JOB_RUNNING, JOB_FAILED));
+	jobs_sql("UPDATE schemamig.jobs SET status = $1, finished_at = pg_catalog.clock_timestamp(), "
+			 "  error = 'interrupted: the worker or the server stopped while the job ran' "
+			 "WHERE status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(RUNNING) " "
+			 "RETURNING id, version, direction",
+			 1, argtypes, values, NULL, false, SPI_OK_UPDATE_RETURNING);
+	interrupted = SPI_tuptable;
+	count = SPI_processed;
+	for (i = 0; i < count; i++)
+	{
+		char	   *id = SPI_getvalue(interrupted->vals[i], interrupted->tupdesc, 1);
+		char	   *version = SPI_getvalue(interrupted->vals[i], interrupted->tupdesc, 2);
+		char	   *direction = SPI_getvalue(interrupted->vals[i], interrupted->tupdesc, 3);
+
+		catalog_record_outcome(MIGRATION_OUTCOME_FAILED, version,
+							   strcmp(direction, "down") == 0 ? MIGRATION_DOWN : MIGRATION_UP,
+							   NULL, NAN, 0,
+							   psprintf("job %s was interrupted: the worker or the server stopped while it ran", id),
+							   NULL);
+	}
+}
+
+/* whether a job is queued (or, if or_running, running) */
+bool
+jobs_queued(bool or_running)
+{
+	Oid			argtypes[1] = {BOOLOID};
+	Datum		values[1];
+
+	values[0] = BoolGetDatum(or_running);
+	jobs_sql("SELECT FROM schemamig.jobs "
+			 "WHERE status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(QUEUED) " "
+			 "   OR ($1 AND status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(RUNNING) ") "
+			 "LIMIT 1",
+			 1, argtypes, values, NULL, true, SPI_OK_SELECT);
+	return SPI_processed == 1;
+}
+
+/*
+ * The dirty migrations no open job works on, newest first, each as a down
+ * job of id 0 run as the role that applied it: what automatic recovery
+ * undoes.  The one place that says "dirty with no open job".
+ */
+List *
+jobs_dirty_without_open_job(void)
+{
+	List	   *dirty = NIL;
+	uint64		i;
+
+	jobs_sql("SELECT a.version, a.applied_by::pg_catalog.text FROM schemamig.applied a "
+			 "WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
+			 "  WHERE j.version OPERATOR(pg_catalog.=) a.version "
+			 "    AND j.status IN " JOB_STATES_OPEN_SQL ") "
+			 "ORDER BY schemamig.version_sort_key(a.version) DESC",
+			 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		JobRow	   *job = palloc0(sizeof(JobRow));
+
+		job->version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		job->role = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		job->direction = MIGRATION_DOWN;
+		dirty = lappend(dirty, job);
+	}
+	return dirty;
 }
 
 /* schemamig.enqueue(version text, direction text default 'up') returns bigint */
@@ -376,6 +558,7 @@ schemamig_wait(PG_FUNCTION_ARGS)
 		char	   *status;
 		char	   *error;
 		char	   *sqlstate;
+		JobState	state;
 		Oid			owner;
 
 		catalog_enter(&access);
@@ -394,29 +577,21 @@ schemamig_wait(PG_FUNCTION_ARGS)
 		/* a role waits for its own jobs: another's job error is not its to read */
 		if (!checked)
 		{
-			bool		isnull;
-			Oid			requester = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-																   SPI_tuptable->tupdesc, 4, &isnull));
-
-			if (!has_privs_of_role(access.save_userid, owner) &&
-				(isnull || !has_privs_of_role(access.save_userid, requester)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("permission denied for job %lld", (long long) job),
-						 errdetail("The job was queued by another role."),
-						 errhint("A role waits for the jobs it queued; the extension owner waits for any.")));
+			require_job_access(job, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4,
+							   access.save_userid, owner, "waits for");
 			checked = true;
 		}
 		status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		error = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 		sqlstate = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+		state = job_state_from_name(status);
 
-		if (strcmp(status, "done") == 0)
+		if (state == JOB_DONE)
 		{
 			ereport(NOTICE, (errmsg("job %lld is done", (long long) job)));
 			break;
 		}
-		if (strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0)
+		if (job_state_is_final(state))
 			ereport(ERROR,
 					(errcode(sqlstate && strlen(sqlstate) == 5
 							 ? MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4])
@@ -439,4 +614,96 @@ schemamig_wait(PG_FUNCTION_ARGS)
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
 	PG_RETURN_VOID();
+}
+
+/*
+ * schemamig.cancel(job bigint) returns text: the job's status after the
+ * call.  A queued job is cancelled at once ('cancelled'); a running one is
+ * asked to stop (cancel_requested_at), its worker woken at commit, and it
+ * stays 'running' until the runner notices, before its next stretch or
+ * retry (jobs_cancel_requested): it then ends 'cancelled', the migration
+ * left as the committed stretches left it.  A job already done, failed or
+ * cancelled cannot be cancelled.  One statement: a claim that takes the job
+ * meanwhile is seen (the row is re-read after its lock), so a job is either
+ * cancelled while queued or asked to stop while running, never lost between.
+ */
+Datum
+schemamig_cancel(PG_FUNCTION_ARGS)
+{
+	int64		job;
+	Oid			argtypes[4] = {INT8OID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	CatalogAccess access;
+	Oid			owner;
+	char	   *status;
+	JobState	state;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("job must not be null")));
+	job = PG_GETARG_INT64(0);
+	values[0] = Int64GetDatum(job);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	catalog_enter(&access);
+	owner = GetUserId();
+	values[1] = CStringGetTextDatum(job_state_transition(JOB_QUEUED, JOB_CANCELLED));
+	values[2] = CStringGetTextDatum(psprintf("cancelled by role \"%s\" with schemamig.cancel()",
+											 GetUserNameFromId(access.save_userid, false)));
+	values[3] = CStringGetTextDatum(unpack_sql_state(ERRCODE_QUERY_CANCELED));
+	/* the access check comes first: another role's job is neither read nor touched */
+	if (SPI_execute_with_args("SELECT status, requested_by_oid FROM schemamig.jobs "
+							  "WHERE id OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "job lookup failed");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("job %lld does not exist", (long long) job)));
+	require_job_access(job, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+					   access.save_userid, owner, "cancels");
+	Assert(job_state_transition_legal(JOB_RUNNING, JOB_CANCELLED));
+	if (SPI_execute_with_args("UPDATE schemamig.jobs SET "
+							  "  status = CASE WHEN status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(QUEUED)
+							  "    THEN $2 ELSE status END, "
+							  "  finished_at = CASE WHEN status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(QUEUED)
+							  "    THEN pg_catalog.clock_timestamp() END, "
+							  "  error = CASE WHEN status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(QUEUED)
+							  "    THEN $3 END, "
+							  "  sqlstate = CASE WHEN status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(QUEUED)
+							  "    THEN $4 END, "
+							  "  cancel_requested_at = pg_catalog.clock_timestamp() "
+							  "WHERE id OPERATOR(pg_catalog.=) $1 AND status IN " JOB_STATES_OPEN_SQL " "
+							  "RETURNING status",
+							  4, argtypes, values, NULL, false, 1) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "could not cancel job %lld", (long long) job);
+	if (SPI_processed == 0)
+	{
+		/* final already: read it again, after the update's wait for the row */
+		if (SPI_execute_with_args("SELECT status FROM schemamig.jobs WHERE id OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, values, NULL, false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "job lookup failed");
+		status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("job %lld is already %s", (long long) job, status),
+				 errhint("Only a queued or running job can be cancelled.")));
+	}
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	catalog_leave(&access);
+	state = job_state_from_name(status);
+	if (state == JOB_RUNNING)
+	{
+		ereport(NOTICE,
+				(errmsg("job %lld is running; it stops before its next stretch", (long long) job),
+				 errdetail("A statement in progress runs to its end; what the job committed stays, so its migration may be left dirty."),
+				 errhint("CALL schemamig.wait(%lld) waits until it has stopped.", (long long) job)));
+		worker_to_wake = worker_registry_database_worker_pid();
+		register_wake_callback();
+	}
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(status));
 }

@@ -38,6 +38,7 @@
 #include "utils/timestamp.h"
 
 #include "schemamig.h"
+#include "worker_registry.h"
 
 static void
 set_lock_tag(LOCKTAG *tag)
@@ -82,7 +83,7 @@ describe_lock_holder(bool *is_worker)
 		holder = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 		/* not a.backend_type: only pg_read_all_stats may see it */
-		*is_worker = !isnull && schemamig_worker_pid_p(DatumGetInt32(d));
+		*is_worker = !isnull && worker_registry_is_worker(DatumGetInt32(d));
 	}
 	return holder ? holder : pstrdup("another process");
 }

@@ -49,10 +49,6 @@
 /* enqueue() serialises on this one ('smiq'), so a busy worker never blocks it */
 #define SCHEMAMIG_QUEUE_LOCK_KEY	INT64CONST(1936550257)
 
-/* backend_type of the workers in pg_stat_activity */
-#define SCHEMAMIG_WORKER_TYPE		"schemamig worker"
-#define SCHEMAMIG_LAUNCHER_TYPE		"schemamig launcher"
-
 /* SQLSTATEs of our own (class SM); doc/errors.md lists every code. */
 #define ERRCODE_SCHEMAMIG_CHECKSUM_MISMATCH	MAKE_SQLSTATE('S','M','0','0','1')
 #define ERRCODE_SCHEMAMIG_DIRTY				MAKE_SQLSTATE('S','M','0','0','2')
@@ -186,7 +182,25 @@ extern void catalog_update_migration(const char *version, const char *descriptio
 									 bool transactional);
 extern void catalog_insert_applied(const char *version, const char *checksum,
 								   double duration_ms);
-extern void catalog_delete_applied(const char *version);
+
+/* how a migration ended: catalog_record_outcome() */
+typedef enum MigrationOutcome
+{
+	MIGRATION_OUTCOME_APPLIED,
+	MIGRATION_OUTCOME_ROLLED_BACK,
+	MIGRATION_OUTCOME_RECOVERED,
+	MIGRATION_OUTCOME_FAILED,
+	MIGRATION_OUTCOME_FAILED_WITHOUT_EFFECT,
+	MIGRATION_OUTCOME_CANCELLED,
+	MIGRATION_OUTCOME_CANCELLED_WITHOUT_EFFECT
+} MigrationOutcome;
+
+extern void catalog_record_progress(const char *version, const char *checksum,
+									int statement_done, double duration_ms);
+extern void catalog_record_outcome(MigrationOutcome outcome, const char *version,
+								   MigrationDirection direction, const char *checksum,
+								   double duration_ms, int sqlerrcode,
+								   const char *message, const char *detail_json);
 extern void catalog_repair_applied(const char *version, const char *checksum);
 extern void catalog_log_event(const char *level, const char *event,
 							  const char *version, const char *direction,
@@ -200,19 +214,13 @@ extern char *recovery_held_reason(const char *version);
 /* migration_lock.c */
 extern void migration_lock_acquire(void);
 
-/* jobs.c */
-extern int64 jobs_enqueue(const char *version, MigrationDirection direction);
-extern int	jobs_worker_pid(void);
-extern Oid	jobs_requester(const char *name, const char *oid_text,
-						   const char *cluster_text, char **why,
-						   const char **sqlstate);
+/* jobs.c: jobs.h; which backend is the worker: worker_registry.h */
 
 /* job_runner.c (in the worker) */
 extern void job_runner_pass(void);
 
 /* worker.c */
 extern void worker_register_launcher(void);
-extern bool schemamig_worker_pid_p(int pid);
 extern bool worker_check_database_list(char **newval, void **extra, GucSource source);
 
 /* executor.c */

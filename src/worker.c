@@ -68,6 +68,7 @@
 #include "utils/varlena.h"
 
 #include "schemamig.h"
+#include "worker_registry.h"
 
 PG_FUNCTION_INFO_V1(schemamig_start_worker);
 
@@ -448,18 +449,6 @@ worker_did_not_start(void)
 			 errhint("See the server log.")));
 }
 
-/*
- * Whether pid is a schemamig worker, from the background worker registry:
- * the same answer whatever the caller may see in pg_stat_activity.
- */
-bool
-schemamig_worker_pid_p(int pid)
-{
-	const char *type = GetBackgroundWorkerTypeByPid((pid_t) pid);
-
-	return type != NULL && strcmp(type, SCHEMAMIG_WORKER_TYPE) == 0;
-}
-
 /* schemamig.start_worker() returns boolean: false if one is running already */
 Datum
 schemamig_start_worker(PG_FUNCTION_ARGS)
@@ -472,7 +461,7 @@ schemamig_start_worker(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	running = jobs_worker_pid();
+	running = worker_registry_database_worker_pid();
 	SPI_finish();
 	if (running != 0)
 		PG_RETURN_BOOL(false);
@@ -502,13 +491,13 @@ schemamig_start_worker(PG_FUNCTION_ARGS)
 
 		/* pg_stat_activity is read once per transaction unless cleared */
 		pgstat_clear_snapshot();
-		if (jobs_worker_pid() != 0)
+		if (worker_registry_database_worker_pid() != 0)
 			break;
 		if (GetBackgroundWorkerPid(handle, &current) != BGWH_STARTED)
 		{
 			/* it exits at once if another worker (started meanwhile) serves the database */
 			pgstat_clear_snapshot();
-			if (jobs_worker_pid() != 0)
+			if (worker_registry_database_worker_pid() != 0)
 				break;
 			worker_did_not_start();
 		}

@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker_registry.h
+ *		Which backend is the schemamig worker (worker_registry.c).
+ *
+ * The dependency goes one way: jobs.c (to wake the worker), worker.c
+ * (start_worker()), migration_lock.c (to say who holds the lock) and the
+ * SQL API ask this module; it asks nothing of them, only the server's
+ * background worker registry and pg_stat_activity.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMAMIG_WORKER_REGISTRY_H
+#define SCHEMAMIG_WORKER_REGISTRY_H
+
+/* backend_type of the workers in pg_stat_activity */
+#define SCHEMAMIG_WORKER_TYPE		"schemamig worker"
+#define SCHEMAMIG_LAUNCHER_TYPE		"schemamig launcher"
+
+extern bool worker_registry_is_worker(int pid);
+extern int	worker_registry_database_worker_pid(void);
+
+#endif							/* SCHEMAMIG_WORKER_REGISTRY_H */
