@@ -13,6 +13,9 @@
  *	  as well, operators included;
  *	- the role recorded in applied_by, registered_by and events is the
  *	  caller's, never the owner's;
+ *	- how a migration ended is recorded in one place,
+ *	  catalog_record_outcome(), whether the SQL API or the worker ran it:
+ *	  its history row and its event;
  *	- plans are prepared once per backend and kept (SPI_keepplan); the
  *	  plan cache replans them if the catalogs change.
  *

@@ -1,8 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * job_runner.c
- *		What the background worker does with the queue: run jobs, record
- *		their progress, and recover what was interrupted.
+ *		What the background worker does with a job it has claimed: run it,
+ *		record its progress, and recover what was interrupted.
+ *
+ * Every statement on schemamig.jobs is in jobs.c (claim, finish, cancel
+ * requests, interrupted jobs, work pending); the history rows and events
+ * of a migration are written by catalog.c (catalog_record_progress,
+ * catalog_record_outcome).
  *
  * Invariants:
  *	- a pass holds the session-level migration lock (the same lock tag as
@@ -22,6 +27,10 @@
  *	  stretch's commit records how far it got (dirty_statement); the last
  *	  one clears dirty.  A crash therefore leaves a dirty migration that says
  *	  how far it got, never a clean record of a half-applied one;
+ *	- before each stretch, and before each retry of one, the runner asks
+ *	  whether schemamig.cancel() asked the job to stop; if so it ends the job
+ *	  cancelled there, the migration left as the committed stretches left
+ *	  it (pending again if nothing of an up job took effect);
  *	- a stretch that fails on lock_timeout is tried again after the pause
  *	  lock_retry.h gives (at least fifteen times the lock_timeout in force,
  *	  so other sessions queue behind the stretch's lock waits at most a

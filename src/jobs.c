@@ -1,7 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * jobs.c
- *		The worker's queue: schemamig.jobs, enqueue() and CALL wait().
+ *		The worker's queue: every statement on schemamig.jobs; enqueue(),
+ *		CALL wait() and cancel().
+ *
+ * A job's states and transitions are in job_state.h; each write here
+ * passes the transition through job_state_transition() and names the state
+ * it leaves in its WHERE clause.  The worker's runner (job_runner.c) calls
+ * the jobs_* functions of jobs.h; this file calls neither it nor worker.c
+ * (which backend is the worker: worker_registry.c).
  *
  * Invariants:
  *	- a job records the role that queued it (the current user at enqueue
@@ -23,7 +30,10 @@
  *	  (its latch), not on its next poll;
  *	- wait() commits between checks, so it holds no snapshot while it waits:
  *	  a waiting session cannot block the CREATE INDEX CONCURRENTLY it waits
- *	  for.
+ *	  for;
+ *	- cancel() ends a queued job at once; a running job it only marks
+ *	  (cancel_requested_at), and the runner, which alone ends a running job,
+ *	  stops it before its next stretch.
  *
  *-------------------------------------------------------------------------
  */
@@ -618,10 +628,10 @@ schemamig_wait(PG_FUNCTION_ARGS)
 
 /*
  * schemamig.cancel(job bigint) returns text: the job's status after the
- * call.  A queued job is cancelled at once ('cancelled'); a running one is
- * asked to stop (cancel_requested_at), its worker woken at commit, and it
- * stays 'running' until the runner notices, before its next stretch or
- * retry (jobs_cancel_requested): it then ends 'cancelled', the migration
+ * call.  A queued job is cancelled at once; a running one is asked to
+ * stop (cancel_requested_at), its worker woken at commit, and it stays
+ * running until the runner notices, before its next stretch or retry
+ * (jobs_cancel_requested): it then ends cancelled, the migration
  * left as the committed stretches left it.  A job already done, failed or
  * cancelled cannot be cancelled.  One statement: a claim that takes the job
  * meanwhile is seen (the row is re-read after its lock), so a job is either

@@ -19,6 +19,10 @@
  * (enqueue() sets it) for schemamig.worker_naptime.  Both appear in
  * pg_stat_activity with their own backend_type.
  *
+ * worker.c calls job_runner.c (a pass over the queue) and
+ * worker_registry.c (is a worker running?); nothing of the queue calls
+ * back into it.
+ *
  * A worker's life follows its database:
  *	- one worker per database: a worker holds a session lock of its own
  *	  (advisory, key SCHEMAMIG_WORKER_LOCK_KEY) while connected, and a
