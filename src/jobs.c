@@ -361,7 +361,9 @@ jobs_claim_next(JobRow *job)
 
 /*
  * End a running job: done, failed or cancelled, with the error and its
- * SQLSTATE (sqlerrcode 0: none).  Only the worker that claimed it ends it.
+ * SQLSTATE (sqlerrcode 0: none).  Only the worker that claimed it ends it;
+ * a row someone changed by hand meanwhile is left as they left it (a
+ * warning, not an error: an error here would stop the worker).
  */
 void
 jobs_finish(int64 id, JobState state, const char *error, int sqlerrcode)
@@ -381,7 +383,10 @@ jobs_finish(int64 id, JobState state, const char *error, int sqlerrcode)
 			 "WHERE id OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(RUNNING),
 			 4, argtypes, values, nulls, false, SPI_OK_UPDATE);
 	if (SPI_processed != 1)
-		elog(ERROR, "schemamig job %lld is not running", (long long) id);
+		ereport(WARNING,
+				(errmsg("schemamig job %lld was no longer running when it ended as %s",
+						(long long) id, job_state_name(state)),
+				 errdetail("Its row in schemamig.jobs was changed while the worker ran it; it is left as it is.")));
 }
 
 /*
