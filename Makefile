@@ -25,6 +25,7 @@ OBJS = \
 	src/job_runner.o \
 	src/worker.o \
 	src/worker_registry.o \
+	src/database_commands.o \
 	src/sql_scan.o \
 	src/lint/created.o \
 	src/lint/registry.o \

@@ -134,4 +134,15 @@ generated_constraint_is_stored(const Constraint *c)
 	((query)->jointree ? (query)->jointree->quals : NULL)
 #endif
 
+/*
+ * The n-th entry (from 1) of this backend's copy of the backend status
+ * array: 17 renamed the function (16.1 added the new name, where the old
+ * one came to take a backend id instead of an index).
+ */
+#if PG_VERSION_NUM >= 160000
+#define LocalBackendStatusByIndex(n)	pgstat_get_local_beentry_by_index(n)
+#else
+#define LocalBackendStatusByIndex(n)	pgstat_fetch_stat_local_beentry(n)
+#endif
+
 #endif							/* SCHEMAMIG_COMPAT_H */

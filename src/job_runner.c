@@ -89,6 +89,7 @@
 #include "jobs.h"
 #include "lock_retry.h"
 #include "schemamig.h"
+#include "worker_registry.h"
 
 typedef struct Job
 {
@@ -762,16 +763,26 @@ run_job_script(Job *job)
 	}
 }
 
-/* run a job; then the worker's settings are its own again */
+/*
+ * Run a job; then the worker's settings are its own again.  While it runs,
+ * the worker's application_name says which job (worker_registry.h).
+ */
 static void
 run_job(Job *job)
 {
 	job->settings.context = job_context;
 	job->settings.settings = NIL;
+	if (job->id != 0)
+		worker_registry_report_doing(psprintf("schemamig job " INT64_FORMAT ": migration %s (%s)",
+											  job->id, job->version, direction_name(job->direction)));
+	else
+		worker_registry_report_doing(psprintf("schemamig recovery: migration %s (%s)",
+											  job->version, direction_name(job->direction)));
 	run_job_script(job);
 	StartTransactionCommand();
 	executor_restore_settings(&job->settings);
 	CommitTransactionCommand();
+	worker_registry_report_doing(NULL);
 	MemoryContextSwitchTo(job_context);
 }
 

@@ -121,6 +121,7 @@ _PG_init(void)
 
 	lint_hook_init();
 	executor_init();
+	database_commands_init();
 
 	MarkGUCPrefixReserved("schemamig");
 

@@ -237,6 +237,9 @@ extern RunningMigration *schemamig_running;
 /* installs the hook that redacts reports raised by migration statements */
 extern void executor_init(void);
 
+/* database_commands.c: installs the hook naming a worker that holds a database */
+extern void database_commands_init(void);
+
 /*
  * Number of the statement the executor started last: after an error, the
  * one that failed (the worker reports it).

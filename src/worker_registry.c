@@ -19,7 +19,12 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "utils/backend_status.h"
+#include "utils/guc.h"
+
+#include "compat.h"
 
 #include "worker_registry.h"
 
@@ -59,4 +64,44 @@ worker_registry_database_worker_pid(void)
 			return pid;
 	}
 	return 0;
+}
+
+/*
+ * Say what this worker is doing (NULL: nothing) as its application_name:
+ * pg_stat_activity shows it, and worker_registry_worker_of_database()
+ * reads it from any database.
+ */
+void
+worker_registry_report_doing(const char *doing)
+{
+	SetConfigOption("application_name", doing ? doing : "", PGC_USERSET, PGC_S_SESSION);
+}
+
+/*
+ * The schemamig worker connected to database dbid: its pid, or 0, and in
+ * *doing a copy of what it reports doing ("" when idle).  Reads the
+ * server's backend status array, so it works from any database and outside
+ * a valid transaction (after an error).
+ */
+int
+worker_registry_worker_of_database(Oid dbid, char **doing)
+{
+	int			n = pgstat_fetch_stat_numbackends();
+	int			i;
+	int			pid = 0;
+
+	*doing = NULL;
+	for (i = 1; i <= n && pid == 0; i++)
+	{
+		LocalPgBackendStatus *local = LocalBackendStatusByIndex(i);
+		PgBackendStatus *be = local ? &local->backendStatus : NULL;
+
+		if (be == NULL || be->st_procpid <= 0 || be->st_databaseid != dbid ||
+			!worker_registry_is_worker(be->st_procpid))
+			continue;
+		pid = be->st_procpid;
+		*doing = pstrdup(be->st_appname ? be->st_appname : "");
+	}
+	pgstat_clear_backend_activity_snapshot();
+	return pid;
 }

@@ -8,6 +8,11 @@
  * SQL API ask this module; it asks nothing of them, only the server's
  * background worker registry and pg_stat_activity.
  *
+ * A worker says what it is doing in its application_name ("schemamig job
+ * 12: migration 0002 (up)"), so that pg_stat_activity shows it to
+ * operators and a session of another database can name it
+ * (database_commands.c).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef SCHEMAMIG_WORKER_REGISTRY_H
@@ -19,5 +24,10 @@
 
 extern bool worker_registry_is_worker(int pid);
 extern int	worker_registry_database_worker_pid(void);
+
+/* what the worker is doing, shown as its application_name (NULL: idle) */
+extern void worker_registry_report_doing(const char *doing);
+/* the worker connected to database dbid: its pid (0: none) and doing */
+extern int	worker_registry_worker_of_database(Oid dbid, char **doing);
 
 #endif							/* SCHEMAMIG_WORKER_REGISTRY_H */

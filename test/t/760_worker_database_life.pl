@@ -10,7 +10,10 @@
 #	  start_worker() worker serves the database exits;
 #	- a start_worker() worker whose database is dropped WITH (FORCE) stops
 #	  for good, and a database re-created under the same name gets one
-#	  worker from start_worker().
+#	  worker from start_worker();
+#	- a worker running a job shows it as its application_name, and DROP
+#	  DATABASE or ALTER DATABASE ... RENAME failing because of it get a
+#	  hint naming the worker, the job and the ways out.
 use strict;
 use warnings;
 
@@ -113,5 +116,29 @@ is($node->safe_psql('d2', 'SELECT schemamig.start_worker()'), 't', 'the re-creat
 is(workers_of('d2'), '1', 'exactly one');
 unlike(slurp_file($node->logfile, $offset), qr/FATAL:  database "d2" does not exist/,
 	'no worker failed to connect to the dropped database');
+
+# ---- a worker running a job holds the database, and the error says so ----
+$node->safe_psql('d1', q{CREATE TABLE slow (a int)});
+my $busy = wait_for_worker($node, 'd1');
+my ($qout, $qerr) = ('', '');
+$node->psql('d1', q{SELECT schemamig.apply('1', $$CREATE INDEX CONCURRENTLY slow_a ON slow (a);
+SELECT pg_sleep(15);$$)}, stdout => \$qout, stderr => \$qerr);
+my ($busy_job) = $qerr =~ /queued as job (\d+) /;
+ok(defined $busy_job, 'a job that runs for a while is queued in d1') or diag($qerr);
+ok($node->poll_query_until('postgres',
+	"SELECT application_name = 'schemamig job $busy_job: migration 1 (up)' FROM pg_stat_activity WHERE pid = $busy"),
+	"pg_stat_activity shows the worker's job as its application_name");
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE d1');
+like($err, qr/ERROR:  database "d1" is being accessed by other users/, 'DROP DATABASE fails while the worker runs a job');
+like($err, qr/HINT:  The schemamig worker \(PID $busy\) holds database "d1" while it runs schemamig job $busy_job: migration 1 \(up\)\. Wait for the job \(CALL schemamig\.wait\($busy_job\) in that database\) or stop it \(SELECT schemamig\.cancel\($busy_job\) there/,
+	'its hint names the worker, the job and the ways out');
+($ret, $out, $err) = $node->psql('postgres', 'ALTER DATABASE d1 RENAME TO d1_busy');
+like($err, qr/HINT:  The schemamig worker \(PID $busy\) holds database "d1" while it runs schemamig job $busy_job/,
+	'so does the hint of ALTER DATABASE ... RENAME');
+is($node->safe_psql('d1', "CALL schemamig.wait($busy_job)"), '', 'the job ends');
+ok($node->poll_query_until('postgres', "SELECT application_name = '' FROM pg_stat_activity WHERE pid = $busy"),
+	'and the worker shows no job any more');
+($ret, $out, $err) = $node->psql('postgres', 'DROP DATABASE d1');
+is($ret, 0, 'then DROP DATABASE succeeds') or diag($err);
 
 done_testing();
