@@ -689,7 +689,11 @@ read_files(const char *dir, DIR *d, MigrationLayout layout, MigrationFolder *fol
 		path = path_join(dir, e->name);
 		if (e->repeatable)
 		{
-			folder_add_error(folder, psprintf("%s: repeatable migrations (R__) are not supported yet", path));
+			folder_add_error(folder, psprintf("%s: Flyway repeatable migrations (R__) cannot be loaded: "
+											  "schemamig runs a migration once and refuses a changed "
+											  "script of an applied one; copy its SQL into a new "
+											  "versioned migration (V{version}__{description}.sql) "
+											  "each time it changes, and remove the R__ file", path));
 			continue;
 		}
 		file = &folder->files[folder->nfiles];
