@@ -818,6 +818,8 @@ folder_read(const char *dir, MigrationFolder *folder)
 	folder->layout = layout;
 	if (layout == LAYOUT_DIESEL || layout == LAYOUT_PRISMA)
 		(void) folder_read_subfolders(dir, layout, folder);
+	else if (layout == LAYOUT_SQITCH)
+		(void) folder_read_sqitch(dir, folder);
 	else
 	{
 		d = opendir(dir);

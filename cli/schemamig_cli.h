@@ -97,7 +97,8 @@ typedef enum MigrationLayout
 	LAYOUT_DBMATE,
 	LAYOUT_FLYWAY,
 	LAYOUT_DIESEL,
-	LAYOUT_PRISMA
+	LAYOUT_PRISMA,
+	LAYOUT_SQITCH
 } MigrationLayout;
 
 typedef enum FlywayKind
@@ -131,11 +132,13 @@ typedef struct MigrationFolder
 	int			nerrors;
 	bool		missing;		/* the folder itself cannot be opened */
 	MigrationLayout layout;		/* the layout it was read in */
+	char	   *project;		/* sqitch's %project, NULL in other layouts */
 } MigrationFolder;
 
 extern bool folder_read_subfolders(const char *dir, MigrationLayout layout,
 								   MigrationFolder *folder);
 extern void folder_add_error(MigrationFolder *folder, char *message);
+extern bool folder_read_sqitch(const char *dir, MigrationFolder *folder);
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
 extern void folder_read_help(void);

@@ -17,7 +17,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $layouts = "$FindBin::RealBin/../layouts";
-my @tools = qw(golang-migrate sqlx goose dbmate flyway diesel prisma);
+my @tools = qw(golang-migrate sqlx goose dbmate flyway diesel prisma sqitch);
 
 my $node = cli_node('layouts');
 $node->safe_psql('postgres', "CREATE DATABASE $_") for qw(empty reference);
@@ -66,7 +66,9 @@ my %reference = (
 		map { slurp("$layouts/diesel/$_/up.sql") }
 		  qw(00000000000000_diesel_initial_setup 2024-02-01-101500_create_posts 2024-02-02-090000_describe_posts)
 	],
-	prisma => [ map { slurp("$layouts/prisma/$_/migration.sql") } qw(20240101000000_init 20240102000000_posts) ],);
+	prisma => [ map { slurp("$layouts/prisma/$_/migration.sql") } qw(20240101000000_init 20240102000000_posts) ],
+	# sqitch.plan's order, which is not the names' order
+	sqitch => [ map { slurp("$layouts/sqitch/deploy/$_.sql") } qw(users orders app/order_totals) ],);
 
 sub dump_schema
 {
@@ -95,7 +97,7 @@ sub migrate_all
 	fail("$tool: still pending after ten rounds");
 }
 
-my %rollback_steps = ('golang-migrate' => 3, sqlx => 1, goose => 3, dbmate => 2, flyway => 5, diesel => 3);
+my %rollback_steps = ('golang-migrate' => 3, sqlx => 1, goose => 3, dbmate => 2, flyway => 5, diesel => 3, sqitch => 3);
 my %options = (sqlx => [ '--layout', 'sqlx' ]);
 
 for my $tool (@tools)
@@ -182,6 +184,27 @@ is( $node->safe_psql('diesel',
 is( $node->safe_psql('prisma', "SELECT string_agg(version || ':' || description || '=' || (down_sql IS NULL), ' ' ORDER BY version) FROM schemamig.migrations"),
 	'20240101000000:init=true 20240102000000:posts=true',
 	'prisma: migration.sql folders, no down scripts, migration_lock.toml ignored');
+is( $node->safe_psql('sqitch',
+		"SELECT string_agg(version || ':' || description || '=' || (down_sql IS NOT NULL), ' ' ORDER BY schemamig.version_sort_key(version)) FROM schemamig.migrations"),
+	'1:users=true 2:orders=true 3:app/order_totals=true',
+	'sqitch: versions are places in sqitch.plan, descriptions the change names, revert/ scripts paired');
+
+# sqitch plans that cannot be read as sqitch means them, each naming the line
+{
+	my $dir = folder_of(
+		'sqitch.plan' => "%project=p\n\nwidgets 2024-01-01T00:00:00Z A <a\@b.c>\n\@v1 2024-01-02T00:00:00Z A <a\@b.c>\n"
+		  . "widgets [widgets\@v1] 2024-01-03T00:00:00Z A <a\@b.c>\n-gadgets 2024-01-04T00:00:00Z A <a\@b.c>\n"
+		  . "missing 2024-01-05T00:00:00Z A <a\@b.c>\n",
+		'deploy/widgets.sql' => "CREATE TABLE widgets (id int);\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, 'sqitch: a plan with a reworked change exits 1');
+	like($err, qr{sqitch\.plan:5: change "widgets" is reworked}, 'a reworked change is refused, naming the line');
+	like($err, qr{sqitch\.plan:6: a planned revert}, 'a planned revert is refused, naming the line');
+	like($err, qr{deploy/missing\.sql: no deploy script for change "missing"}, 'a change without its deploy script is named');
+	$dir = folder_of('sqitch.plan' => "widgets 2024-01-01T00:00:00Z A <a\@b.c>\n", 'deploy/widgets.sql' => "SELECT 1;\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir);
+	like($err, qr{sqitch\.plan: no %project pragma}, 'a plan without %project is not a sqitch plan');
+}
 
 # a missing down script is still irreversible, unlike an empty one
 {
