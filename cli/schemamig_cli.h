@@ -164,6 +164,8 @@ typedef struct ServerInfo
 	char	   *database;
 } ServerInfo;
 
+extern void notices_name_files_of(const MigrationFolder *folder);
+
 typedef struct EarlyConnection EarlyConnection;
 
 extern PGconn *db_connect(const CliOptions *opts);

@@ -225,6 +225,51 @@ is( $node->safe_psql('sqitch',
 	$node->safe_psql('postgres', 'SET schemamig.lint = off; DROP TABLE pair_a; TRUNCATE schemamig.migrations, schemamig.events');
 }
 
+# a down script that does not parse does not stop the deploy: registered,
+# warned about and listed by validate naming its file; only its rollback is
+# refused, until the fixed file is registered
+{
+	my $dir = folder_of(
+		'1_a.up.sql'   => "CREATE TABLE unparsed_a (id int);\n",
+		'1_a.down.sql' => "DROPP TABLE unparsed_a;\n",
+		'2_b.up.sql'   => "CREATE TABLE unparsed_b (id int);\n",
+		'2_b.down.sql' => "DROP TABLE unparsed_b;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 0, 'a down script that does not parse: migrate exits 0') or diag($err);
+	like($err, qr{warning: \S*1_a\.down\.sql: down script of migration "1" does not parse: line 1: syntax error at or near "DROPP"},
+		'the client warns, naming the file and the line');
+	is($node->safe_psql('postgres', "SELECT string_agg(version, ',' ORDER BY version) FROM schemamig.applied"),
+		'1,2', 'both up scripts were applied');
+	is($node->safe_psql('postgres', "SELECT down_sql FROM schemamig.migrations WHERE version = '1'"),
+		"DROPP TABLE unparsed_a;\n", 'the down script is registered as it is');
+	like($node->safe_psql('postgres', "SELECT problem FROM schemamig.validate() WHERE version = '1'"),
+		qr/^down script does not parse \(line 1: syntax error at or near "DROPP"\)/, 'validate() lists it');
+	($code, $out, $err) = cli('validate', '--dir', $dir);
+	is($code, 1, 'validate --dir exits 1');
+	like($out . $err, qr{1_a\.down\.sql: down script does not parse}, 'validate --dir names the file');
+	($code, $out, $err) = cli('rollback', '--steps', '2');
+	is($code, 1, 'a rollback that would run it is refused');
+	like($err, qr/down script of migration "1" does not parse: line 1: syntax error at or near "DROPP"/, 'saying why');
+	is($node->safe_psql('postgres', "SELECT string_agg(version, ',' ORDER BY version) FROM schemamig.applied"),
+		'1,2', 'and nothing was rolled back');
+	($code, $out, $err) = cli('rollback', '--steps', '1');
+	is($code, 0, 'the rollback of the migration after it still runs') or diag($err);
+	write_file("$dir/1_a.down.sql", "DROP TABLE unparsed_a;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--target', '1');
+	is($code, 0, 'the fixed down script is registered') or diag($err);
+	unlike($err, qr/does not parse/, 'without a warning');
+	($code, $out, $err) = cli('rollback', '--steps', '1');
+	is($code, 0, 'and now rolls back') or diag($err);
+	is($node->safe_psql('postgres', "SELECT to_regclass('unparsed_a') IS NULL AND NOT EXISTS (SELECT FROM schemamig.applied)"),
+		't', 'undoing the migration');
+	# an up script that does not parse still stops the deploy before anything runs
+	write_file("$dir/2_b.up.sql", "CREATE TABLEE unparsed_b (id int);\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, 'an up script that does not parse stops the deploy');
+	is($node->safe_psql('postgres', 'SELECT count(*) FROM schemamig.applied'), '0', 'before anything ran');
+	$node->safe_psql('postgres', 'SET schemamig.lint = off; TRUNCATE schemamig.migrations, schemamig.events');
+}
+
 # a down file whose description differs is paired by version, with a warning
 {
 	my $dir = folder_of('0001_create.up.sql' => "CREATE TABLE warned (id int);\n",
