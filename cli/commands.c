@@ -616,7 +616,7 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 			int			n = 0;
 
 			initPQExpBuffer(&one);
-			if (lint_run(conn, &input, 1, output_json() ? FORMAT_JSON : FORMAT_TEXT, &one, &n) == EXIT_USAGE)
+			if (lint_run(conn, &input, 1, false, output_json() ? FORMAT_JSON : FORMAT_TEXT, &one, &n) == EXIT_USAGE)
 			{
 				termPQExpBuffer(&one);
 				return EXIT_USAGE;

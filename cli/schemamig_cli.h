@@ -276,7 +276,7 @@ extern PGresult *deploy_wait_job(PGconn *conn, const char *version, const char *
 								 long long job, const DeployLimits *limits);
 extern int	deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed);
 
-extern int	lint_run(PGconn *conn, const LintInput *inputs, int ninputs,
+extern int	lint_run(PGconn *conn, const LintInput *inputs, int ninputs, bool as_deploy,
 					 OutputFormat format, PQExpBuffer json, int *findings);
 
 #endif							/* SCHEMAMIG_CLI_H */

@@ -315,6 +315,34 @@ is( $node->safe_psql('sqitch',
 	unlike($out, qr/ban-drop-table/, 'the destructive rule does not');
 }
 
+# lint --dir judges the up scripts as one deploy of the folder: what an
+# earlier file created is new for the later ones, as the deploy counts it;
+# what the database already had is not
+{
+	my %files = (
+		'1_a.up.sql' => "CREATE TABLE made_here (id int);\n",
+		'2_b.up.sql' => "CREATE INDEX made_here_id ON made_here (id);\n");
+	my $dir = folder_of(%files, '3_c.up.sql' => "CREATE INDEX kept_id3 ON kept (id);\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 1, 'lint --dir: a pre-existing table still needs CONCURRENTLY');
+	like($out, qr/3_c\.up\.sql:1: .*\[require-concurrent-index-creation\]/, 'naming the later file');
+	unlike($out, qr/2_b\.up\.sql/, 'a table an earlier file of the folder created counts as new');
+	like($out, qr/^3 script\(s\) linted, 1 finding\(s\)$/m, 'one finding in all');
+	$dir = folder_of(%files);
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 0, 'lint --dir of the folder without it: no finding') or diag($out);
+	$node->safe_psql('postgres', 'CREATE DATABASE lint_agrees');
+	$node->safe_psql('lint_agrees', 'CREATE EXTENSION schemamig');
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr('lint_agrees'));
+	is($code, 0, 'and the deploy of that folder, linter at error, agrees') or diag($err);
+	is($node->safe_psql('lint_agrees', "SELECT count(*) FROM schemamig.applied"), '2', 'applying both');
+	# an unparsable file in between does not lose what the earlier files created
+	$dir = folder_of(%files, '1.5_x.up.sql' => "CREATE TABLEE oops (id int);\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 1, 'lint --dir with an unparsable file exits 1');
+	like($out, qr/^3 script\(s\) linted, 1 finding\(s\)$/m, 'counting only its failure') or diag($out . $err);
+}
+
 # a script that does not parse is reported, naming its file, and the
 # others are still linted; the counts stay exact
 {
