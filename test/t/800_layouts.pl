@@ -254,6 +254,14 @@ is( $node->safe_psql('sqitch',
 		'1,2', 'and nothing was rolled back');
 	($code, $out, $err) = cli('rollback', '--steps', '1');
 	is($code, 0, 'the rollback of the migration after it still runs') or diag($err);
+	my $job = $node->safe_psql('postgres', "SELECT schemamig.enqueue('1', 'down')");
+	$node->poll_query_until('postgres', "SELECT status = 'failed' FROM schemamig.jobs WHERE id = $job")
+	  or die "the worker did not finish the down job";
+	is($node->safe_psql('postgres', "SELECT sqlstate || ' ' || error FROM schemamig.jobs WHERE id = $job"),
+		'42601 down script of migration 1 does not parse: line 1: syntax error at or near "DROPP"',
+		'the worker refuses it too, saying why');
+	is($node->safe_psql('postgres', "SELECT string_agg(version, ',') FROM schemamig.applied"), '1',
+		'and leaves the migration applied');
 	write_file("$dir/1_a.down.sql", "DROP TABLE unparsed_a;\n");
 	($code, $out, $err) = cli('migrate', '--dir', $dir, '--target', '1');
 	is($code, 0, 'the fixed down script is registered') or diag($err);
