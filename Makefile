@@ -18,6 +18,7 @@ OBJS = \
 	src/registrations_digest.o \
 	src/migration_lock.o \
 	src/recovery_guard.o \
+	src/down_script.o \
 	src/executor.o \
 	src/api.o \
 	src/deploy_run.o \

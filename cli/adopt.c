@@ -20,7 +20,12 @@
  *	  problem is listed, and the exit code is 1;
  *	- versions are matched in natural order ("1" is "0001"); diesel's
  *	  history drops the dashes of its folder names, node-pg-migrate and
- *	  Prisma record whole names, whose version is the part before "_".
+ *	  Prisma record whole names, whose version is the part before "_";
+ *	  sqitch records change names, matched with the descriptions of the
+ *	  sqitch layout, in the rows of the plan's %project only;
+ *	- a tool checksum is compared only where it can be computed from the
+ *	  file as the tool computes it (Flyway's CRC-32 of the lines, sqitch's
+ *	  SHA-1 of the deploy script's bytes).
  *
  *-------------------------------------------------------------------------
  */
@@ -28,6 +33,8 @@
 
 #include <math.h>
 
+#include "common/cryptohash.h"
+#include "common/sha1.h"
 #include "schemamig_cli.h"
 
 typedef enum HistoryMeaning
@@ -36,12 +43,16 @@ typedef enum HistoryMeaning
 	HISTORY_UP_TO				/* one row: everything up to its version */
 } HistoryMeaning;
 
+static char *flyway_checksum(const char *text);
+static char *sqitch_script_hash(const char *text);
+
 /*
  * How to read one tool's history.  The query returns (version, applied_at,
  * state, checksum), one row per migration as the tool sees it now; state
  * is "applied", "baseline" (Flyway: everything up to here), "gone"
  * (rolled back or undone: not applied), or a problem ("dirty", "failed",
- * "unfinished").  %s is the table, quoted.
+ * "unfinished").  The first %s is the table, quoted; sqitch's query has a
+ * second, the plan's project as a literal.
  */
 typedef struct ToolHistory
 {
@@ -49,6 +60,8 @@ typedef struct ToolHistory
 	const char *table;			/* default table */
 	HistoryMeaning meaning;
 	const char *query;
+	bool		by_description; /* the history names migrations by description */
+	char	   *(*checksum) (const char *text); /* the tool's checksum of an up file, or NULL */
 } ToolHistory;
 
 static const ToolHistory tools[] = {
@@ -64,7 +77,8 @@ static const ToolHistory tools[] = {
 		"SELECT DISTINCT ON (version) replace(version, '_', '.'), installed_on::timestamptz,"
 		" CASE WHEN NOT success THEN 'failed' WHEN type = 'BASELINE' THEN 'baseline'"
 		"      WHEN type LIKE 'UNDO%%' THEN 'gone' ELSE 'applied' END, checksum::text"
-		" FROM %s WHERE version IS NOT NULL ORDER BY version, installed_rank DESC"},
+		" FROM %s WHERE version IS NOT NULL ORDER BY version, installed_rank DESC",
+	false, flyway_checksum},
 	{"node-pg-migrate", "pgmigrations", HISTORY_ROWS,
 		"SELECT split_part(name, '_', 1), run_on::timestamptz, 'applied', NULL FROM %s"},
 	{"diesel", "__diesel_schema_migrations", HISTORY_ROWS,
@@ -76,12 +90,15 @@ static const ToolHistory tools[] = {
 		" CASE WHEN rolled_back_at IS NOT NULL THEN 'gone' WHEN finished_at IS NULL THEN 'unfinished'"
 		"      ELSE 'applied' END, NULL"
 		" FROM %s ORDER BY migration_name, started_at DESC"},
+	{"sqitch", "sqitch.changes", HISTORY_ROWS,
+		"SELECT change, committed_at, 'applied', script_hash FROM %s WHERE project = %s",
+	true, sqitch_script_hash},
 };
 
 const char *
 adopt_tool_names(void)
 {
-	return "golang-migrate, goose, dbmate, flyway, node-pg-migrate, diesel, sqlx, prisma";
+	return "golang-migrate, goose, dbmate, flyway, node-pg-migrate, diesel, sqlx, prisma, sqitch";
 }
 
 bool
@@ -137,6 +154,30 @@ flyway_checksum(const char *text)
 	return psprintf("%d", (int32) ~crc);
 }
 
+/*
+ * sqitch's script_hash: lower-case hex SHA-1 of the deploy script's bytes
+ * (a library that refuses SHA-1 gives a text no hash equals: a mismatch)
+ */
+static char *
+sqitch_script_hash(const char *text)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA1);
+	uint8		digest[SHA1_DIGEST_LENGTH];
+	char	   *hex = pg_malloc(SHA1_DIGEST_LENGTH * 2 + 1);
+	int			i;
+
+	bool		ok = ctx != NULL && pg_cryptohash_init(ctx) == 0 &&
+		pg_cryptohash_update(ctx, (const uint8 *) text, strlen(text)) == 0 &&
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) == 0;
+
+	pg_cryptohash_free(ctx);
+	if (!ok)
+		return pstrdup("(SHA-1 unavailable)");
+	for (i = 0; i < SHA1_DIGEST_LENGTH; i++)
+		sprintf(hex + 2 * i, "%02x", digest[i]);
+	return hex;
+}
+
 /* the table name, each dot-separated part quoted */
 static char *
 quoted_table(PGconn *conn, const char *table)
@@ -176,7 +217,8 @@ history_row(const ToolHistory *tool, PGresult *res, const MigrationFile *file)
 	int			found = -1;
 
 	for (i = 0; i < PQntuples(res) && found < 0; i++)
-		if (version_compare(PQgetvalue(res, i, 0), version) == 0)
+		if (tool->by_description ? file->description && strcmp(PQgetvalue(res, i, 0), file->description) == 0 :
+			version_compare(PQgetvalue(res, i, 0), version) == 0)
 			found = i;
 	free(version);
 	return found;
@@ -250,8 +292,8 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 						psprintf("%s: not applied by %s, but a later migration (%s) is: out of order",
 								 folder->files[i].up_path, tool->name, folder->files[last_applied].version));
 
-	/* Flyway's checksums are comparable: CRC-32 of the file's lines */
-	if (strcmp(tool->name, "flyway") == 0)
+	/* the tool's checksums, where the file gives the same value */
+	if (tool->checksum)
 		for (i = 0; i < folder->nfiles; i++)
 		{
 			char	   *text;
@@ -265,11 +307,12 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 				add_problem(problems, &nproblems, error);
 				continue;
 			}
-			ours = flyway_checksum(text);
+			ours = tool->checksum(text);
 			if (strcmp(ours, PQgetvalue(res, row_of[i], 3)) != 0)
 				add_problem(problems, &nproblems,
-							psprintf("%s: changed since Flyway applied it (Flyway checksum %s, the file's %s)",
-									 folder->files[i].up_path, PQgetvalue(res, row_of[i], 3), ours));
+							psprintf("%s: changed since %s applied it (%s checksum %s, the file's %s)",
+									 folder->files[i].up_path, tool->name, tool->name,
+									 PQgetvalue(res, row_of[i], 3), ours));
 		}
 	return nproblems;
 }
@@ -304,7 +347,23 @@ cmd_adopt(const CliOptions *opts)
 		return code;
 
 	initPQExpBuffer(&sql);
-	appendPQExpBuffer(&sql, tool->query, quoted_table(conn, table));
+	if (tool->by_description)
+	{
+		char	   *project;
+
+		if (folder.layout != LAYOUT_SQITCH)
+		{
+			report_error("adopt --from %s needs a %s folder: \"%s\" is read as the %s layout",
+						 tool->name, tool->name, opts->dir, layout_name(folder.layout));
+			db_finish(conn);
+			return EXIT_USAGE;
+		}
+		project = PQescapeLiteral(conn, folder.project, strlen(folder.project));
+		appendPQExpBuffer(&sql, tool->query, quoted_table(conn, table), project);
+		PQfreemem(project);
+	}
+	else
+		appendPQExpBuffer(&sql, tool->query, quoted_table(conn, table));
 	res = db_query(conn, sql.data, 0, NULL);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return command_failed(opts, conn, res, psprintf("cannot read the %s history in table %s",

@@ -67,7 +67,10 @@ bool
 read_folder_or_report(const CliOptions *opts, MigrationFolder *folder, int *exit_code)
 {
 	if (folder_read(opts->dir, folder))
+	{
+		notices_name_files_of(folder);
 		return true;
+	}
 	*exit_code = report_folder_problems(opts, folder);
 	if (!folder->missing)
 		report_error("%d problem(s) in migration folder \"%s\"; nothing was sent to the database",
@@ -613,7 +616,7 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 			int			n = 0;
 
 			initPQExpBuffer(&one);
-			if (lint_run(conn, &input, 1, output_json() ? FORMAT_JSON : FORMAT_TEXT, &one, &n) == EXIT_USAGE)
+			if (lint_run(conn, &input, 1, false, output_json() ? FORMAT_JSON : FORMAT_TEXT, &one, &n) == EXIT_USAGE)
 			{
 				termPQExpBuffer(&one);
 				return EXIT_USAGE;
@@ -1166,7 +1169,15 @@ cmd_validate(const CliOptions *opts)
 	json_key(&json, "problems", false);
 	appendPQExpBufferChar(&json, '[');
 	for (i = 0; i < PQntuples(res); i++)
-		add_problem(&json, &problems, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+	{
+		const char *problem = PQgetvalue(res, i, 1);
+		const MigrationFile *file = with_folder ? folder_find(&folder, PQgetvalue(res, i, 0)) : NULL;
+
+		/* a down script that does not parse: name its file */
+		if (file && file->down_path && strncmp(problem, "down script", 11) == 0)
+			problem = psprintf("%s: %s", file->down_path, problem);
+		add_problem(&json, &problems, PQgetvalue(res, i, 0), problem);
+	}
 
 	/* the folder against the database: applied scripts must not change */
 	for (i = 0; status && i < PQntuples(status); i++)

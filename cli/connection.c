@@ -26,11 +26,56 @@
 
 static PGcancel *volatile cancel_handle = NULL;
 
-/* server NOTICEs and WARNINGs reach stderr, redacted like everything else */
-static void
-print_notice(void *arg, const char *message)
+/* the folder whose files name the migrations of server warnings, or NULL */
+static const MigrationFolder *notice_folder = NULL;
+
+void
+notices_name_files_of(const MigrationFolder *folder)
 {
-	print_redacted(stderr, message);
+	notice_folder = folder;
+}
+
+/* the file of the down script a server warning is about, or NULL */
+static const char *
+down_file_of_warning(const char *primary)
+{
+	static const char prefix[] = "down script of migration \"";
+	const char *version;
+	const char *end;
+	int			i;
+
+	if (notice_folder == NULL || primary == NULL || strncmp(primary, prefix, strlen(prefix)) != 0)
+		return NULL;
+	version = primary + strlen(prefix);
+	end = strchr(version, '"');
+	if (end == NULL)
+		return NULL;
+	for (i = 0; i < notice_folder->nfiles; i++)
+	{
+		const MigrationFile *file = &notice_folder->files[i];
+
+		if (file->down_path && strncmp(file->version, version, end - version) == 0 &&
+			file->version[end - version] == '\0')
+			return file->down_path;
+	}
+	return NULL;
+}
+
+/*
+ * Server NOTICEs and WARNINGs reach stderr, redacted like everything else;
+ * a warning about a migration's down script names its file.
+ */
+static void
+receive_notice(void *arg, const PGresult *res)
+{
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *path = down_file_of_warning(primary);
+
+	if (path)
+		report_note("warning: %s: %s%s%s", path, primary, detail ? " " : "", detail ? detail : "");
+	else
+		print_redacted(stderr, PQresultErrorMessage(res));
 }
 
 /* Ctrl-C: ask the server to cancel, so the migration rolls back at once */
@@ -89,7 +134,7 @@ connect_report(const CliOptions *opts, PGconn *conn)
 		PQfinish(conn);
 		return NULL;
 	}
-	PQsetNoticeProcessor(conn, print_notice, NULL);
+	PQsetNoticeReceiver(conn, receive_notice, NULL);
 	cancel_handle = PQgetCancel(conn);
 	signal(SIGINT, handle_sigint);
 	signal(SIGTERM, handle_sigint);

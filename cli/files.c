@@ -689,7 +689,11 @@ read_files(const char *dir, DIR *d, MigrationLayout layout, MigrationFolder *fol
 		path = path_join(dir, e->name);
 		if (e->repeatable)
 		{
-			folder_add_error(folder, psprintf("%s: repeatable migrations (R__) are not supported yet", path));
+			folder_add_error(folder, psprintf("%s: Flyway repeatable migrations (R__) cannot be loaded: "
+											  "schemamig runs a migration once and refuses a changed "
+											  "script of an applied one; copy its SQL into a new "
+											  "versioned migration (V{version}__{description}.sql) "
+											  "each time it changes, and remove the R__ file", path));
 			continue;
 		}
 		file = &folder->files[folder->nfiles];
@@ -814,6 +818,8 @@ folder_read(const char *dir, MigrationFolder *folder)
 	folder->layout = layout;
 	if (layout == LAYOUT_DIESEL || layout == LAYOUT_PRISMA)
 		(void) folder_read_subfolders(dir, layout, folder);
+	else if (layout == LAYOUT_SQITCH)
+		(void) folder_read_sqitch(dir, folder);
 	else
 	{
 		d = opendir(dir);

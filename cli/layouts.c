@@ -14,10 +14,11 @@
  *	- flyway: V{version}__{description}.sql, U{version}__... (down),
  *	  R__{description}.sql (repeatable);
  *	- diesel: {version}_{name}/up.sql and down.sql;
- *	- prisma: {timestamp}_{name}/migration.sql.
+ *	- prisma: {timestamp}_{name}/migration.sql;
+ *	- sqitch: sqitch.plan, deploy/{change}.sql, revert/{change}.sql.
  *
  * Detection looks only at names (one pass over the folder, no file is
- * opened): subfolders holding up.sql make it diesel, subfolders holding
+ * opened): a sqitch.plan makes it sqitch, subfolders holding up.sql diesel, subfolders holding
  * migration.sql (or a migration_lock.toml) prisma, V/U/R names with "__"
  * flyway; anything else is the schemamig layout, which reads golang-migrate,
  * sqlx's reversible files, dbmate and goose folders as they are.
@@ -41,6 +42,7 @@ static const char *const layout_names[] = {
 	[LAYOUT_FLYWAY] = "flyway",
 	[LAYOUT_DIESEL] = "diesel",
 	[LAYOUT_PRISMA] = "prisma",
+	[LAYOUT_SQITCH] = "sqitch",
 };
 
 static MigrationLayout forced_layout = LAYOUT_AUTO;
@@ -68,7 +70,7 @@ layout_parse(const char *name, MigrationLayout *layout)
 const char *
 layout_name_list(void)
 {
-	return "auto, schemamig, golang-migrate, sqlx, goose, dbmate, flyway, diesel, prisma";
+	return "auto, schemamig, golang-migrate, sqlx, goose, dbmate, flyway, diesel, prisma, sqitch";
 }
 
 void
@@ -116,6 +118,11 @@ layout_of_folder(const char *dir)
 	{
 		if (de->d_name[0] == '.')
 			continue;
+		if (strcmp(de->d_name, "sqitch.plan") == 0)
+		{
+			found = LAYOUT_SQITCH;
+			break;
+		}
 		if (strcmp(de->d_name, "migration_lock.toml") == 0)
 		{
 			found = LAYOUT_PRISMA;

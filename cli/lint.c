@@ -44,6 +44,27 @@ static const char *lint_sql =
 " WHERE f.direction IS DISTINCT FROM 'down' OR NOT schemamig.lint_rule_destructive(l.rule)"
 " ORDER BY f.ord, l.statement_no, l.line";
 
+/*
+ * A folder's scripts as a deploy and a rollback run them: the up scripts in
+ * order through lint_deploy(), so that what an earlier migration created
+ * counts as new for the later ones (a deploy counts it so), and each down
+ * script on its own, as above.
+ */
+static const char *lint_deploy_sql =
+"WITH f AS (SELECT * FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) WITH ORDINALITY AS f(sql, direction, ord)),"
+" up AS (SELECT f.ord, pg_catalog.row_number() OVER (ORDER BY f.ord) AS n"
+"        FROM f WHERE f.direction IS DISTINCT FROM 'down')"
+" SELECT up.ord, l.statement_no, l.line, l.rule, l.severity, l.message, l.hint,"
+" pg_catalog.current_setting('schemamig.lint', true)"
+" FROM schemamig.lint_deploy(ARRAY(SELECT f.sql FROM f WHERE f.direction IS DISTINCT FROM 'down' ORDER BY f.ord)) AS l"
+" JOIN up ON up.n OPERATOR(pg_catalog.=) l.script_no"
+" UNION ALL"
+" SELECT f.ord, l.statement_no, l.line, l.rule, l.severity, l.message, l.hint,"
+" pg_catalog.current_setting('schemamig.lint', true)"
+" FROM f CROSS JOIN LATERAL schemamig.lint(f.sql) AS l"
+" WHERE f.direction OPERATOR(pg_catalog.=) 'down' AND NOT schemamig.lint_rule_destructive(l.rule)"
+" ORDER BY 1, 2, 3";
+
 static const char *trace_sql =
 "SELECT t.statement_no, t.line, t.relation_name, t.lock_mode, t.scanned, t.rewritten,"
 " t.duration_ms, t.outcome, t.detail,"
@@ -167,7 +188,7 @@ print_finding(const LintInput *input, PGresult *res, int row, OutputFormat forma
 }
 
 static PGresult *
-lint_batch(PGconn *conn, const LintInput *inputs, int n)
+lint_batch(PGconn *conn, const LintInput *inputs, int n, bool as_deploy)
 {
 	char	  **scripts = pg_malloc(sizeof(char *) * (n + 1));
 	char	  **directions = pg_malloc(sizeof(char *) * (n + 1));
@@ -188,7 +209,7 @@ lint_batch(PGconn *conn, const LintInput *inputs, int n)
 	text_array_literal(&direction_array, directions, n);
 	params[0] = array.data;
 	params[1] = direction_array.data;
-	res = db_query(conn, lint_sql, 2, params);
+	res = db_query(conn, as_deploy ? lint_deploy_sql : lint_sql, 2, params);
 	termPQExpBuffer(&array);
 	termPQExpBuffer(&direction_array);
 	free(scripts);
@@ -217,31 +238,32 @@ print_findings(PGresult *res, const LintInput *inputs, int ninputs, OutputFormat
 }
 
 /*
- * The batch failed (a script that does not parse, say): lint the scripts
+ * The batch failed (a script that does not parse, say): try the scripts
  * one at a time, so that each one that fails is reported with its file
- * (in JSON as an entry with the file and the server's SQLSTATE) and the
- * others are still linted.  Inside a transaction each try runs under a
- * savepoint.  Returns how many scripts failed.
+ * (in JSON as an entry with the file and the server's SQLSTATE), then lint
+ * the others together as the batch would have.  Inside a transaction each
+ * try runs under a savepoint.  Returns how many scripts failed.
  */
 static int
-lint_one_by_one(PGconn *conn, const LintInput *inputs, int n, OutputFormat format,
+lint_one_by_one(PGconn *conn, const LintInput *inputs, int n, bool as_deploy, OutputFormat format,
 				PQExpBuffer json, int *findings, int *safety)
 {
 	bool		in_transaction = PQtransactionStatus(conn) == PQTRANS_INERROR;
+	LintInput  *linted = pg_malloc(sizeof(LintInput) * (n + 1));
+	int			nlinted = 0;
 	int			failed = 0;
 	int			i;
+	PGresult   *res;
 
 	if (in_transaction)
 		PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT schemamig_lint"));
 	for (i = 0; i < n; i++)
 	{
-		PGresult   *res;
-
 		if (in_transaction)
 			PQclear(PQexec(conn, "SAVEPOINT schemamig_lint_one"));
-		res = lint_batch(conn, &inputs[i], 1);
+		res = lint_batch(conn, &inputs[i], 1, false);
 		if (PQresultStatus(res) == PGRES_TUPLES_OK)
-			print_findings(res, &inputs[i], 1, format, json, findings, safety);
+			linted[nlinted++] = inputs[i];
 		else
 		{
 			(void) report_server_error(res, psprintf("cannot lint %s", inputs[i].path));
@@ -272,17 +294,31 @@ lint_one_by_one(PGconn *conn, const LintInput *inputs, int n, OutputFormat forma
 						   ? "ROLLBACK TO SAVEPOINT schemamig_lint_one"
 						   : "RELEASE SAVEPOINT schemamig_lint_one"));
 	}
+	if (nlinted > 0)
+	{
+		res = lint_batch(conn, linted, nlinted, as_deploy);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			print_findings(res, linted, nlinted, format, json, findings, safety);
+		else
+		{
+			(void) report_server_error(res, "cannot lint");
+			failed++;
+		}
+		PQclear(res);
+	}
+	free(linted);
 	return failed;
 }
 
 /*
- * Lint the scripts in one round trip and print the findings.  In JSON
+ * Lint the scripts in one round trip and print the findings; as_deploy
+ * (a folder) judges the up scripts as one deploy of them in order.  In JSON
  * format the findings are appended to json as an array.  Returns 0, 1 when
  * there is a safety finding or a script cannot be linted, 2 when the
  * connection failed.
  */
 int
-lint_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format,
+lint_run(PGconn *conn, const LintInput *inputs, int ninputs, bool as_deploy, OutputFormat format,
 		 PQExpBuffer json, int *findings)
 {
 	PGresult   *res;
@@ -295,7 +331,7 @@ lint_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format
 		PQclear(PQexec(conn, "SAVEPOINT schemamig_lint"));
 	if (format == FORMAT_JSON)
 		appendPQExpBufferChar(json, '[');
-	res = lint_batch(conn, inputs, ninputs);
+	res = lint_batch(conn, inputs, ninputs, as_deploy);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		if (PQstatus(conn) != CONNECTION_OK)
@@ -306,7 +342,7 @@ lint_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format
 			return code;		/* the JSON array stays open: an error document is printed */
 		}
 		PQclear(res);
-		failed = lint_one_by_one(conn, inputs, ninputs, format, json, findings, &safety);
+		failed = lint_one_by_one(conn, inputs, ninputs, as_deploy, format, json, findings, &safety);
 	}
 	else
 	{
@@ -578,7 +614,7 @@ cmd_lint(const CliOptions *opts)
 	appendPQExpBuffer(&json, "%d", ninputs);
 	json_key(&json, "findings", false);
 	if (ninputs > 0)
-		code = lint_run(conn, inputs, ninputs, opts->format, &json, &findings);
+		code = lint_run(conn, inputs, ninputs, opts->nargs == 0, opts->format, &json, &findings);
 	else
 	{
 		appendPQExpBufferStr(&json, "[]");

@@ -202,7 +202,7 @@ print_usage(FILE *out)
 			"  --log-file PATH     append a JSON line per event to PATH (secrets redacted)\n"
 			"  --layout NAME       read the folder as NAME lays it out: auto (default),\n"
 			"                      schemamig, golang-migrate, sqlx, goose, dbmate, flyway,\n"
-			"                      diesel, prisma\n"
+			"                      diesel, prisma, sqitch\n"
 			"  --help              show help (schemamig COMMAND --help for a command)\n"
 			"  --version           show the version\n"
 			"\n"
@@ -212,7 +212,7 @@ print_usage(FILE *out)
 			"\n"
 			"Migration files: {version}_{description}.up.sql with an optional .down.sql,\n"
 			"or {version}_{description}.sql with \"-- migrate:up\" and \"-- migrate:down\"\n"
-			"(or goose) sections; Flyway, diesel and Prisma folders are recognised too.\n"
+			"(or goose) sections; Flyway, diesel, Prisma and sqitch folders are recognised too.\n"
 			"Full reference: doc/cli.md.\n");
 }
 

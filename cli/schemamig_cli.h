@@ -97,7 +97,8 @@ typedef enum MigrationLayout
 	LAYOUT_DBMATE,
 	LAYOUT_FLYWAY,
 	LAYOUT_DIESEL,
-	LAYOUT_PRISMA
+	LAYOUT_PRISMA,
+	LAYOUT_SQITCH
 } MigrationLayout;
 
 typedef enum FlywayKind
@@ -131,11 +132,13 @@ typedef struct MigrationFolder
 	int			nerrors;
 	bool		missing;		/* the folder itself cannot be opened */
 	MigrationLayout layout;		/* the layout it was read in */
+	char	   *project;		/* sqitch's %project, NULL in other layouts */
 } MigrationFolder;
 
 extern bool folder_read_subfolders(const char *dir, MigrationLayout layout,
 								   MigrationFolder *folder);
 extern void folder_add_error(MigrationFolder *folder, char *message);
+extern bool folder_read_sqitch(const char *dir, MigrationFolder *folder);
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
 extern void folder_read_help(void);
@@ -160,6 +163,8 @@ typedef struct ServerInfo
 	bool		has_registrations;	/* schemamig.registrations() exists and we may call it */
 	char	   *database;
 } ServerInfo;
+
+extern void notices_name_files_of(const MigrationFolder *folder);
 
 typedef struct EarlyConnection EarlyConnection;
 
@@ -271,7 +276,7 @@ extern PGresult *deploy_wait_job(PGconn *conn, const char *version, const char *
 								 long long job, const DeployLimits *limits);
 extern int	deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed);
 
-extern int	lint_run(PGconn *conn, const LintInput *inputs, int ninputs,
+extern int	lint_run(PGconn *conn, const LintInput *inputs, int ninputs, bool as_deploy,
 					 OutputFormat format, PQExpBuffer json, int *findings);
 
 #endif							/* SCHEMAMIG_CLI_H */

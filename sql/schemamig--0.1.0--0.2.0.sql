@@ -86,6 +86,15 @@ RETURNS boolean
 LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'schemamig_lint_rule_destructive';
 GRANT EXECUTE ON FUNCTION schemamig.lint_rule_destructive(text) TO PUBLIC;
+
+-- lint_deploy(): "schemamig lint --dir" judges a folder's up scripts as one
+-- deploy runs them, so what an earlier script created counts as new.
+CREATE FUNCTION schemamig.lint_deploy(scripts text[])
+RETURNS TABLE (script_no integer, statement_no integer, line integer, rule text,
+               severity text, message text, hint text)
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'schemamig_lint_deploy';
+GRANT EXECUTE ON FUNCTION schemamig.lint_deploy(text[]) TO PUBLIC;
 -- schemamig.trace(sql) (issue 14): runs a script in a transaction that is
 -- always rolled back and reports, per statement and relation, the lock it
 -- took, whether it scanned or rewrote the relation, how long it ran and its

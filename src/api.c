@@ -302,8 +302,7 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	up = script_scan(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 	{
-		if (!down_script_is_noop(down_sql))
-			(void) script_scan(down_sql, version, MIGRATION_DOWN);
+		down_script_warn_unparsable(down_sql, version);
 		down_checksum = checksum_sha256_hex(down_sql, strlen(down_sql));
 	}
 	checksum = checksum_sha256_hex(up_sql, strlen(up_sql));
@@ -471,6 +470,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List **all)
 
 		if (!schemamig_auto_recover || !m->registered || m->down_sql == NULL)
 			report_dirty(m);
+		down_script_require_parsable(m->down_sql, m->version);
 		report_recovery_destroys_data(m);
 		if (down_script_needs_worker(m))
 		{
@@ -739,6 +739,7 @@ require_down_text(MigrationState *m)
 							   ? "Nothing was rolled back."
 							   : "It is applied but not registered. Nothing was rolled back."),
 					 errhint("Register the migration again with a down script, or undo it with a new migration.")));
+	down_script_require_parsable(m->down_sql, m->version);
 }
 
 /* a down script that exists and can run here, in the caller's transaction */
@@ -1000,6 +1001,7 @@ schemamig_validate(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
+	down_script_put_problems(rsinfo);
 	catalog_put_invalid_indexes(rsinfo);
 	api_end();
 	return (Datum) 0;

@@ -715,6 +715,7 @@ run_job_script(Job *job)
 	else
 	{
 		bool		recovering = m->applied && m->dirty;
+		char	   *why;
 
 		if (!m->applied)
 		{
@@ -731,6 +732,15 @@ run_job_script(Job *job)
 			txn_commit();
 			return;
 		}
+		/* registered though it does not parse (down_script.c): refused like a missing one */
+		txn_begin(role);
+		why = down_script_parse_error(m->down_sql, job->version);
+		if (why)
+			finish_job(job, JOB_FAILED, psprintf("down script of migration %s does not parse: %s",
+												 job->version, why), ERRCODE_SYNTAX_ERROR);
+		txn_commit();
+		if (why)
+			return;
 		/* a dirty migration may have left INVALID indexes: drop them first */
 		if (recovering)
 		{

@@ -2,7 +2,7 @@
  *
  * lint_api.c
  *		schemamig.lint(sql): the linter's rules over a script, executing
- *		nothing.
+ *		nothing; schemamig.lint_deploy(scripts): over a deploy's scripts.
  *
  * Invariants:
  *	- the script is parsed a chunk at a time (ScriptReader) and never
@@ -23,7 +23,10 @@
  *	- the script's SET search_path and SET timezone take effect for the
  *	  statements after them (names resolve, and timestamp type changes are
  *	  judged, as they will run) and are undone when lint() returns, like a
- *	  function's SET clause.
+ *	  function's SET clause;
+ *	- lint_deploy() judges each script as lint() does, with what the
+ *	  earlier scripts created remembered as created (a deploy run's "new"),
+ *	  and each script's settings undone when it ends.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,6 +37,8 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "parser/parser.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
@@ -42,33 +47,50 @@
 #include "lint/lint.h"
 
 PG_FUNCTION_INFO_V1(schemamig_lint);
+PG_FUNCTION_INFO_V1(schemamig_lint_deploy);
 PG_FUNCTION_INFO_V1(schemamig_lint_rule_destructive);
 
+/* one finding; script_no > 0 for lint_deploy(), which names the script */
 static void
-emit_row(ReturnSetInfo *rsinfo, int statement_no, int line, LintFinding *f)
+emit_row(ReturnSetInfo *rsinfo, int script_no, int statement_no, int line, LintFinding *f)
 {
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+	int			i = 0;
 
-	values[0] = Int32GetDatum(statement_no);
-	values[1] = Int32GetDatum(line);
-	values[2] = CStringGetTextDatum(f->rule);
-	values[3] = CStringGetTextDatum(lint_severity_name(f->severity));
-	values[4] = CStringGetTextDatum(f->message);
-	values[5] = CStringGetTextDatum(f->hint);
+	if (script_no > 0)
+		values[i++] = Int32GetDatum(script_no);
+	values[i++] = Int32GetDatum(statement_no);
+	values[i++] = Int32GetDatum(line);
+	values[i++] = CStringGetTextDatum(f->rule);
+	values[i++] = CStringGetTextDatum(lint_severity_name(f->severity));
+	values[i++] = CStringGetTextDatum(f->message);
+	values[i++] = CStringGetTextDatum(f->hint);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-Datum
-schemamig_lint(PG_FUNCTION_ARGS)
+/* the state a migration starts in: schemamig's timeouts, no transaction state */
+static void
+lint_state_begin_migration(LintState *st)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	st->lock_timeout_ms = schemamig_lock_timeout;
+	st->statement_timeout_ms = schemamig_statement_timeout;
+	st->transaction_timeout_ms = SessionTransactionTimeout;
+	st->added_columns = NIL;
+	lint_reset_transaction(st);
+}
+
+/*
+ * Lint one script (one migration) with st, whose remembered objects carry
+ * over from earlier scripts; findings go to rsinfo.
+ */
+static void
+lint_script(LintState *st, const char *sql, ReturnSetInfo *rsinfo, int script_no)
+{
 	ScriptReader *reader;
 	ScriptStatement *s;
 	MemoryContext state_context = CurrentMemoryContext;
 	MemoryContext statement_context;
-	LintState	st;
 	bool		whole_transaction = true;
 	bool		in_block = false;
 	int			begin_no = 0;
@@ -76,7 +98,6 @@ schemamig_lint(PG_FUNCTION_ARGS)
 	int			guc_nest_level;
 	ListCell   *lc;
 
-	InitMaterializedSRF(fcinfo, 0);
 	script_check_text(sql, "lint", MIGRATION_UP);
 
 	reader = script_open(sql, "lint", MIGRATION_UP, false, false);
@@ -85,16 +106,9 @@ schemamig_lint(PG_FUNCTION_ARGS)
 			whole_transaction = false;
 	script_rewind(reader);
 
-	/* SET search_path / timezone in the script apply until lint() returns */
+	/* SET search_path / timezone in the script apply until the script ends */
 	guc_nest_level = NewGUCNestLevel();
-
-	memset(&st, 0, sizeof(st));
-	st.live = false;
-	st.down = false;
-	st.advisory = schemamig_lint_advisory;
-	st.lock_timeout_ms = schemamig_lock_timeout;
-	st.statement_timeout_ms = schemamig_statement_timeout;
-	st.transaction_timeout_ms = SessionTransactionTimeout;
+	lint_state_begin_migration(st);
 
 	statement_context = AllocSetContextCreate(state_context, "schemamig lint statement",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -104,24 +118,24 @@ schemamig_lint(PG_FUNCTION_ARGS)
 		List	   *allows;
 		ListCell   *fc;
 
-		st.in_transaction = whole_transaction || in_block;
-		st.in_transaction_block = in_block;
+		st->in_transaction = whole_transaction || in_block;
+		st->in_transaction_block = in_block;
 
 		/* what a statement's rules allocate is dropped after it */
 		MemoryContextSwitchTo(statement_context);
-		(void) lint_statement(&st, stmt);
-		lint_identifiers(&st, s->text);
+		(void) lint_statement(st, stmt);
+		lint_identifiers(st, s->text);
 		allows = lint_parse_allows(s->text, strlen(s->text));
 		lint_warn_unknown_allows(allows);
-		foreach(fc, st.findings)
+		foreach(fc, st->findings)
 		{
 			LintFinding *f = lfirst(fc);
 
 			if (lint_find_allow(allows, f->rule) == NULL)
-				emit_row(rsinfo, s->number, s->line, f);
+				emit_row(rsinfo, script_no, s->number, s->line, f);
 		}
 		MemoryContextSwitchTo(state_context);
-		lint_track_statement(&st, stmt);
+		lint_track_statement(st, stmt);
 
 		if (IsA(stmt, TransactionStmt))
 		{
@@ -136,21 +150,21 @@ schemamig_lint(PG_FUNCTION_ARGS)
 						in_block = true;
 						begin_no = s->number;
 						begin_line = s->line;
-						lint_reset_transaction(&st);
+						lint_reset_transaction(st);
 					}
 					break;
 				case TRANS_STMT_COMMIT:
 				case TRANS_STMT_ROLLBACK:
 				case TRANS_STMT_PREPARE:
 					in_block = false;
-					lint_reset_transaction(&st);
+					lint_reset_transaction(st);
 					break;
 				default:
 					break;
 			}
 		}
 		else if (!whole_transaction && !in_block)
-			lint_reset_transaction(&st);
+			lint_reset_transaction(st);
 		MemoryContextReset(statement_context);
 	}
 	script_close(reader);
@@ -158,10 +172,58 @@ schemamig_lint(PG_FUNCTION_ARGS)
 
 	if (in_block)
 	{
-		foreach(lc, lint_script_end(&st, begin_line))
-			emit_row(rsinfo, begin_no, begin_line, lfirst(lc));
+		foreach(lc, lint_script_end(st, begin_line))
+			emit_row(rsinfo, script_no, begin_no, begin_line, lfirst(lc));
 	}
 	AtEOXact_GUC(true, guc_nest_level);
+}
+
+static void
+lint_state_init(LintState *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->live = false;
+	st->down = false;
+	st->advisory = schemamig_lint_advisory;
+}
+
+Datum
+schemamig_lint(PG_FUNCTION_ARGS)
+{
+	LintState	st;
+
+	InitMaterializedSRF(fcinfo, 0);
+	lint_state_init(&st);
+	lint_script(&st, text_to_cstring(PG_GETARG_TEXT_PP(0)), (ReturnSetInfo *) fcinfo->resultinfo, 0);
+	return (Datum) 0;
+}
+
+/*
+ * schemamig.lint_deploy(scripts text[]): the up scripts of a deploy, in
+ * order, each judged as lint() judges it, and what an earlier script
+ * created (relations, indexes, types, schemas, constraints validated)
+ * counts for the later ones as a deploy run counts it (deploy_run.c): as
+ * new.  Each script starts as a migration does: schemamig's timeouts, its
+ * own transaction, settings of the script before it undone, columns added
+ * by earlier scripts no longer new.  NULL elements are passed over.
+ */
+Datum
+schemamig_lint_deploy(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum	   *scripts;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	LintState	st;
+
+	InitMaterializedSRF(fcinfo, 0);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT,
+					  &scripts, &nulls, &n);
+	lint_state_init(&st);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			lint_script(&st, TextDatumGetCString(scripts[i]), rsinfo, i + 1);
 	return (Datum) 0;
 }
 

@@ -207,6 +207,12 @@ extern void catalog_log_event(const char *level, const char *event,
 							  double duration_ms, const char *sqlstate,
 							  const char *message, const char *detail_json);
 
+/* down_script.c */
+extern char *down_script_parse_error(const char *down_sql, const char *version);
+extern void down_script_warn_unparsable(const char *down_sql, const char *version);
+extern void down_script_require_parsable(const char *down_sql, const char *version);
+extern void down_script_put_problems(ReturnSetInfo *rsinfo);
+
 /* recovery_guard.c */
 extern char *recovery_destroys_data(const char *version, const char *down_sql);
 extern char *recovery_held_reason(const char *version);

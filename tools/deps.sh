@@ -33,6 +33,8 @@ packages=(
 # without: their suites skip those cases and say why, and the 15 suite runs
 # them.
 [ "$major" != 15 ] || command -v npm >/dev/null || packages+=(npm)
+# sqitch, whose history test/t/810_adopt.pl adopts, from Debian (the 15 suite)
+[ "$major" != 15 ] || packages+=(sqitch libdbd-pg-perl)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,7 +17,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $layouts = "$FindBin::RealBin/../layouts";
-my @tools = qw(golang-migrate sqlx goose dbmate flyway diesel prisma);
+my @tools = qw(golang-migrate sqlx goose dbmate flyway diesel prisma sqitch);
 
 my $node = cli_node('layouts');
 $node->safe_psql('postgres', "CREATE DATABASE $_") for qw(empty reference);
@@ -66,7 +66,9 @@ my %reference = (
 		map { slurp("$layouts/diesel/$_/up.sql") }
 		  qw(00000000000000_diesel_initial_setup 2024-02-01-101500_create_posts 2024-02-02-090000_describe_posts)
 	],
-	prisma => [ map { slurp("$layouts/prisma/$_/migration.sql") } qw(20240101000000_init 20240102000000_posts) ],);
+	prisma => [ map { slurp("$layouts/prisma/$_/migration.sql") } qw(20240101000000_init 20240102000000_posts) ],
+	# sqitch.plan's order, which is not the names' order
+	sqitch => [ map { slurp("$layouts/sqitch/deploy/$_.sql") } qw(users orders app/order_totals) ],);
 
 sub dump_schema
 {
@@ -95,7 +97,7 @@ sub migrate_all
 	fail("$tool: still pending after ten rounds");
 }
 
-my %rollback_steps = ('golang-migrate' => 3, sqlx => 1, goose => 3, dbmate => 2, flyway => 5, diesel => 3);
+my %rollback_steps = ('golang-migrate' => 3, sqlx => 1, goose => 3, dbmate => 2, flyway => 5, diesel => 3, sqitch => 3);
 my %options = (sqlx => [ '--layout', 'sqlx' ]);
 
 for my $tool (@tools)
@@ -182,6 +184,27 @@ is( $node->safe_psql('diesel',
 is( $node->safe_psql('prisma', "SELECT string_agg(version || ':' || description || '=' || (down_sql IS NULL), ' ' ORDER BY version) FROM schemamig.migrations"),
 	'20240101000000:init=true 20240102000000:posts=true',
 	'prisma: migration.sql folders, no down scripts, migration_lock.toml ignored');
+is( $node->safe_psql('sqitch',
+		"SELECT string_agg(version || ':' || description || '=' || (down_sql IS NOT NULL), ' ' ORDER BY schemamig.version_sort_key(version)) FROM schemamig.migrations"),
+	'1:users=true 2:orders=true 3:app/order_totals=true',
+	'sqitch: versions are places in sqitch.plan, descriptions the change names, revert/ scripts paired');
+
+# sqitch plans that cannot be read as sqitch means them, each naming the line
+{
+	my $dir = folder_of(
+		'sqitch.plan' => "%project=p\n\nwidgets 2024-01-01T00:00:00Z A <a\@b.c>\n\@v1 2024-01-02T00:00:00Z A <a\@b.c>\n"
+		  . "widgets [widgets\@v1] 2024-01-03T00:00:00Z A <a\@b.c>\n-gadgets 2024-01-04T00:00:00Z A <a\@b.c>\n"
+		  . "missing 2024-01-05T00:00:00Z A <a\@b.c>\n",
+		'deploy/widgets.sql' => "CREATE TABLE widgets (id int);\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, 'sqitch: a plan with a reworked change exits 1');
+	like($err, qr{sqitch\.plan:5: change "widgets" is reworked}, 'a reworked change is refused, naming the line');
+	like($err, qr{sqitch\.plan:6: a planned revert}, 'a planned revert is refused, naming the line');
+	like($err, qr{deploy/missing\.sql: no deploy script for change "missing"}, 'a change without its deploy script is named');
+	$dir = folder_of('sqitch.plan' => "widgets 2024-01-01T00:00:00Z A <a\@b.c>\n", 'deploy/widgets.sql' => "SELECT 1;\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir);
+	like($err, qr{sqitch\.plan: no %project pragma}, 'a plan without %project is not a sqitch plan');
+}
 
 # a missing down script is still irreversible, unlike an empty one
 {
@@ -200,6 +223,59 @@ is( $node->safe_psql('prisma', "SELECT string_agg(version || ':' || description 
 	is($node->safe_psql('postgres', "SELECT to_regclass('pair_a') IS NOT NULL AND NOT EXISTS (SELECT FROM schemamig.applied)"),
 		't', 'nothing was undone, and the history row is gone');
 	$node->safe_psql('postgres', 'SET schemamig.lint = off; DROP TABLE pair_a; TRUNCATE schemamig.migrations, schemamig.events');
+}
+
+# a down script that does not parse does not stop the deploy: registered,
+# warned about and listed by validate naming its file; only its rollback is
+# refused, until the fixed file is registered
+{
+	my $dir = folder_of(
+		'1_a.up.sql'   => "CREATE TABLE unparsed_a (id int);\n",
+		'1_a.down.sql' => "DROPP TABLE unparsed_a;\n",
+		'2_b.up.sql'   => "CREATE TABLE unparsed_b (id int);\n",
+		'2_b.down.sql' => "DROP TABLE unparsed_b;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 0, 'a down script that does not parse: migrate exits 0') or diag($err);
+	like($err, qr{warning: \S*1_a\.down\.sql: down script of migration "1" does not parse: line 1: syntax error at or near "DROPP"},
+		'the client warns, naming the file and the line');
+	is($node->safe_psql('postgres', "SELECT string_agg(version, ',' ORDER BY version) FROM schemamig.applied"),
+		'1,2', 'both up scripts were applied');
+	is($node->safe_psql('postgres', "SELECT down_sql FROM schemamig.migrations WHERE version = '1'"),
+		"DROPP TABLE unparsed_a;\n", 'the down script is registered as it is');
+	like($node->safe_psql('postgres', "SELECT problem FROM schemamig.validate() WHERE version = '1'"),
+		qr/^down script does not parse \(line 1: syntax error at or near "DROPP"\)/, 'validate() lists it');
+	($code, $out, $err) = cli('validate', '--dir', $dir);
+	is($code, 1, 'validate --dir exits 1');
+	like($out . $err, qr{1_a\.down\.sql: down script does not parse}, 'validate --dir names the file');
+	($code, $out, $err) = cli('rollback', '--steps', '2');
+	is($code, 1, 'a rollback that would run it is refused');
+	like($err, qr/down script of migration "1" does not parse: line 1: syntax error at or near "DROPP"/, 'saying why');
+	is($node->safe_psql('postgres', "SELECT string_agg(version, ',' ORDER BY version) FROM schemamig.applied"),
+		'1,2', 'and nothing was rolled back');
+	($code, $out, $err) = cli('rollback', '--steps', '1');
+	is($code, 0, 'the rollback of the migration after it still runs') or diag($err);
+	my $job = $node->safe_psql('postgres', "SELECT schemamig.enqueue('1', 'down')");
+	$node->poll_query_until('postgres', "SELECT status = 'failed' FROM schemamig.jobs WHERE id = $job")
+	  or die "the worker did not finish the down job";
+	is($node->safe_psql('postgres', "SELECT sqlstate || ' ' || error FROM schemamig.jobs WHERE id = $job"),
+		'42601 down script of migration 1 does not parse: line 1: syntax error at or near "DROPP"',
+		'the worker refuses it too, saying why');
+	is($node->safe_psql('postgres', "SELECT string_agg(version, ',') FROM schemamig.applied"), '1',
+		'and leaves the migration applied');
+	write_file("$dir/1_a.down.sql", "DROP TABLE unparsed_a;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--target', '1');
+	is($code, 0, 'the fixed down script is registered') or diag($err);
+	unlike($err, qr/does not parse/, 'without a warning');
+	($code, $out, $err) = cli('rollback', '--steps', '1');
+	is($code, 0, 'and now rolls back') or diag($err);
+	is($node->safe_psql('postgres', "SELECT to_regclass('unparsed_a') IS NULL AND NOT EXISTS (SELECT FROM schemamig.applied)"),
+		't', 'undoing the migration');
+	# an up script that does not parse still stops the deploy before anything runs
+	write_file("$dir/2_b.up.sql", "CREATE TABLEE unparsed_b (id int);\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 1, 'an up script that does not parse stops the deploy');
+	is($node->safe_psql('postgres', 'SELECT count(*) FROM schemamig.applied'), '0', 'before anything ran');
+	$node->safe_psql('postgres', 'SET schemamig.lint = off; TRUNCATE schemamig.migrations, schemamig.events');
 }
 
 # a down file whose description differs is paired by version, with a warning
@@ -247,6 +323,34 @@ is( $node->safe_psql('prisma', "SELECT string_agg(version || ':' || description 
 	unlike($out, qr/ban-drop-table/, 'the destructive rule does not');
 }
 
+# lint --dir judges the up scripts as one deploy of the folder: what an
+# earlier file created is new for the later ones, as the deploy counts it;
+# what the database already had is not
+{
+	my %files = (
+		'1_a.up.sql' => "CREATE TABLE made_here (id int);\n",
+		'2_b.up.sql' => "CREATE INDEX made_here_id ON made_here (id);\n");
+	my $dir = folder_of(%files, '3_c.up.sql' => "CREATE INDEX kept_id3 ON kept (id);\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 1, 'lint --dir: a pre-existing table still needs CONCURRENTLY');
+	like($out, qr/3_c\.up\.sql:1: .*\[require-concurrent-index-creation\]/, 'naming the later file');
+	unlike($out, qr/2_b\.up\.sql/, 'a table an earlier file of the folder created counts as new');
+	like($out, qr/^3 script\(s\) linted, 1 finding\(s\)$/m, 'one finding in all');
+	$dir = folder_of(%files);
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 0, 'lint --dir of the folder without it: no finding') or diag($out);
+	$node->safe_psql('postgres', 'CREATE DATABASE lint_agrees');
+	$node->safe_psql('lint_agrees', 'CREATE EXTENSION schemamig');
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr('lint_agrees'));
+	is($code, 0, 'and the deploy of that folder, linter at error, agrees') or diag($err);
+	is($node->safe_psql('lint_agrees', "SELECT count(*) FROM schemamig.applied"), '2', 'applying both');
+	# an unparsable file in between does not lose what the earlier files created
+	$dir = folder_of(%files, '1.5_x.up.sql' => "CREATE TABLEE oops (id int);\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr('empty'));
+	is($code, 1, 'lint --dir with an unparsable file exits 1');
+	like($out, qr/^3 script\(s\) linted, 1 finding\(s\)$/m, 'counting only its failure') or diag($out . $err);
+}
+
 # a script that does not parse is reported, naming its file, and the
 # others are still linted; the counts stay exact
 {
@@ -292,7 +396,11 @@ is( $node->safe_psql('prisma', "SELECT string_agg(version || ':' || description 
 	like($err, qr{V1\.x__b\.sql: file name does not parse: expected V\{version\}__}, 'naming the file');
 	$dir = folder_of('V1__a.sql' => "SELECT 1;\n", 'R__views.sql' => "CREATE OR REPLACE VIEW v AS SELECT 1;\n");
 	($code, $out, $err) = cli('migrate', '--dir', $dir);
-	like($err, qr{R__views\.sql: repeatable migrations \(R__\) are not supported yet}, 'a repeatable Flyway migration is refused, naming the file');
+	is($code, 1, 'a folder with a repeatable Flyway migration exits 1');
+	like($err, qr{R__views\.sql: Flyway repeatable migrations \(R__\) cannot be loaded: .*copy its SQL into a new versioned migration \(V\{version\}__\{description\}\.sql\)},
+		'a repeatable Flyway migration is refused, naming the file and what to do');
+	($code, $out, $err) = cli('lint', '--dir', $dir);
+	like($err, qr{R__views\.sql: Flyway repeatable migrations}, 'lint --dir refuses it too, naming the file');
 	$dir = folder_of('1_a.sql' => "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '\${X}';\n");
 	($code, $out, $err) = cli('migrate', '--dir', $dir);
 	like($err, qr{1_a\.sql:1: goose annotation "-- \+goose ENVSUB ON" is not supported}, 'goose ENVSUB is refused, naming the file');

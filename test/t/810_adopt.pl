@@ -17,7 +17,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $layouts = "$FindBin::RealBin/../layouts";
-my @dbs = qw(golang goose dbmate flyway diesel sqlx prisma npm refuse);
+my @dbs = qw(golang goose dbmate flyway diesel sqlx prisma npm sqitch refuse);
 
 my $node = cli_node('adopt');
 for my $db (@dbs)
@@ -153,7 +153,7 @@ SQL
 	$node->safe_psql('flyway', "UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '1.1'");
 	($code, $out, $err) = cli('adopt', '--from', 'flyway', '--dir', $dir, '--db', $node->connstr('flyway'));
 	is($code, 1, 'flyway: a checksum that differs refuses the adoption');
-	like($err, qr/V1\.1__add_status\.sql: changed since Flyway applied it/, 'naming the file');
+	like($err, qr/V1\.1__add_status\.sql: changed since flyway applied it/, 'naming the file');
 	is($node->safe_psql('flyway', 'SELECT count(*) FROM schemamig.migrations'), '0', 'flyway: nothing was registered');
 	$node->safe_psql('flyway', "UPDATE flyway_schema_history SET checksum = checksum - 1 WHERE version = '1.1'");
 
@@ -234,6 +234,43 @@ SKIP:
 	adopt_ok('npm', 'node-pg-migrate', $dir, 'pgmigrations', '1700000000000=applied 1700000000001=pending');
 }
 
+# sqitch (from Debian: tools/deps.sh): sqitch.changes, one row per deployed
+# change of each project, by name; script_hash is the SHA-1 of the deploy
+# script, compared with the file
+SKIP:
+{
+	skip 'sqitch or DBD::Pg is not installed (tools/deps.sh installs them from Debian)', 1
+	  unless system('sh', '-c', 'command -v sqitch >/dev/null && perl -MDBD::Pg -e1 2>/dev/null') == 0;
+	my $dir = "$layouts/sqitch";
+	local $ENV{PGHOST} = $node->host;
+	local $ENV{PGPORT} = $node->port;
+	local $ENV{PGUSER} = 'postgres';
+	local $ENV{SQITCH_FULLNAME} = 'Deploy Bot';
+	local $ENV{SQITCH_EMAIL} = 'deploy@example.com';
+	local $ENV{SQITCH_USER_CONFIG} = '/dev/null';
+	for my $run ([ 'deploy', 'db:pg:sqitch' ], [ 'revert', '-y', '--to', '@HEAD^', 'db:pg:sqitch' ])
+	{
+		my ($o, $e);
+		IPC::Run::run([ 'sqitch', @$run ], '>', \$o, '2>', \$e, init => sub { chdir $dir })
+		  or die "sqitch @$run: $o$e";
+	}
+	is($node->safe_psql('sqitch', 'SELECT string_agg(change, \' \' ORDER BY committed_at) FROM sqitch.changes'),
+		'users orders', 'sqitch: deployed three changes and reverted the last');
+
+	# a deploy script changed since: its SHA-1 differs, nothing changes
+	$node->safe_psql('sqitch', "UPDATE sqitch.changes SET script_hash = 'x' || script_hash WHERE change = 'orders'");
+	($code, $out, $err) = cli('adopt', '--from', 'sqitch', '--dir', $dir, '--db', $node->connstr('sqitch'));
+	is($code, 1, 'sqitch: a script hash that differs refuses the adoption');
+	like($err, qr{deploy/orders\.sql: changed since sqitch applied it}, 'naming the file');
+	is($node->safe_psql('sqitch', 'SELECT count(*) FROM schemamig.migrations'), '0', 'sqitch: nothing was registered');
+	$node->safe_psql('sqitch', "UPDATE sqitch.changes SET script_hash = substr(script_hash, 2) WHERE change = 'orders'");
+
+	adopt_ok('sqitch', 'sqitch', $dir, 'sqitch.changes', '1=applied 2=applied 3=pending');
+	is( $node->safe_psql('sqitch',
+			"SELECT a.applied_at = c.committed_at FROM schemamig.applied a, sqitch.changes c WHERE a.version = '2' AND c.change = 'orders'"),
+		't', 'sqitch: applied_at is committed_at');
+}
+
 # refusals: each lists every problem and changes nothing
 {
 	my $dir = folder_of(
@@ -270,6 +307,9 @@ SKIP:
 			'0', "$what: schemamig's catalogs are untouched");
 	}
 
+	($code, $out, $err) = cli('adopt', '--from', 'sqitch', '--dir', $dir, '--db', $node->connstr('refuse'));
+	is($code, 2, 'adopt --from sqitch of a folder without sqitch.plan is a usage error');
+	like($err, qr/adopt --from sqitch needs a sqitch folder/, 'and says so');
 	($code, $out, $err) = cli('adopt', '--from', 'liquibase', '--dir', $dir);
 	is($code, 2, 'an unknown tool is a usage error');
 	like($err, qr/--from must be one of golang-migrate, goose/, 'naming the tools');
