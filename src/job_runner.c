@@ -715,7 +715,7 @@ run_job_script(Job *job)
 	else
 	{
 		bool		recovering = m->applied && m->dirty;
-		char	   *why;
+		char	   *parse_error;
 
 		if (!m->applied)
 		{
@@ -734,12 +734,12 @@ run_job_script(Job *job)
 		}
 		/* registered though it does not parse (down_script.c): refused like a missing one */
 		txn_begin(role);
-		why = down_script_parse_error(m->down_sql, job->version);
-		if (why)
+		parse_error = down_script_parse_error(m->down_sql, job->version);
+		if (parse_error)
 			finish_job(job, JOB_FAILED, psprintf("down script of migration %s does not parse: %s",
-												 job->version, why), ERRCODE_SYNTAX_ERROR);
+												 job->version, parse_error), ERRCODE_SYNTAX_ERROR);
 		txn_commit();
-		if (why)
+		if (parse_error)
 			return;
 		/* a dirty migration may have left INVALID indexes: drop them first */
 		if (recovering)
