@@ -94,6 +94,7 @@ $(OBJS): src/schemamig.h src/compat.h
 $(filter src/lint/%,$(OBJS)) src/lint_hook.o src/lint_api.o src/trace.o: $(wildcard src/lint/*.h)
 src/checksum.o src/registrations_digest.o: src/sha256_text.h
 src/redact.o: src/redact_rules.h
+src/version.o src/catalog.o src/api.o: src/version_rules.h
 
 # The command-line client has a Makefile of its own (a PGXS PROGRAM).
 all: cli-all

@@ -36,6 +36,7 @@
 #include "common/cryptohash.h"
 #include "common/sha1.h"
 #include "schemamig_cli.h"
+#include "version_rules.h"
 
 typedef enum HistoryMeaning
 {

@@ -24,8 +24,9 @@
  *	  the server's, over exactly what is sent;
  *	- a down script that is empty or only comments is sent as it is:
  *	  "nothing to undo", unlike a missing one (NULL: irreversible);
- *	- the natural order here is the server's version order: digit runs
- *	  compare by numeric value, and sort before any other character.
+ *	- the natural order here is the server's version order, from one
+ *	  definition (src/version_rules.h): digit runs compare by numeric
+ *	  value, and sort before any other character.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +40,7 @@
 #include <unistd.h>
 
 #include "schemamig_cli.h"
+#include "version_rules.h"
 
 typedef enum FileKind
 {
@@ -56,8 +58,6 @@ typedef struct FolderEntry
 	bool		repeatable;		/* Flyway R__ */
 } FolderEntry;
 
-#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
-
 /* dir/name, malloc'd (without printf: it is called for every file of a folder) */
 char *
 path_join(const char *dir, const char *name)
@@ -72,89 +72,6 @@ path_join(const char *dir, const char *name)
 		path[dir_len++] = '/';
 	memcpy(path + dir_len, name, name_len + 1);
 	return path;
-}
-
-bool
-version_name_valid(const char *version)
-{
-	size_t		len = strlen(version);
-	size_t		i;
-
-	if (len == 0 || len > MAX_VERSION_LEN)
-		return false;
-	for (i = 0; i < len; i++)
-	{
-		char		c = version[i];
-
-		if (IS_DIGIT(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
-			continue;
-		if (i > 0 && (c == '_' || c == '.' || c == '-'))
-			continue;
-		return false;
-	}
-	return true;
-}
-
-/*
- * Compare the next digit runs of two versions by numeric value: fewer
- * significant digits first, then digit by digit.  Advances both cursors.
- */
-static int
-compare_digit_runs(const char **pa, const char **pb)
-{
-	const char *a = *pa;
-	const char *b = *pb;
-	const char *ea;
-	const char *eb;
-	size_t		la;
-	size_t		lb;
-	int			cmp = 0;
-
-	while (*a == '0')
-		a++;
-	while (*b == '0')
-		b++;
-	for (ea = a; IS_DIGIT(*ea); ea++)
-		;
-	for (eb = b; IS_DIGIT(*eb); eb++)
-		;
-	la = ea - a;
-	lb = eb - b;
-	if (la != lb)
-		cmp = la < lb ? -1 : 1;
-	else if (la > 0)
-		cmp = memcmp(a, b, la);
-	*pa = ea;
-	*pb = eb;
-	return cmp < 0 ? -1 : (cmp > 0 ? 1 : 0);
-}
-
-int
-version_compare(const char *a, const char *b)
-{
-	while (*a && *b)
-	{
-		bool		da = IS_DIGIT(*a);
-		bool		db = IS_DIGIT(*b);
-
-		if (da && db)
-		{
-			int			cmp = compare_digit_runs(&a, &b);
-
-			if (cmp != 0)
-				return cmp;
-			continue;
-		}
-		if (da != db)
-			return da ? -1 : 1; /* a digit run sorts before any character */
-		if (*a != *b)
-			return (unsigned char) *a < (unsigned char) *b ? -1 : 1;
-		a++;
-		b++;
-	}
-	if (*a == *b)
-		return 0;
-	return *a ? 1 : -1;
 }
 
 /*
@@ -500,7 +417,7 @@ list_entries(DIR *d, const char *dir, MigrationLayout layout, MigrationFolder *f
 											  "version is 1 to %d letters, digits, \"_\", \".\" or "
 											  "\"-\" starting with a letter or digit",
 											  path_join(dir, de->d_name), expected_names(layout),
-											  MAX_VERSION_LEN));
+											  SCHEMAMIG_MAX_VERSION_LEN));
 			continue;
 		}
 		if (n == cap)

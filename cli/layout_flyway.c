@@ -18,6 +18,7 @@
 #include "postgres_fe.h"
 
 #include "schemamig_cli.h"
+#include "version_rules.h"
 
 /* kind of a Flyway name from its prefix and "__", before the version is checked */
 FlywayKind

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "schemamig_cli.h"
+#include "version_rules.h"
 
 static int
 name_cmp(const void *a, const void *b)
@@ -112,7 +113,7 @@ folder_read_subfolders(const char *dir, MigrationLayout layout, MigrationFolder 
 			folder_add_error(folder, psprintf("%s: folder name does not parse: expected {version}_{name}, "
 											  "where the version is 1 to %d letters, digits, \"_\", \".\" "
 											  "or \"-\" starting with a letter or digit",
-											  sub, MAX_VERSION_LEN));
+											  sub, SCHEMAMIG_MAX_VERSION_LEN));
 			continue;
 		}
 		file->up_sql = read_optional(folder, file->up_path);

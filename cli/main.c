@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "schemamig_cli.h"
+#include "version_rules.h"
 
 #define DEFAULT_DIR "migrations"
 

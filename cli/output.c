@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "schemamig_cli.h"
+#include "version_rules.h"
 
 static const char *current_command = NULL;
 static bool json_mode = false;
@@ -374,7 +375,7 @@ error_version(const PGresult *res)
 			continue;
 		p += strlen("migration \"");
 		end = strchr(p, '"');
-		if (end && end - p <= MAX_VERSION_LEN)
+		if (end && end - p <= SCHEMAMIG_MAX_VERSION_LEN)
 			return pnstrdup(p, end - p);
 	}
 	return NULL;

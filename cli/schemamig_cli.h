@@ -31,8 +31,6 @@
 #define EXIT_USAGE		2
 #define EXIT_QUEUED		3
 
-#define MAX_VERSION_LEN 128
-
 /* ---- options (main.c) ---- */
 
 typedef enum OutputFormat
@@ -144,8 +142,6 @@ extern bool folder_read(const char *dir, MigrationFolder *folder);
 extern void folder_read_help(void);
 extern bool file_read_text(const char *path, char **text, char **error);
 extern bool migration_file_parse(const char *path, MigrationFile *file, char **error);
-extern bool version_name_valid(const char *version);
-extern int	version_compare(const char *a, const char *b);
 extern char *path_join(const char *dir, const char *name);
 
 /* ---- checksums (checksum.c) ---- */

@@ -24,6 +24,13 @@ SELECT schemamig.register('V1.2.3-rc_1', 'SELECT 1') IS NOT NULL AS punctuated_o
 SELECT * FROM schemamig.migrate('bad name');
 DELETE FROM schemamig.migrations WHERE version IN (repeat('9', 128), 'V1.2.3-rc_1');
 
+-- a version of the same natural order as a registered one ("7" beside
+-- "0007") is refused by register() and baseline() alike
+SELECT schemamig.register('0007', 'SELECT 1') IS NOT NULL AS registered;
+SELECT schemamig.register('7', 'SELECT 1');
+SELECT schemamig.baseline('07');
+DELETE FROM schemamig.migrations WHERE version = '0007';
+
 -- scripts larger than the documented limit (16 MiB)
 SELECT schemamig.register('big', 'SELECT 1; ' || repeat('-', 16 * 1024 * 1024));
 

@@ -40,6 +40,7 @@
 #include "deploy_run.h"
 #include "jobs.h"
 #include "worker_registry.h"
+#include "version_rules.h"
 
 PG_FUNCTION_INFO_V1(schemamig_register);
 PG_FUNCTION_INFO_V1(schemamig_apply);
@@ -168,6 +169,24 @@ report_unknown(const char *version)
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("migration \"%s\" is not registered", version),
 			 errhint("See schemamig.status() for the known versions.")));
+}
+
+/*
+ * A new version must not name the same place in the order as a registered
+ * one ("1" beside "0001"): register() and baseline() refuse it here, before
+ * the catalog's unique index on the sort key would, less clearly.
+ */
+static void
+refuse_version_alias(const char *version)
+{
+	char	   *alias = catalog_version_alias(version);
+
+	if (alias)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("version \"%s\" is the same as registered version \"%s\"", version, alias),
+				 errdetail("Versions compare by numeric value, so both name the same place in the order."),
+				 errhint("Use \"%s\" for this migration, or choose a different version.", alias)));
 }
 
 /*
@@ -314,14 +333,7 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 
 	if (!m->registered)
 	{
-		char	   *alias = catalog_version_alias(version);
-
-		if (alias)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("version \"%s\" is the same as registered version \"%s\"", version, alias),
-					 errdetail("Versions compare by numeric value, so both name the same place in the order."),
-					 errhint("Use \"%s\" for this migration, or choose a different version.", alias)));
+		refuse_version_alias(version);
 		catalog_insert_migration(version, description, up_sql, down_sql,
 								 checksum, down_checksum, transactional);
 	}
@@ -1114,13 +1126,7 @@ schemamig_baseline(PG_FUNCTION_ARGS)
 
 	if (!known)
 	{
-		char	   *alias = catalog_version_alias(version);
-
-		if (alias)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("version \"%s\" is the same as registered version \"%s\"", version, alias),
-					 errhint("Use \"%s\".", alias)));
+		refuse_version_alias(version);
 		catalog_insert_migration(version, description ? description : "baseline",
 								 BASELINE_SCRIPT, NULL,
 								 checksum_sha256_hex(BASELINE_SCRIPT, strlen(BASELINE_SCRIPT)),

@@ -42,6 +42,7 @@
 #include "utils/tuplestore.h"
 
 #include "schemamig.h"
+#include "version_rules.h"
 
 static Oid	extension_owner(void);
 

@@ -240,17 +240,6 @@ invalid_indexes(Oid role, ScriptStatement *s)
 	return names;
 }
 
-static bool
-name_listed(List *names, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp(lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
-
 /* INVALID indexes there before an unnamed CONCURRENTLY build: not its own */
 static List *
 invalid_indexes_before(Oid role, ScriptStatement *s)
@@ -279,7 +268,7 @@ drop_invalid_indexes(Job *job, Oid role, ScriptStatement *s, List *existing)
 		Script	   *drop;
 		MemoryContext cxt = CurrentMemoryContext;
 
-		if (name_listed(existing, name))
+		if (list_member_cstring(existing, name))
 			continue;
 		sql = psprintf("DROP INDEX CONCURRENTLY IF EXISTS %s", name);
 		drop = script_split(sql, job->version, MIGRATION_DOWN);
@@ -801,12 +790,7 @@ run_job(Job *job)
 static bool
 recovery_failed_before(const char *version)
 {
-	ListCell   *lc;
-
-	foreach(lc, failed_recoveries)
-		if (strcmp(lfirst(lc), version) == 0)
-			return true;
-	return false;
+	return list_member_cstring(failed_recoveries, version);
 }
 
 /* undo dirty migrations that no job is working on, newest first */

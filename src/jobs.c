@@ -147,13 +147,7 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 	bool		existing;
 
 	/* the lookup below must see a job another enqueue committed meanwhile */
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("schemamig jobs must be queued at the READ COMMITTED isolation level"),
-				 errdetail("The transaction uses %s; its snapshot could hide a job another session queued meanwhile.",
-						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
-				 errhint("Call it outside an explicit transaction, or start one with BEGIN ISOLATION LEVEL READ COMMITTED.")));
+	require_read_committed("jobs must be queued", "a job another session queued");
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (SCHEMAMIG_QUEUE_LOCK_KEY >> 32),
 						 (uint32) SCHEMAMIG_QUEUE_LOCK_KEY, 1);

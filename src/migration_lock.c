@@ -9,7 +9,8 @@
  * it until their transaction ends.  Because it is held to commit, a second
  * session that waited for it reads the catalogs with a fresh snapshot and
  * finds the first session's work done.  That reasoning needs READ
- * COMMITTED, so the stricter isolation levels are refused.
+ * COMMITTED, so the stricter isolation levels are refused
+ * (require_read_committed, which enqueue() uses for its own lock too).
  *
  * The background worker holds the same lock, at session level, while it
  * runs jobs; callers do not wait for it (see migration_lock_acquire).
@@ -134,19 +135,32 @@ wait_for_lock_slice(LOCKTAG *tag, long ms)
 	return got;
 }
 
+/*
+ * Refuse a transaction whose snapshot outlives a lock wait: after waiting
+ * for a lock, the caller must see what the holder committed.  what_must
+ * says what is refused ("migrations must run"), unseen what the snapshot
+ * could hide ("a migration another session committed").
+ */
+void
+require_read_committed(const char *what_must, const char *unseen)
+{
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("schemamig %s at the READ COMMITTED isolation level", what_must),
+				 errdetail("The transaction uses %s; its snapshot could hide %s meanwhile.",
+						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ",
+						   unseen),
+				 errhint("Call it outside an explicit transaction, or start one with BEGIN ISOLATION LEVEL READ COMMITTED.")));
+}
+
 void
 migration_lock_acquire(void)
 {
 	LOCKTAG		tag;
 	TimestampTz deadline;
 
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("schemamig migrations must run at the READ COMMITTED isolation level"),
-				 errdetail("The transaction uses %s; its snapshot could hide a migration another session committed meanwhile.",
-						   XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
-				 errhint("Call it outside an explicit transaction, or start one with BEGIN ISOLATION LEVEL READ COMMITTED.")));
+	require_read_committed("migrations must run", "a migration another session committed");
 
 	set_lock_tag(&tag);
 	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)

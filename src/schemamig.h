@@ -35,9 +35,6 @@
 /* Largest up or down script register() accepts, in bytes. */
 #define SCHEMAMIG_MAX_SCRIPT_BYTES	(16 * 1024 * 1024)
 
-/* Longest version name (the catalog CHECK says the same). */
-#define SCHEMAMIG_MAX_VERSION_LEN	128
-
 /*
  * The advisory lock every apply/migrate/rollback/register holds until the
  * end of its transaction: the bigint form, pg_advisory_xact_lock(1936550247)
@@ -57,6 +54,18 @@
 #define ERRCODE_SCHEMAMIG_JOB_FAILED		MAKE_SQLSTATE('S','M','0','0','5')
 #define ERRCODE_SCHEMAMIG_WORKER_BUSY		MAKE_SQLSTATE('S','M','0','0','6')
 
+/* is s one of a List of C strings? (list_member() compares nodes) */
+static inline bool
+list_member_cstring(const List *strings, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		if (strcmp(lfirst(lc), s) == 0)
+			return true;
+	return false;
+}
+
 /* schemamig.c: GUC variables */
 extern int	schemamig_lock_wait_timeout;
 extern int	schemamig_lock_timeout;
@@ -73,14 +82,8 @@ extern char *schemamig_database;
 extern char *checksum_sha256_hex(const char *data, Size len);
 extern char *sha256_hex_raw(const char *data, Size len);
 
-/* version.c */
-/* room for a sort key: a one-digit run takes marker, length and digit */
-#define VERSION_SORT_KEY_MAX(len)	(3 * (len) + 1)
-
+/* version.c (the rules themselves: version_rules.h) */
 extern void version_check_name(const char *version);
-extern int	version_build_sort_key(const char *version, char *buf);
-extern int	version_compare_keys(const char *ka, int la, const char *kb, int lb);
-extern int	version_compare(const char *a, const char *b);
 
 /* script.c */
 typedef enum MigrationDirection
@@ -218,6 +221,7 @@ extern char *recovery_destroys_data(const char *version, const char *down_sql);
 extern char *recovery_held_reason(const char *version);
 
 /* migration_lock.c */
+extern void require_read_committed(const char *what_must, const char *unseen);
 extern void migration_lock_acquire(void);
 
 /* jobs.c: jobs.h; which backend is the worker: worker_registry.h */

@@ -218,17 +218,6 @@ worker_register_launcher(void)
 	RegisterBackgroundWorker(&bgw);
 }
 
-static bool
-database_listed(List *names, const char *dbname)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-		if (strcmp((char *) lfirst(lc), dbname) == 0)
-			return true;
-	return false;
-}
-
 void
 schemamig_launcher_main(Datum main_arg)
 {
@@ -268,7 +257,7 @@ schemamig_launcher_main(Datum main_arg)
 		{
 			LaunchedWorker *w = lfirst(lc);
 
-			if (!database_listed(names, w->dbname))
+			if (!list_member_cstring(names, w->dbname))
 			{
 				if (w->handle != NULL)
 					TerminateBackgroundWorker(w->handle);

@@ -463,17 +463,13 @@ static bool
 drops_schemamig(Node *stmt)
 {
 	DropStmt   *drop;
-	ListCell   *lc;
 
 	if (!IsA(stmt, DropStmt))
 		return false;
 	drop = (DropStmt *) stmt;
 	if (drop->removeType != OBJECT_EXTENSION)
 		return false;
-	foreach(lc, drop->objects)
-		if (strcmp(strVal(lfirst(lc)), "schemamig") == 0)
-			return true;
-	return false;
+	return list_member(drop->objects, makeString(pstrdup("schemamig")));
 }
 
 /*

@@ -153,6 +153,24 @@ for my $case (@problems)
 	server_untouched('large folder with problems');
 }
 
+# the client orders a folder as the server orders versions (one definition,
+# src/version_rules.h): digit runs by numeric value and before any other
+# character, leading zeros ignored, a prefix first, the rest byte by byte
+{
+	my @versions = (
+		'1.10', '1.9', '1.9.1', '1.9a', '1a', '1-rc', '1', '0.5', '00.6', 'a',
+		'A', 'b2', 'b010', 'B', '9', '10', '10a', '2026.1.1', '99999999999999999999');
+	my $dir = folder_of(map { ("${_}_m.up.sql" => "SELECT 1;\n") } @versions);
+	($code, $out, $err) = cli('status', '--dir', $dir);
+	is($code, 0, 'status of a folder of mixed versions') or diag($err);
+	my $server_order = $node->safe_psql('postgres',
+		"SELECT string_agg(v, ' ' ORDER BY schemamig.version_sort_key(v)) FROM unnest(ARRAY['"
+		  . join("','", @versions) . "']) v");
+	is(join(' ', $out =~ /^(\S+)\s+new\s/mg), $server_order,
+		'the client lists the folder in the server\'s version order');
+	server_untouched('status of a folder');
+}
+
 # the layouts, mixed, in natural order: 9 before 10, sections with down
 my $dir = folder_of(
 	'9_nine.up.sql'    => "CREATE TABLE nine (id int);\n",
