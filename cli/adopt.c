@@ -35,7 +35,7 @@
 
 #include "common/cryptohash.h"
 #include "common/sha1.h"
-#include "schemamig_cli.h"
+#include "commands.h"
 #include "version_rules.h"
 
 typedef enum HistoryMeaning

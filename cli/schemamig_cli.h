@@ -205,7 +205,7 @@ extern void progress_clear(void);
 extern bool progress_wanted(void);
 extern double now_seconds(void);
 
-/* ---- commands (commands.c, lint.c, scaffold.c) ---- */
+/* ---- commands (migrate.c, status.c, rollback.c, repair.c, lint.c, scaffold.c, adopt.c) ---- */
 
 extern int	cmd_migrate(const CliOptions *opts);
 extern int	cmd_status(const CliOptions *opts);
@@ -218,13 +218,6 @@ extern int	cmd_new(const CliOptions *opts);
 extern int	cmd_adopt(const CliOptions *opts);
 extern bool adopt_tool_known(const char *name);
 extern const char *adopt_tool_names(void);
-
-/* shared by the commands (commands.c) */
-extern bool read_folder_or_report(const CliOptions *opts, MigrationFolder *folder, int *exit_code);
-extern PGconn *connect_ready(const CliOptions *opts, ServerInfo *info, bool begin, int *exit_code);
-extern int	command_failed(const CliOptions *opts, PGconn *conn, PGresult *res, const char *context);
-extern int	register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *folder,
-							PGresult **failed);
 
 typedef struct LintInput
 {

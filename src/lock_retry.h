@@ -4,7 +4,7 @@
  *		How long a migration pauses before trying again after a statement
  *		gave up waiting for its lock (lock_timeout, SQLSTATE 55P03): one
  *		policy for the worker (src/job_runner.c) and the client's deploy
- *		(cli/commands.c).
+ *		(cli/deploy.c).
  *
  * Header-only, so that it compiles into the extension and into the client
  * from one text, like sha256_text.h.
