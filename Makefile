@@ -20,7 +20,12 @@ OBJS = \
 	src/recovery_guard.o \
 	src/down_script.o \
 	src/executor.o \
-	src/api.o \
+	src/api/common.o \
+	src/api/register.o \
+	src/api/apply.o \
+	src/api/rollback.o \
+	src/api/status.o \
+	src/api/deploy.o \
 	src/deploy_run.o \
 	src/jobs.o \
 	src/job_runner.o \
@@ -94,7 +99,8 @@ $(OBJS): src/schemamig.h src/compat.h
 $(filter src/lint/%,$(OBJS)) src/lint_hook.o src/lint_api.o src/trace.o: $(wildcard src/lint/*.h)
 src/checksum.o src/registrations_digest.o: src/sha256_text.h
 src/redact.o: src/redact_rules.h
-src/version.o src/catalog.o src/api.o: src/version_rules.h
+src/version.o src/catalog.o $(filter src/api/%,$(OBJS)): src/version_rules.h
+$(filter src/api/%,$(OBJS)): src/api/api.h
 
 # The command-line client has a Makefile of its own (a PGXS PROGRAM).
 all: cli-all

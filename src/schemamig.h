@@ -7,7 +7,7 @@
  * checksums (checksum.c), version names and their order (version.c),
  * splitting scripts with the server's parser (script.c), secret redaction
  * (redact.c), catalog access (catalog.c), the migration lock
- * (migration_lock.c), running scripts (executor.c) and the SQL API (api.c).
+ * (migration_lock.c), running scripts (executor.c) and the SQL API (api/).
  *
  * Invariants every module relies on:
  *	- the SQL API functions connect to SPI once, take the migration lock,
