@@ -93,14 +93,49 @@ ifneq ($(PGTAP_TESTS),)
 		--dbname=schemamig_pgtap $(PGTAP_TESTS)
 endif
 
-# every module includes the shared header
-$(OBJS): src/schemamig.h src/compat.h
-# the linter's objects see the rule list and the lint headers
-$(filter src/lint/%,$(OBJS)) src/lint_hook.o src/lint_api.o src/trace.o: $(wildcard src/lint/*.h)
-src/checksum.o src/registrations_digest.o: src/sha256_text.h
-src/redact.o: src/redact_rules.h
-src/version.o src/catalog.o $(filter src/api/%,$(OBJS)): src/version_rules.h
-$(filter src/api/%,$(OBJS)): src/api/api.h
+# the project's headers each object includes, directly or through another
+# (kept with the #include lines: a header change rebuilds only its users)
+src/schemamig.o: src/database_commands.h src/executor.h src/lint/lint.h src/schemamig.h src/script.h src/worker.h
+src/checksum.o: src/checksum.h src/compat.h src/sha256_text.h
+src/version.o: src/compat.h src/version.h src/version_rules.h
+src/script.o: src/schemamig.h src/script.h src/sql_scan.h
+src/redact.o: src/redact.h src/redact_rules.h
+src/catalog.o: src/catalog.h src/compat.h src/script.h src/version_rules.h
+src/registrations_digest.o: src/checksum.h src/sha256_text.h
+src/migration_lock.o: src/migration_lock.h src/schemamig.h src/worker_registry.h
+src/recovery_guard.o: src/catalog.h src/recovery_guard.h src/schemamig.h src/script.h
+src/down_script.o: src/catalog.h src/down_script.h src/script.h
+src/executor.o: src/compat.h src/executor.h src/redact.h src/schemamig.h src/script.h
+src/api/common.o: src/api/api.h src/catalog.h src/executor.h src/recovery_guard.h src/schemamig.h src/script.h
+src/api/register.o: src/api/api.h src/catalog.h src/checksum.h src/down_script.h src/migration_lock.h src/script.h src/version.h src/version_rules.h
+src/api/apply.o: src/api/api.h src/catalog.h src/down_script.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/version_rules.h
+src/api/rollback.o: src/api/api.h src/catalog.h src/down_script.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/version_rules.h
+src/api/status.o: src/api/api.h src/catalog.h src/down_script.h src/recovery_guard.h src/schemamig.h src/script.h src/version_rules.h
+src/api/deploy.o: src/api/api.h src/catalog.h src/deploy_run.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/version_rules.h src/worker_registry.h
+src/deploy_run.o: src/deploy_run.h
+src/jobs.o: src/catalog.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/worker_registry.h
+src/job_runner.o: src/catalog.h src/down_script.h src/executor.h src/job_runner.h src/job_state.h src/jobs.h src/lock_retry.h src/recovery_guard.h src/redact.h src/schemamig.h src/script.h src/worker_registry.h
+src/worker.o: src/job_runner.h src/schemamig.h src/worker.h src/worker_registry.h
+src/worker_registry.o: src/compat.h src/worker_registry.h
+src/database_commands.o: src/database_commands.h src/worker_registry.h
+src/sql_scan.o: src/sql_scan.h
+src/lint/created.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/registry.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/relations.o: src/deploy_run.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/semantics.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/track.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/text.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h src/schemamig.h src/sql_scan.h
+src/lint/statement.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/rules_alter_table.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/rules_index.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h src/script.h
+src/lint/rules_drop.o: src/catalog.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h src/script.h
+src/lint/rules_dml.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h src/script.h
+src/lint/rules_create.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/rules_transaction.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
+src/lint/events.o: src/catalog.h src/executor.h src/lint/events.h src/script.h
+src/lint_hook.o: src/compat.h src/executor.h src/lint/events.h src/lint/lint.h src/redact.h src/schemamig.h src/script.h
+src/lint_api.o: src/compat.h src/lint/lint.h src/schemamig.h src/script.h
+src/trace.o: src/script.h
 
 # The command-line client has a Makefile of its own (a PGXS PROGRAM).
 all: cli-all

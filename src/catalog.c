@@ -34,6 +34,7 @@
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/execnodes.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -41,7 +42,9 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
-#include "schemamig.h"
+#include "catalog.h"
+#include "compat.h"
+#include "script.h"
 #include "version_rules.h"
 
 static Oid	extension_owner(void);

@@ -16,7 +16,8 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "schemamig.h"
+#include "compat.h"
+#include "checksum.h"
 #include "sha256_text.h"
 
 PG_FUNCTION_INFO_V1(schemamig_checksum);

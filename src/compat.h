@@ -22,6 +22,14 @@
 #include "tcop/pquery.h"
 
 /*
+ * The varlena macros (VARDATA, VARSIZE_ANY_EXHDR, SET_VARSIZE, ...): 16
+ * moved them from postgres.h into varatt.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
  * The local transaction id of this backend: 17 moved PGPROC.lxid into
  * PGPROC.vxid (as vxid.lxid, next to vxid.procNumber).
  */

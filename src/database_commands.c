@@ -32,7 +32,7 @@
 #include "tcop/utility.h"
 #include "utils/elog.h"
 
-#include "schemamig.h"
+#include "database_commands.h"
 #include "worker_registry.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;

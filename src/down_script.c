@@ -26,10 +26,13 @@
 
 #include "access/xact.h"
 #include "funcapi.h"
+#include "nodes/execnodes.h"
 #include "utils/builtins.h"
 #include "utils/resowner.h"
 
-#include "schemamig.h"
+#include "catalog.h"
+#include "down_script.h"
+#include "script.h"
 
 /*
  * Why the down script does not parse ("line 3: syntax error at or near

@@ -49,6 +49,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "pgstat.h"
 #include "portability/instr_time.h"
@@ -62,8 +63,13 @@
 #include "utils/memutils.h"
 #include "utils/portal.h"
 #include "utils/timeout.h"
+#include "utils/timestamp.h"
 
 #include "schemamig.h"
+#include "compat.h"
+#include "executor.h"
+#include "redact.h"
+#include "script.h"
 
 /* statement text kept in error context and in event details */
 #define STATEMENT_ECHO_BYTES 200

@@ -74,6 +74,7 @@
 #include "commands/extension.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/interrupt.h"
@@ -85,10 +86,18 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
+#include "schemamig.h"
+#include "catalog.h"
+#include "down_script.h"
+#include "executor.h"
+#include "job_runner.h"
 #include "jobs.h"
 #include "lock_retry.h"
-#include "schemamig.h"
+#include "recovery_guard.h"
+#include "redact.h"
+#include "script.h"
 #include "worker_registry.h"
 
 typedef struct Job

@@ -58,8 +58,12 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
-#include "jobs.h"
 #include "schemamig.h"
+#include "catalog.h"
+#include "jobs.h"
+#include "migration_lock.h"
+#include "script.h"
+#include "version.h"
 #include "worker_registry.h"
 
 PG_FUNCTION_INFO_V1(schemamig_enqueue);

@@ -14,8 +14,8 @@
 #ifndef SCHEMAMIG_JOBS_H
 #define SCHEMAMIG_JOBS_H
 
-#include "schemamig.h"
 #include "job_state.h"
+#include "script.h"
 
 /* a job as its row has it (or a recovery the worker starts itself: id 0) */
 typedef struct JobRow

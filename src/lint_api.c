@@ -32,19 +32,22 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/execnodes.h"
 #include "parser/parser.h"
-#include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
 #include "schemamig.h"
+#include "compat.h"
 #include "lint/lint.h"
+#include "script.h"
 
 PG_FUNCTION_INFO_V1(schemamig_lint);
 PG_FUNCTION_INFO_V1(schemamig_lint_deploy);

@@ -42,10 +42,11 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
-#include "nodes/parsenodes.h"
 #include "commands/extension.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "parser/analyze.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
@@ -54,13 +55,17 @@
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "schemamig.h"
+#include "compat.h"
+#include "executor.h"
 #include "lint/events.h"
 #include "lint/lint.h"
+#include "redact.h"
+#include "script.h"
 
 /* statement text kept in events */
 #define LINT_EVENT_STATEMENT_BYTES 200

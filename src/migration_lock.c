@@ -39,6 +39,7 @@
 #include "utils/timestamp.h"
 
 #include "schemamig.h"
+#include "migration_lock.h"
 #include "worker_registry.h"
 
 static void

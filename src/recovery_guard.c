@@ -47,6 +47,9 @@
 #include "utils/resowner.h"
 
 #include "schemamig.h"
+#include "catalog.h"
+#include "recovery_guard.h"
+#include "script.h"
 
 static char *
 relation_name(Oid relid)

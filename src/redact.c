@@ -14,8 +14,8 @@
 
 #include "lib/stringinfo.h"
 
+#include "redact.h"
 #include "redact_rules.h"
-#include "schemamig.h"
 
 char *
 redact_secrets(const char *text)

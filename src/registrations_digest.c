@@ -47,7 +47,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "schemamig.h"
+#include "checksum.h"
 #include "sha256_text.h"
 
 PG_FUNCTION_INFO_V1(schemamig_registrations_digest);

@@ -19,7 +19,10 @@
 #include "utils/guc.h"
 
 #include "schemamig.h"
+#include "database_commands.h"
+#include "executor.h"
 #include "lint/lint.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 

@@ -27,6 +27,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "commands/defrem.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -39,6 +41,7 @@
 #include "tcop/utility.h"
 
 #include "schemamig.h"
+#include "script.h"
 #include "sql_scan.h"
 
 /* scripts larger than this are not echoed whole in syntax errors */

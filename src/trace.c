@@ -61,6 +61,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/execnodes.h"
 #include "pgstat.h"
 #include "portability/instr_time.h"
 #include "storage/lmgr.h"
@@ -78,7 +79,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "schemamig.h"
+#include "script.h"
 
 /*
  * The longest a traced statement waits for a lock.  Short enough that a

@@ -16,7 +16,8 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
-#include "schemamig.h"
+#include "compat.h"
+#include "version.h"
 #include "version_rules.h"
 
 PG_FUNCTION_INFO_V1(schemamig_version_sort_key);

@@ -72,6 +72,8 @@
 #include "utils/varlena.h"
 
 #include "schemamig.h"
+#include "job_runner.h"
+#include "worker.h"
 #include "worker_registry.h"
 
 PG_FUNCTION_INFO_V1(schemamig_start_worker);

@@ -25,8 +25,8 @@
 #include "utils/guc.h"
 
 #include "compat.h"
-
 #include "worker_registry.h"
+
 
 /* whether pid is a schemamig worker (of any database) */
 bool

@@ -4,6 +4,8 @@
  *		What the files of the SQL API share (src/api/).
  *
  * Invariants of every SQL API function:
+ *	- a function connects to SPI once (api_begin), and does all catalog
+ *	  work and script execution inside that connection;
  *	- every function that changes state connects to SPI, then takes the
  *	  migration lock, then reads the catalogs: so what it reads cannot
  *	  change under it, and a session that waited sees the work of the one
@@ -20,7 +22,7 @@
 #include "fmgr.h"
 #include "nodes/execnodes.h"
 
-#include "schemamig.h"
+#include "catalog.h"
 
 /* common.c */
 extern char *required_text(FunctionCallInfo fcinfo, int argno, const char *name);

@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "executor/spi.h"
+#include "nodes/execnodes.h"
 #include "nodes/parsenodes.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -21,9 +22,14 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "schemamig.h"
-#include "jobs.h"
-#include "version_rules.h"
 #include "api/api.h"
+#include "catalog.h"
+#include "down_script.h"
+#include "jobs.h"
+#include "migration_lock.h"
+#include "script.h"
+#include "version.h"
+#include "version_rules.h"
 
 PG_FUNCTION_INFO_V1(schemamig_apply);
 PG_FUNCTION_INFO_V1(schemamig_migrate);

@@ -14,6 +14,8 @@
 #include <math.h>
 
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/tuplestore.h"
@@ -21,6 +23,10 @@
 #include "fmgr.h"
 #include "schemamig.h"
 #include "api/api.h"
+#include "catalog.h"
+#include "executor.h"
+#include "recovery_guard.h"
+#include "script.h"
 
 /* ---- arguments ---- */
 

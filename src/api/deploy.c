@@ -14,6 +14,7 @@
 
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
@@ -22,11 +23,15 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "schemamig.h"
+#include "api/api.h"
+#include "catalog.h"
 #include "deploy_run.h"
 #include "jobs.h"
-#include "worker_registry.h"
+#include "migration_lock.h"
+#include "script.h"
+#include "version.h"
 #include "version_rules.h"
-#include "api/api.h"
+#include "worker_registry.h"
 
 PG_FUNCTION_INFO_V1(schemamig_deploy_plan);
 PG_FUNCTION_INFO_V1(schemamig_deploy_step);

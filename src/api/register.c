@@ -20,13 +20,20 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/timestamp.h"
 
 #include "fmgr.h"
-#include "schemamig.h"
-#include "version_rules.h"
 #include "api/api.h"
+#include "catalog.h"
+#include "checksum.h"
+#include "down_script.h"
+#include "migration_lock.h"
+#include "script.h"
+#include "version.h"
+#include "version_rules.h"
 
 PG_FUNCTION_INFO_V1(schemamig_register);
 PG_FUNCTION_INFO_V1(schemamig_repair);

@@ -11,11 +11,17 @@
  */
 #include "postgres.h"
 
+#include "nodes/execnodes.h"
+
 #include "fmgr.h"
 #include "funcapi.h"
 #include "schemamig.h"
-#include "version_rules.h"
 #include "api/api.h"
+#include "catalog.h"
+#include "down_script.h"
+#include "migration_lock.h"
+#include "version.h"
+#include "version_rules.h"
 
 PG_FUNCTION_INFO_V1(schemamig_rollback);
 PG_FUNCTION_INFO_V1(schemamig_rollback_to);

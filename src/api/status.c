@@ -13,14 +13,18 @@
 
 #include <math.h>
 
+#include "nodes/execnodes.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
 #include "fmgr.h"
 #include "funcapi.h"
 #include "schemamig.h"
-#include "version_rules.h"
 #include "api/api.h"
+#include "catalog.h"
+#include "down_script.h"
+#include "recovery_guard.h"
+#include "version_rules.h"
 
 PG_FUNCTION_INFO_V1(schemamig_status);
 PG_FUNCTION_INFO_V1(schemamig_registrations);

@@ -27,6 +27,7 @@
 #include "storage/proc.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "lint/lint_internal.h"
 
 typedef struct CreatedObject

@@ -31,8 +31,10 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "schemamig.h"
+#include "catalog.h"
+#include "executor.h"
 #include "lint/events.h"
+#include "script.h"
 
 /* true while we write our own events: their statements are not linted */
 bool		lint_writing_events = false;

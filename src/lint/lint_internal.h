@@ -13,8 +13,6 @@
 #include "access/htup.h"
 #include "storage/lockdefs.h"
 
-#include "compat.h"
-
 #include "lint/lint.h"
 
 #define PG_LINT_RULE(symbol, id, tier, class, destructive) symbol,

@@ -29,8 +29,8 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "lint/lint_internal.h"
 #include "deploy_run.h"
+#include "lint/lint_internal.h"
 
 const char *
 lock_mode_name(LOCKMODE mode)

@@ -23,6 +23,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "lint/lint_internal.h"
 
 static bool attach_bound_implied(LintRel *parent_r, LintRel *part_r, PartitionBoundSpec *spec);

@@ -11,8 +11,9 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "parser/parsetree.h"
-#include "schemamig.h"
+#include "compat.h"
 #include "lint/lint_internal.h"
+#include "script.h"
 
 /* does this EXPLAIN run its statement (ANALYZE)? */
 bool

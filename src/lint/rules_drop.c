@@ -29,8 +29,8 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "catalog.h"
 #include "lint/lint_internal.h"
-#include "schemamig.h"
 
 /*
  * The first column of a pre-existing table whose type or collation is the

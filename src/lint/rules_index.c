@@ -10,8 +10,8 @@
 
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
-#include "schemamig.h"
 #include "lint/lint_internal.h"
+#include "script.h"
 
 void
 ban_concurrent_in_transaction(LintState *st, const char *command)

@@ -15,6 +15,7 @@
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
 
+#include "compat.h"
 #include "lint/lint_internal.h"
 
 void

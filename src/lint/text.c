@@ -8,10 +8,12 @@
  */
 #include "postgres.h"
 
-#include "sql_scan.h"
-#include "schemamig.h"
+#include <limits.h>
 
+#include "schemamig.h"
 #include "lint/lint_internal.h"
+#include "sql_scan.h"
+
 
 /* advisory: identifiers longer than NAMEDATALEN - 1, which the server truncates */
 void

@@ -20,6 +20,7 @@
 #include "nodes/nodeFuncs.h"
 #include "utils/guc.h"
 
+#include "compat.h"
 #include "lint/lint_internal.h"
 
 static void
