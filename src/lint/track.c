@@ -265,6 +265,15 @@ lint_track_statement(LintState *st, Node *stmt)
 				}
 				break;
 			}
+		case T_ReassignOwnedStmt:
+			foreach(lc, ((ReassignOwnedStmt *) stmt)->roles)
+			{
+				const char *role = lint_rolespec_name(lfirst_node(RoleSpec, lc));
+
+				if (role != NULL)
+					remember_name(st, LINT_NAME_REASSIGNED_ROLE, NULL, role, NULL);
+			}
+			break;
 		case T_CreateSchemaStmt:
 			if (((CreateSchemaStmt *) stmt)->schemaname)
 				remember_name(st, LINT_NAME_SCHEMA, NULL, ((CreateSchemaStmt *) stmt)->schemaname, NULL);
