@@ -2,7 +2,8 @@
  *
  * rules_alter_table.c
  *		The rules of ALTER TABLE: added columns and constraints, type
- *		changes, NOT NULL, drops of columns, rewrites, partitions.
+ *		changes, NOT NULL, drops of columns and constraints (CASCADE), rewrites,
+ *		partitions.
  *
  *-------------------------------------------------------------------------
  */

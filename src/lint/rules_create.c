@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * rules_create.c
- *		The rules of CREATE TABLE, column types (advisory), and domains.
+ *		The rules of CREATE TABLE, column types (advisory), domains, and
+ *		CREATE RULE.
  *
  *-------------------------------------------------------------------------
  */
