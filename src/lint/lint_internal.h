@@ -101,8 +101,11 @@ typedef enum LintNameKind
 	LINT_NAME_CONSTRAINED_DOMAIN = 'd',
 	LINT_NAME_VALIDATED = 'v',	/* constraint validated */
 	LINT_NAME_ADDED_COLUMN = 'a',
-	LINT_NAME_REASSIGNED_ROLE = 'o'	/* REASSIGN OWNED BY: owns nothing here
+	LINT_NAME_REASSIGNED_ROLE = 'o',	/* REASSIGN OWNED BY: owns nothing here
 									 * any more */
+	LINT_NAME_OWNER_CHANGED = 'w',	/* ALTER TABLE ... OWNER TO; owner: the
+									 * new owner */
+	LINT_NAME_DROPPED_CONSTRAINT = 'x'	/* owner: its relation */
 } LintNameKind;
 
 typedef struct LintName

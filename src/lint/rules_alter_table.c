@@ -339,7 +339,8 @@ lint_add_constraint(LintState *st, LintRel *r, Constraint *c)
  * pre-existing table that DROP CONSTRAINT ... CASCADE of conoid drops with
  * it.  A foreign key depends on the referenced unique index, which the
  * constraint owns, or on the constraint itself (pg_depend's reference
- * index, as the server finds what CASCADE takes).  Returns the foreign
+ * index, as the server finds what CASCADE takes).  In lint(), one that
+ * the script dropped by name earlier is gone.  Returns the foreign
  * key's name and sets *fk_table, or NULL.
  */
 static const char *
@@ -390,7 +391,11 @@ cascade_dropped_foreign_key(LintState *st, Oid conoid, LintRel *fk_table)
 			{
 				LintRel		r = lookup_oid(st, ((Form_pg_constraint) GETSTRUCT(fk))->conrelid, NULL);
 
-				if (rel_preexisting(st, &r))
+				/* lint(): dropped by name earlier in the script */
+				if (rel_preexisting(st, &r) &&
+					!(!st->live && name_in(st->created, LINT_NAME_DROPPED_CONSTRAINT, NULL,
+										   NameStr(((Form_pg_constraint) GETSTRUCT(fk))->conname),
+										   get_rel_name(r.relid))))
 				{
 					*fk_table = r;
 					result = pstrdup(NameStr(((Form_pg_constraint) GETSTRUCT(fk))->conname));

@@ -312,6 +312,17 @@ lint_rolespec_name(RoleSpec *rs)
 	return OidIsValid(roleid) ? GetUserNameFromId(roleid, true) : NULL;
 }
 
+/* lint(): did ALTER TABLE ... OWNER TO earlier in the script hand the table to another role? */
+static bool
+owner_changed_in_script(LintState *st, Oid relid, const char *rolename)
+{
+	char	   *relname = get_rel_name(relid);
+
+	return !st->live && relname != NULL &&
+		name_in(st->created, LINT_NAME_OWNER_CHANGED, NULL, relname, NULL) &&
+		!name_in(st->created, LINT_NAME_OWNER_CHANGED, NULL, relname, rolename);
+}
+
 /*
  * DROP OWNED BY one role: everything it owns in this database goes (the
  * server's own list: pg_shdepend's owner entries, as shdepDropOwned reads
@@ -320,7 +331,8 @@ lint_rolespec_name(RoleSpec *rs)
  * the columns of other tables that use its types or collations
  * (ban-drop-column) and everything in its schemas (ban-drop-schema) go too.
  * Objects created in this transaction, and in lint() those created or
- * handed over (REASSIGN OWNED) earlier in the script, are not judged.
+ * handed over (REASSIGN OWNED, ALTER TABLE ... OWNER TO) earlier in the
+ * script, are not judged.
  */
 static void
 lint_drop_owned_role(LintState *st, RoleSpec *rs, bool cascade)
@@ -374,7 +386,7 @@ lint_drop_owned_role(LintState *st, RoleSpec *rs, bool cascade)
 				kind != RELKIND_MATVIEW)
 				continue;
 			r = lookup_oid(st, objid, NULL);
-			if (!rel_preexisting(st, &r))
+			if (!rel_preexisting(st, &r) || owner_changed_in_script(st, objid, rolename))
 				continue;
 			note_lock(st, &r, AccessExclusiveLock);
 			if (!findings_have_rule(st, LINT_RULE_BAN_DROP_TABLE))

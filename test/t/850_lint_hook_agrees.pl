@@ -86,6 +86,8 @@ my @cases = (
 	  'DROP OWNED BY app_old', 'ban-drop-table' ],
 	[ 'DROP OWNED BY after REASSIGN OWNED',
 	  'REASSIGN OWNED BY app_old TO app_new; DROP OWNED BY app_old', undef ],
+	[ 'DROP OWNED BY after ALTER TABLE ... OWNER TO another role',
+	  'ALTER TABLE legacy OWNER TO app_new; DROP OWNED BY app_old', undef ],
 	[ 'DROP OWNED BY a role that only holds privileges',
 	  'DROP OWNED BY app_privileges', undef ],
 	[ 'DROP OWNED BY ... CASCADE of a role that owns a column\'s type',
@@ -132,6 +134,9 @@ foreach my $case (@cases)
 	else
 	{
 		is($ret, 0, "hook allows: $label") or diag($err);
+		my $lint = $node->safe_psql('postgres',
+			"SELECT string_agg(DISTINCT rule, ',') FROM schemamig.lint(\$q\$$sql\$q\$)");
+		is($lint, '', "lint() reports nothing either: $label");
 	}
 }
 
