@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# bench/lint_overhead.sh — cost of the linter's hooks, as ratios from one run.
+# bench/lint_overhead.sh — cost of the linter's hooks on ordinary traffic,
+# as ratios from one run.
 #
 #   bench/lint_overhead.sh [seconds-per-run [rounds]]
 #
 # Starts a throwaway cluster (unix socket only, in a temp directory) with the
-# pg_config on PATH, and runs the same pgbench workloads twice: without
-# schemamig loaded, then with shared_preload_libraries = 'schemamig' and the
-# extension installed (schemamig.lint = error, lint_scope = all: the hooks
-# check every statement).  Workloads:
-#   ddl   a custom script of DDL (create/alter/index/drop of a regular table
-#         inside a transaction, and of a temporary table), 1 client
-#   -S    pgbench select-only, 2 clients
-#   tpcb  the default TPC-B-like script, 2 clients
-# The two configurations alternate for $rounds rounds (restarting between
-# them) and the best tps of each is kept, which cancels most of the noise of
-# a shared machine.  Prints tps without/with and the ratio (with / without);
-# nothing here asserts.
+# pg_config on PATH, fsync = on and synchronous_commit = on (commits wait for
+# the disk, as in production), and runs the same pgbench workloads in three
+# configurations:
+#   unloaded   schemamig not in shared_preload_libraries (the extension is
+#              installed, inert): the floor
+#   hook off   loaded, schemamig.lint = off (set per session with PGOPTIONS)
+#   hook on    loaded, schemamig.lint = error, lint_scope = all: the hooks
+#              judge every statement of every session
+# Workloads:
+#   select         pgbench -S (select-only), 2 clients
+#   simple-update  pgbench -N (simple-update: UPDATE with a WHERE clause,
+#                  SELECT, INSERT), 2 clients
+#   ddl            a custom script of DDL (create/alter/index/drop of a
+#                  regular table inside a transaction, and of a temporary
+#                  table), 1 client
+# The configurations alternate, in alternating order, for $rounds rounds
+# (the server restarted when the library changes; "hook off" and "hook on"
+# run back to back on the same server).  Prints the best and the median tps
+# of each over the rounds and the ratios hook on / hook off and hook on /
+# unloaded of both: on a shared machine the best cancels most of the noise
+# of other work, the median shows how much is left.  Nothing here asserts,
+# and it is not part of the test suite.
 set -euo pipefail
 
 secs=${1:-10}
-rounds=${2:-3}
+rounds=${2:-5}
 bindir=$(pg_config --bindir)
 dir=$(mktemp -d /tmp/schemamig-bench.XXXXXX)
 port=${SCHEMAMIG_BENCH_PORT:-5533}
@@ -35,8 +46,9 @@ cat >>"$dir/data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$dir'
 port = $port
-fsync = off
-synchronous_commit = off
+fsync = on
+synchronous_commit = on
+schemamig.lint_scope = all
 CONF
 export PGHOST=$dir PGPORT=$port PGUSER=postgres
 
@@ -54,17 +66,19 @@ DROP TABLE bench_t;
 SQL
 chmod a+r "$dir/ddl.sql"
 
-tps() { # label, pgbench args...
+tps() { # pgbench args...
   local out
   out=$("$bindir/pgbench" -n -T "$secs" "$@" bench 2>&1) || { echo "$out" >&2; exit 1; }
   echo "$out" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | head -1
 }
 
-run_all() {
-  ddl=$(tps -c 1 -f "$dir/ddl.sql")
-  sel=$(tps -c 2 -j 2 -S)
-  tpcb=$(tps -c 2 -j 2)
-  echo "$ddl $sel $tpcb"
+run_all() { # the schemamig.lint of the sessions (empty: not loaded)
+  local opts=""
+  [ -n "$1" ] && opts="-c schemamig.lint=$1"
+  PGOPTIONS=$opts
+  export PGOPTIONS
+  echo "$(tps -c 2 -j 2 -S) $(tps -c 2 -j 2 -N) $(tps -c 1 -f "$dir/ddl.sql")"
+  unset PGOPTIONS
 }
 
 start() { as_server_user "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null; }
@@ -84,23 +98,49 @@ createdb bench
 psql -X -q -d bench -c 'CREATE EXTENSION schemamig'
 stop
 
-d0=0 s0=0 t0=0 d1=0 s1=0 t1=0
+declare -A runs b m # runs: configuration.workload -> the tps of every round
+keep() { # configuration, tps of select update ddl
+  local c=$1 s u d
+  read -r s u d <<<"$2"
+  runs[$c.select]+="$s "
+  runs[$c.update]+="$u "
+  runs[$c.ddl]+="$d "
+}
+loaded() { # the two settings of schemamig.lint, in the round's order
+  if [ $((round % 2)) = 1 ]; then
+    keep off "$(run_all off)"; keep on "$(run_all error)"
+  else
+    keep on "$(run_all error)"; keep off "$(run_all off)"
+  fi
+}
 for round in $(seq "$rounds"); do
-  preload off; start
-  read -r d s t < <(run_all); d0=$(max "$d0" "$d"); s0=$(max "$s0" "$s"); t0=$(max "$t0" "$t")
-  stop
-  preload on; start
-  read -r d s t < <(run_all); d1=$(max "$d1" "$d"); s1=$(max "$s1" "$s"); t1=$(max "$t1" "$t")
-  stop
+  # the order alternates too: whatever else loads the machine hits both
+  if [ $((round % 2)) = 1 ]; then
+    preload off; start; keep unloaded "$(run_all '')"; stop
+    preload on; start; loaded; stop
+  else
+    preload on; start; loaded; stop
+    preload off; start; keep unloaded "$(run_all '')"; stop
+  fi
 done
 start
 events=$(psql -X -At -d bench -c "SELECT count(*) FROM schemamig.events WHERE event = 'ddl_outside_migration'")
 stop
 
-echo "best of $rounds rounds of ${secs}s each"
-printf '%-8s %12s %12s %8s\n' workload without with ratio
-for w in "ddl $d0 $d1" "select $s0 $s1" "tpcb $t0 $t1"; do
-  set -- $w
-  printf '%-8s %12.1f %12.1f %8.3f\n' "$1" "$2" "$3" "$(echo "$3 / $2" | bc -l)"
+best() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | tail -1; }
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+ratio() { echo "$1 / $2" | bc -l; }
+
+echo "$rounds rounds of ${secs}s each; fsync = on, synchronous_commit = on; tps, best (median) of the rounds"
+printf '%-14s %20s %20s %20s %15s %15s\n' workload unloaded 'hook off' 'hook on' 'on/off' 'on/unloaded'
+for w in select update ddl; do
+  name=$w; [ "$w" = update ] && name=simple-update
+  for c in unloaded off on; do
+    b[$c]=$(best "${runs[$c.$w]}"); m[$c]=$(median "${runs[$c.$w]}")
+  done
+  printf '%-14s %9.1f (%8.1f) %9.1f (%8.1f) %9.1f (%8.1f) %6.3f (%6.3f) %6.3f (%6.3f)\n' "$name" \
+    "${b[unloaded]}" "${m[unloaded]}" "${b[off]}" "${m[off]}" "${b[on]}" "${m[on]}" \
+    "$(ratio "${b[on]}" "${b[off]}")" "$(ratio "${m[on]}" "${m[off]}")" \
+    "$(ratio "${b[on]}" "${b[unloaded]}")" "$(ratio "${m[on]}" "${m[unloaded]}")"
 done
-echo "(ddl_outside_migration events written by the runs with the linter: $events)"
+echo "(ddl_outside_migration events written by the runs with the hook on: $events)"

@@ -481,10 +481,12 @@ json_trace_row(const LintInput *input, PGresult *res, int row, PQExpBuffer json,
 
 /*
  * Trace every up script (a down script undoes its up script, which the
- * trace has rolled back, so it is not traced).  Returns 0, or 1 when a
- * trace() call fails.
+ * trace has rolled back, so it is not traced): lint --trace, and each
+ * pending migration of migrate --dry-run --trace (commands.c).  Text goes
+ * to stdout, JSON (an array of rows) into json.  Returns 0, or the exit
+ * code of a failed trace() call, whose error is reported.
  */
-static int
+int
 trace_run(PGconn *conn, const LintInput *inputs, int ninputs, OutputFormat format,
 		  PQExpBuffer json)
 {

@@ -47,7 +47,7 @@ typedef struct CommandDef
 
 static const CommandDef commands[] = {
 	{"migrate", C_MIGRATE, 0, 0, cmd_migrate,
-		"migrate [--dir DIR] [--target V] [--dry-run] [--single-transaction]\n"
+		"migrate [--dir DIR] [--target V] [--dry-run [--trace]] [--single-transaction]\n"
 		"          [--no-wait] [--wait-timeout T] [--lock-wait-timeout T] [--no-auto-recover]",
 		"Register every migration in DIR (default: migrations/) with its up and down\n"
 		"scripts in one round trip, then apply the folder's pending migrations in\n"
@@ -62,6 +62,10 @@ static const CommandDef commands[] = {
 		"  --dry-run           do what the run would do, in one transaction that is\n"
 		"                      rolled back: what would apply, go to the worker or\n"
 		"                      fail, and the linter's findings; change nothing\n"
+		"  --trace             with --dry-run: run each pending migration through\n"
+		"                      schemamig.trace() first (after the ones before it)\n"
+		"                      and print the locks, scans and rewrites it measured,\n"
+		"                      with each table's size\n"
 		"  --single-transaction  apply all in one transaction: all of them or none\n"
 		"  --no-wait           queue worker migrations and stop there (exit 3)\n"
 		"  --wait-timeout T    wait at most T for each worker job (default: no limit)\n"
@@ -172,7 +176,7 @@ static const OptionDef options[] = {
 	{"to", OPT_TO, true, C_ROLLBACK},
 	{"description", OPT_DESCRIPTION, true, C_BASELINE},
 	{"format", OPT_FORMAT, true, C_LINT},
-	{"trace", OPT_TRACE, false, C_LINT},
+	{"trace", OPT_TRACE, false, C_LINT | C_MIGRATE},
 	{"json", OPT_JSON, false, C_ALL},
 	{"log-file", OPT_LOG_FILE, true, C_ALL},
 	{"layout", OPT_LAYOUT, true, C_ALL},
@@ -486,6 +490,9 @@ main(int argc, char **argv)
 		return usage_error("%s", "adopt needs --from TOOL");
 	if (cmd->bit == C_LINT && opts.nargs > 0 && opts.dir_given)
 		return usage_error("%s", "give either FILEs or --dir, not both");
+	if (cmd->bit == C_MIGRATE && opts.trace && !opts.dry_run)
+		return usage_error("%s", "--trace needs --dry-run: only a dry run's migrations are traced "
+						   "(trace() runs each one and rolls it back)");
 	if (cmd->bit == C_LINT && opts.json)
 		opts.format = FORMAT_JSON;
 	if (cmd->bit == C_LINT && opts.format == FORMAT_JSON)

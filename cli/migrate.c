@@ -16,8 +16,8 @@
  *	  not in the folder are reported;
  *	- --dry-run does the same registration and plan, then runs each
  *	  pending migration as the run would (deploy_step() in a savepoint,
- *	  after linting it), and rolls back: nothing is changed, not even the
- *	  event log;
+ *	  after linting it, and with --trace after tracing it), and rolls back:
+ *	  nothing is changed, not even the event log;
  *	- the server decides: order, checksums of record, what is pending,
  *	  locking.  The client reports, and says "applied" only of what
  *	  committed.
@@ -198,6 +198,44 @@ json_finish_deploy(PQExpBuffer buf, const Deploy *deploy, const MigrationFolder 
 		fputs(buf->data, stdout);
 }
 
+/* the elements of the JSON array one (written "[...]") appended to the list in all */
+static void
+json_array_append(PQExpBuffer all, PQExpBuffer one)
+{
+	if (one->len <= 2)
+		return;
+	if (all->len > 0)
+		appendPQExpBufferStr(all, ", ");
+	appendBinaryPQExpBuffer(all, one->data + 1, one->len - 2);
+}
+
+/*
+ * --dry-run --trace: the migration's up script through schemamig.trace(),
+ * against the state the migrations before it left in the dry run's
+ * transaction (so a lock one of them took shows as already held), in a
+ * savepoint so that a refused trace() (no EXECUTE privilege, no such
+ * function) leaves the dry run's transaction usable for its report.
+ * Text to stdout, JSON rows appended to trace_json.  Returns 0, or the
+ * exit code of the failed call.
+ */
+static int
+dry_run_trace(PGconn *conn, const MigrationFile *file, PQExpBuffer trace_json)
+{
+	LintInput	input = {file->up_path, file->version, "up", file->up_sql, file->up_line};
+	PQExpBufferData one;
+	int			code;
+
+	initPQExpBuffer(&one);
+	PQclear(PQexec(conn, "SAVEPOINT schemamig_dry_run_trace"));
+	code = trace_run(conn, &input, 1, output_json() ? FORMAT_JSON : FORMAT_TEXT, &one);
+	PQclear(PQexec(conn, code == EXIT_OK ? "RELEASE SAVEPOINT schemamig_dry_run_trace"
+				   : "ROLLBACK TO SAVEPOINT schemamig_dry_run_trace"));
+	if (code == EXIT_OK)
+		json_array_append(trace_json, &one);
+	termPQExpBuffer(&one);
+	return code;
+}
+
 /*
  * --dry-run: the run itself, in the transaction the caller rolls back.
  * Each pending migration is linted after the ones before it ran (so what
@@ -211,12 +249,14 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		const MigrationFolder *folder, Deploy *deploy, PQExpBuffer json)
 {
 	PQExpBufferData lint_json;
+	PQExpBufferData trace_json;
 	int			findings = 0;
 	int			would = 0;
 	int			code = EXIT_OK;
 	int			i;
 
 	initPQExpBuffer(&lint_json);
+	initPQExpBuffer(&trace_json);
 	report_not_in_folder(deploy, opts);
 	for (i = 0; i < deploy->nitems; i++)
 	{
@@ -244,14 +284,15 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 				return EXIT_USAGE;
 			}
 			/* one array of findings for the whole run */
-			if (one.len > 2)
-			{
-				if (lint_json.len > 0)
-					appendPQExpBufferStr(&lint_json, ", ");
-				appendBinaryPQExpBuffer(&lint_json, one.data + 1, one.len - 2);
-			}
+			json_array_append(&lint_json, &one);
 			termPQExpBuffer(&one);
 			findings += n;
+		}
+		if (file && opts->trace)
+		{
+			code = dry_run_trace(conn, file, &trace_json);
+			if (code != EXIT_OK)
+				break;
 		}
 		if (item->worker)
 		{
@@ -289,6 +330,12 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 				   file && file->description ? terminal_safe(file->description, false) : "");
 	}
 
+	if (opts->trace)
+	{
+		json_key(json, "trace", false);
+		appendPQExpBuffer(json, "[%s]", trace_json.data);
+	}
+	termPQExpBuffer(&trace_json);
 	json_key(json, "lint", false);
 	if (!info->has_lint)
 	{

@@ -59,7 +59,7 @@ typedef struct CliOptions
 	long		wait_timeout_ms;	/* --wait-timeout, -1 for no limit */
 	long		lock_wait_timeout_ms;	/* --lock-wait-timeout, -1 when not given */
 	bool		json;			/* --json, or --format json for lint */
-	bool		trace;			/* lint --trace */
+	bool		trace;			/* lint --trace, migrate --dry-run --trace */
 	OutputFormat format;
 	char	  **args;			/* positional arguments after the command */
 	int			nargs;
@@ -267,5 +267,7 @@ extern int	deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **fail
 
 extern int	lint_run(PGconn *conn, const LintInput *inputs, int ninputs, bool as_deploy,
 					 OutputFormat format, PQExpBuffer json, int *findings);
+extern int	trace_run(PGconn *conn, const LintInput *inputs, int ninputs,
+					  OutputFormat format, PQExpBuffer json);
 
 #endif							/* SCHEMAMIG_CLI_H */

@@ -98,7 +98,12 @@ typedef enum LintNameKind
 								 * relation */
 	LINT_NAME_CONSTRAINED_DOMAIN = 'd',
 	LINT_NAME_VALIDATED = 'v',	/* constraint validated */
-	LINT_NAME_ADDED_COLUMN = 'a'
+	LINT_NAME_ADDED_COLUMN = 'a',
+	LINT_NAME_REASSIGNED_ROLE = 'o',	/* REASSIGN OWNED BY: owns nothing here
+									 * any more */
+	LINT_NAME_OWNER_CHANGED = 'w',	/* ALTER TABLE ... OWNER TO; owner: the
+									 * new owner */
+	LINT_NAME_DROPPED_CONSTRAINT = 'x'	/* owner: its relation */
 } LintNameKind;
 
 typedef struct LintName
@@ -142,6 +147,8 @@ extern void lint_vacuum_stmt(LintState *st, VacuumStmt *stmt);
 extern void lint_repack(LintState *st, RangeVar *rv, const char *what);
 extern void lint_drop_stmt(LintState *st, DropStmt *stmt);
 extern void lint_dropdb_stmt(LintState *st, DropdbStmt *stmt);
+extern void lint_drop_owned_stmt(LintState *st, DropOwnedStmt *stmt);
+extern const char *lint_rolespec_name(RoleSpec *rs);
 extern void lint_truncate_stmt(LintState *st, TruncateStmt *stmt);
 extern void lint_rename_stmt(LintState *st, RenameStmt *stmt);
 extern void lint_object_schema_stmt(LintState *st, AlterObjectSchemaStmt *stmt);
@@ -149,9 +156,11 @@ extern void lint_alter_enum(LintState *st, AlterEnumStmt *stmt);
 extern void lint_create_stmt(LintState *st, CreateStmt *stmt);
 extern void lint_create_domain(LintState *st, CreateDomainStmt *stmt);
 extern void lint_alter_domain(LintState *st, AlterDomainStmt *stmt);
+extern void lint_create_rule(LintState *st, RuleStmt *stmt);
 extern void lint_alter_table_move_all(LintState *st);
 extern void lint_raw_dml(LintState *st, Node *stmt);
 extern void lint_query_dml(LintState *st, Query *q);
+extern void lint_rule_action(LintState *st, const char *rulename, Node *action);
 extern void lint_lock_stmt(LintState *st, LockStmt *stmt);
 extern void lint_transaction_stmt(LintState *st, TransactionStmt *stmt);
 extern void lint_lock_rules(LintState *st, Node *stmt);

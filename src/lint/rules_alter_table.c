@@ -2,15 +2,22 @@
  *
  * rules_alter_table.c
  *		The rules of ALTER TABLE: added columns and constraints, type
- *		changes, NOT NULL, drops of columns, rewrites, partitions.
+ *		changes, NOT NULL, drops of columns and constraints (CASCADE), rewrites,
+ *		partitions.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "commands/tablecmds.h"
 #include "nodes/makefuncs.h"
@@ -18,6 +25,7 @@
 #include "parser/parse_node.h"
 #include "parser/parse_utilcmd.h"
 #include "partitioning/partbounds.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
@@ -327,6 +335,109 @@ lint_add_constraint(LintState *st, LintRel *r, Constraint *c)
 }
 
 
+/*
+ * The first foreign key, not created in this transaction, of a
+ * pre-existing table that DROP CONSTRAINT ... CASCADE of conoid drops with
+ * it.  A foreign key depends on the referenced unique index, which the
+ * constraint owns, or on the constraint itself (pg_depend's reference
+ * index, as the server finds what CASCADE takes).  In lint(), one that
+ * the script dropped by name earlier is gone.  Returns the foreign
+ * key's name and sets *fk_table, or NULL.
+ */
+static const char *
+cascade_dropped_foreign_key(LintState *st, Oid conoid, LintRel *fk_table)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Oid			refs[2][2];
+	int			nrefs = 0;
+	int			i;
+	const char *result = NULL;
+	Relation	dep;
+
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	refs[nrefs][0] = ConstraintRelationId;
+	refs[nrefs++][1] = conoid;
+	if (OidIsValid(((Form_pg_constraint) GETSTRUCT(tup))->conindid))
+	{
+		refs[nrefs][0] = RelationRelationId;
+		refs[nrefs++][1] = ((Form_pg_constraint) GETSTRUCT(tup))->conindid;
+	}
+	ReleaseSysCache(tup);
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	for (i = 0; i < nrefs && result == NULL; i++)
+	{
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	dtup;
+
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(refs[i][0]));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(refs[i][1]));
+		scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+		while (result == NULL && HeapTupleIsValid(dtup = systable_getnext(scan)))
+		{
+			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(dtup);
+			HeapTuple	fk;
+
+			if (d->classid != ConstraintRelationId || d->objid == conoid)
+				continue;
+			fk = SearchSysCache1(CONSTROID, ObjectIdGetDatum(d->objid));
+			if (!HeapTupleIsValid(fk))
+				continue;
+			if (((Form_pg_constraint) GETSTRUCT(fk))->contype == CONSTRAINT_FOREIGN &&
+				!catalog_row_created_here(fk, ConstraintRelationId, d->objid))
+			{
+				LintRel		r = lookup_oid(st, ((Form_pg_constraint) GETSTRUCT(fk))->conrelid, NULL);
+
+				/* lint(): dropped by name earlier in the script */
+				if (rel_preexisting(st, &r) &&
+					!(!st->live && name_in(st->created, LINT_NAME_DROPPED_CONSTRAINT, NULL,
+										   NameStr(((Form_pg_constraint) GETSTRUCT(fk))->conname),
+										   get_rel_name(r.relid))))
+				{
+					*fk_table = r;
+					result = pstrdup(NameStr(((Form_pg_constraint) GETSTRUCT(fk))->conname));
+				}
+			}
+			ReleaseSysCache(fk);
+		}
+		systable_endscan(scan);
+	}
+	table_close(dep, AccessShareLock);
+	return result;
+}
+
+/*
+ * ALTER TABLE ... DROP CONSTRAINT ... CASCADE on a pre-existing table:
+ * the foreign keys that reference the constraint's key go with it, each
+ * under an ACCESS EXCLUSIVE lock on its own table.
+ */
+static void
+lint_drop_constraint_cascade(LintState *st, LintRel *r, const char *conname)
+{
+	Oid			conoid;
+	const char *fk;
+	LintRel		fk_table;
+
+	if (!OidIsValid(r->relid))
+		return;
+	conoid = get_relation_constraint_oid(r->relid, conname, true);
+	if (!OidIsValid(conoid))
+		return;
+	fk = cascade_dropped_foreign_key(st, conoid, &fk_table);
+	if (fk == NULL)
+		return;
+	note_lock(st, &fk_table, AccessExclusiveLock);
+	add_finding(st, LINT_RULE_BAN_DROP_CONSTRAINT_CASCADE,
+				"Drop the foreign keys that reference it by name first, each in a migration that says why; then drop the constraint without CASCADE.",
+				"DROP CONSTRAINT \"%s\" ... CASCADE on \"%s\" also drops foreign key \"%s\" of \"%s\" (and every other that references it), under an ACCESS EXCLUSIVE lock on \"%s\" until the transaction ends; its rows are no longer checked.",
+				conname, r->name, fk, fk_table.name, fk_table.name);
+}
+
+
 void
 lint_alter_table(LintState *st, AlterTableStmt *stmt)
 {
@@ -432,6 +543,8 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 								 "DROP COLUMN without IF EXISTS outside a transaction cannot be re-run.");
 				break;
 			case AT_DropConstraint:
+				if (existing && cmd->behavior == DROP_CASCADE)
+					lint_drop_constraint_cascade(st, &r, cmd->name);
 				robust_stmts(st, cmd->missing_ok, "Use DROP CONSTRAINT IF EXISTS so a re-run after a failure succeeds.",
 								 "DROP CONSTRAINT without IF EXISTS outside a transaction cannot be re-run.");
 				break;

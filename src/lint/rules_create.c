@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * rules_create.c
- *		The rules of CREATE TABLE, column types (advisory), and domains.
+ *		The rules of CREATE TABLE, column types (advisory), domains, and
+ *		CREATE RULE.
  *
  *-------------------------------------------------------------------------
  */
@@ -156,3 +157,38 @@ lint_alter_domain(LintState *st, AlterDomainStmt *stmt)
 	}
 }
 
+
+/*
+ * CREATE [OR REPLACE] RULE on a pre-existing table (ban-create-rule): the
+ * server takes ACCESS EXCLUSIVE on the table (DefineQueryRewrite, every
+ * release), and from the commit on every matching query that running code
+ * sends is rewritten, as the rule says, instead or as well.  A rule on a
+ * view is how views are made writable and is not judged.  The actions run
+ * each time the rule fires, and are judged as DML (rules_dml.c).
+ */
+void
+lint_create_rule(LintState *st, RuleStmt *stmt)
+{
+	LintRel		r = lookup_rangevar(st, stmt->relation);
+	ListCell   *lc;
+
+	if (r.kind == LINT_REL_MISSING && st->live)
+		return;
+	if (r.kind != LINT_REL_MISSING)
+		note_lock(st, &r, AccessExclusiveLock);
+	if (rel_preexisting(st, &r) &&
+		(r.relkind == 0 || r.relkind == RELKIND_RELATION ||
+		 r.relkind == RELKIND_PARTITIONED_TABLE))
+		add_finding(st, LINT_RULE_BAN_CREATE_RULE,
+					"Use a trigger (CREATE TRIGGER takes a SHARE ROW EXCLUSIVE lock and leaves queries as written), or change the application.",
+					"%s \"%s\" takes an ACCESS EXCLUSIVE lock on \"%s\", and from the commit on every %s on it that running code sends is rewritten (%s).",
+					stmt->replace ? "CREATE OR REPLACE RULE" : "CREATE RULE",
+					stmt->rulename, r.name,
+					stmt->event == CMD_SELECT ? "SELECT" :
+					stmt->event == CMD_INSERT ? "INSERT" :
+					stmt->event == CMD_UPDATE ? "UPDATE" : "DELETE",
+					stmt->instead ? "DO INSTEAD: the statement itself no longer runs as written" :
+					"DO ALSO: the rule's actions run with it");
+	foreach(lc, stmt->actions)
+		lint_rule_action(st, stmt->rulename, lfirst(lc));
+}

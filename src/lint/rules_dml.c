@@ -233,3 +233,39 @@ lint_query_dml(LintState *st, Query *q)
 
 /* ---- CREATE ---- */
 
+
+/*
+ * An action of CREATE RULE (require-where-clause): an UPDATE or DELETE
+ * without WHERE changes every row of its pre-existing table each time the
+ * rule fires, whatever table the rule is on.
+ */
+void
+lint_rule_action(LintState *st, const char *rulename, Node *action)
+{
+	RangeVar   *rv;
+	bool		has_where;
+	const char *what;
+	LintRel		r;
+
+	if (IsA(action, UpdateStmt))
+	{
+		rv = ((UpdateStmt *) action)->relation;
+		has_where = ((UpdateStmt *) action)->whereClause != NULL;
+		what = "UPDATE";
+	}
+	else if (IsA(action, DeleteStmt))
+	{
+		rv = ((DeleteStmt *) action)->relation;
+		has_where = ((DeleteStmt *) action)->whereClause != NULL;
+		what = "DELETE";
+	}
+	else
+		return;
+	r = lookup_rangevar(st, rv);
+	if (has_where || !rel_preexisting(st, &r))
+		return;
+	add_finding(st, LINT_RULE_REQUIRE_WHERE_CLAUSE,
+				"Give the action a WHERE clause that names the rows (WHERE id = OLD.id), or use a trigger.",
+				"Rule \"%s\" runs %s without WHERE on \"%s\" each time it fires: every row of \"%s\" changes.",
+				rulename, what, r.name, r.name);
+}

@@ -2,7 +2,7 @@
  *
  * rules_drop.c
  *		The rules of statements that remove or rename what running code
- *		uses: DROP, TRUNCATE, RENAME, SET SCHEMA, enum values.
+ *		uses: DROP, DROP OWNED, TRUNCATE, RENAME, SET SCHEMA, enum values.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,6 +17,7 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
@@ -25,6 +26,10 @@
 #include "parser/parse_type.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_shdepend.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -86,6 +91,8 @@ dependent_column(LintState *st, Oid classid, Oid objid, char **colname)
 	table_close(dep, AccessShareLock);
 	return result;
 }
+
+static bool schema_holds_relations(Oid nsp);
 
 /* DROP TYPE/DOMAIN/COLLATION ... CASCADE of (classid, objid) */
 static void
@@ -286,6 +293,148 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 		robust_stmts(st, stmt->missing_ok,
 					 "Use DROP ... IF EXISTS so a re-run after a failure succeeds.",
 					 "DROP without IF EXISTS outside a transaction cannot be re-run.");
+}
+
+/*
+ * The role a DROP OWNED BY or REASSIGN OWNED BY names, by name; NULL for
+ * PUBLIC (which owns nothing) and for a role that does not exist.
+ */
+const char *
+lint_rolespec_name(RoleSpec *rs)
+{
+	Oid			roleid;
+
+	if (rs->roletype == ROLESPEC_PUBLIC)
+		return NULL;
+	if (rs->roletype == ROLESPEC_CSTRING)
+		return rs->rolename;
+	roleid = get_rolespec_oid(rs, true);
+	return OidIsValid(roleid) ? GetUserNameFromId(roleid, true) : NULL;
+}
+
+/* lint(): did ALTER TABLE ... OWNER TO earlier in the script hand the table to another role? */
+static bool
+owner_changed_in_script(LintState *st, Oid relid, const char *rolename)
+{
+	char	   *relname = get_rel_name(relid);
+
+	return !st->live && relname != NULL &&
+		name_in(st->created, LINT_NAME_OWNER_CHANGED, NULL, relname, NULL) &&
+		!name_in(st->created, LINT_NAME_OWNER_CHANGED, NULL, relname, rolename);
+}
+
+/*
+ * DROP OWNED BY one role: everything it owns in this database goes (the
+ * server's own list: pg_shdepend's owner entries, as shdepDropOwned reads
+ * them), each relation under an ACCESS EXCLUSIVE lock.  Tables and
+ * materialized views go with their data (ban-drop-table); with CASCADE,
+ * the columns of other tables that use its types or collations
+ * (ban-drop-column) and everything in its schemas (ban-drop-schema) go too.
+ * Objects created in this transaction, and in lint() those created or
+ * handed over (REASSIGN OWNED, ALTER TABLE ... OWNER TO) earlier in the
+ * script, are not judged.
+ */
+static void
+lint_drop_owned_role(LintState *st, RoleSpec *rs, bool cascade)
+{
+	const char *rolename = lint_rolespec_name(rs);
+	Oid			roleid;
+	Relation	sdep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *owned = NIL;
+	ListCell   *lc;
+	char	   *what;
+
+	if (rolename == NULL)
+		return;
+	if (!st->live && name_in(st->created, LINT_NAME_REASSIGNED_ROLE, NULL, rolename, NULL))
+		return;
+	roleid = get_role_oid(rolename, true);
+	if (!OidIsValid(roleid))
+		return;
+	what = psprintf("DROP OWNED BY \"%s\"", rolename);
+
+	sdep = table_open(SharedDependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(AuthIdRelationId));
+	ScanKeyInit(&key[1], Anum_pg_shdepend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(roleid));
+	scan = systable_beginscan(sdep, SharedDependReferenceIndexId, true, NULL, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_shdepend d = (Form_pg_shdepend) GETSTRUCT(tup);
+
+		if (d->dbid == MyDatabaseId && d->deptype == SHARED_DEPENDENCY_OWNER)
+			owned = lappend(owned, list_make2_oid(d->classid, d->objid));
+	}
+	systable_endscan(scan);
+	table_close(sdep, AccessShareLock);
+
+	foreach(lc, owned)
+	{
+		Oid			classid = linitial_oid(lfirst(lc));
+		Oid			objid = lsecond_oid(lfirst(lc));
+
+		if (classid == RelationRelationId)
+		{
+			char		kind = get_rel_relkind(objid);
+			LintRel		r;
+
+			if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
+				kind != RELKIND_MATVIEW)
+				continue;
+			r = lookup_oid(st, objid, NULL);
+			if (!rel_preexisting(st, &r) || owner_changed_in_script(st, objid, rolename))
+				continue;
+			note_lock(st, &r, AccessExclusiveLock);
+			if (!findings_have_rule(st, LINT_RULE_BAN_DROP_TABLE))
+				add_finding(st, LINT_RULE_BAN_DROP_TABLE,
+							psprintf("Hand its objects over first with REASSIGN OWNED BY %s TO <role>; DROP OWNED BY then only revokes its privileges. Drop the tables you mean to drop one by one, with -- schemamig:allow %s <reason>.",
+									 quote_identifier(rolename), lint_rule_id(LINT_RULE_BAN_DROP_TABLE)),
+							"%s drops table \"%s\" with its data (and every other table it owns in this database), under an ACCESS EXCLUSIVE lock; running code that uses them fails.",
+							what, r.name);
+		}
+		else if (cascade && (classid == TypeRelationId || classid == CollationRelationId))
+		{
+			HeapTuple	obj = SearchSysCache1(classid == TypeRelationId ? TYPEOID : COLLOID,
+											  ObjectIdGetDatum(objid));
+			bool		is_new;
+
+			if (!HeapTupleIsValid(obj))
+				continue;
+			is_new = catalog_row_created_here(obj, classid, objid);
+			ReleaseSysCache(obj);
+			if (!is_new && !findings_have_rule(st, LINT_RULE_BAN_DROP_COLUMN))
+				lint_drop_cascade_columns(st, classid, objid, what);
+		}
+		else if (cascade && classid == NamespaceRelationId)
+		{
+			HeapTuple	obj = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(objid));
+			bool		is_new;
+
+			if (!HeapTupleIsValid(obj))
+				continue;
+			is_new = catalog_row_created_here(obj, NamespaceRelationId, objid);
+			ReleaseSysCache(obj);
+			if (!is_new && !findings_have_rule(st, LINT_RULE_BAN_DROP_SCHEMA) &&
+				schema_holds_relations(objid))
+				add_finding(st, LINT_RULE_BAN_DROP_SCHEMA,
+							"Hand the schema over first with REASSIGN OWNED, or drop its objects one by one in migrations that say why.",
+							"%s CASCADE drops schema \"%s\", which it owns, with everything in it and its data, whoever owns the tables.",
+							what, get_namespace_name(objid));
+		}
+	}
+}
+
+void
+lint_drop_owned_stmt(LintState *st, DropOwnedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->roles)
+		lint_drop_owned_role(st, lfirst_node(RoleSpec, lc), stmt->behavior == DROP_CASCADE);
 }
 
 void

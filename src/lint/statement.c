@@ -74,6 +74,9 @@ lint_statement(LintState *st, Node *stmt)
 		case T_DropdbStmt:
 			lint_dropdb_stmt(st, (DropdbStmt *) stmt);
 			break;
+		case T_DropOwnedStmt:
+			lint_drop_owned_stmt(st, (DropOwnedStmt *) stmt);
+			break;
 		case T_RenameStmt:
 			lint_rename_stmt(st, (RenameStmt *) stmt);
 			break;
@@ -96,7 +99,7 @@ lint_statement(LintState *st, Node *stmt)
 			lint_relation_lock(st, ((CreateTrigStmt *) stmt)->relation, ShareRowExclusiveLock);
 			break;
 		case T_RuleStmt:
-			lint_relation_lock(st, ((RuleStmt *) stmt)->relation, AccessExclusiveLock);
+			lint_create_rule(st, (RuleStmt *) stmt);
 			break;
 		case T_CreatePolicyStmt:
 			lint_relation_lock(st, ((CreatePolicyStmt *) stmt)->table, AccessExclusiveLock);

@@ -266,6 +266,15 @@ lint_track_statement(LintState *st, Node *stmt)
 				}
 				break;
 			}
+		case T_ReassignOwnedStmt:
+			foreach(lc, ((ReassignOwnedStmt *) stmt)->roles)
+			{
+				const char *role = lint_rolespec_name(lfirst_node(RoleSpec, lc));
+
+				if (role != NULL)
+					remember_name(st, LINT_NAME_REASSIGNED_ROLE, NULL, role, NULL);
+			}
+			break;
 		case T_CreateSchemaStmt:
 			if (((CreateSchemaStmt *) stmt)->schemaname)
 				remember_name(st, LINT_NAME_SCHEMA, NULL, ((CreateSchemaStmt *) stmt)->schemaname, NULL);
@@ -320,6 +329,13 @@ lint_track_statement(LintState *st, Node *stmt)
 					}
 					else if (alter_table_cmd_subtype(cmd) == AT_ValidateConstraint)
 						remember_name(st, LINT_NAME_VALIDATED, NULL, cmd->name, at->relation->relname);
+					else if (alter_table_cmd_subtype(cmd) == AT_DropConstraint)
+						remember_name(st, LINT_NAME_DROPPED_CONSTRAINT, NULL, cmd->name,
+									  at->relation->relname);
+					else if (alter_table_cmd_subtype(cmd) == AT_ChangeOwner &&
+							 lint_rolespec_name(cmd->newowner) != NULL)
+						remember_name(st, LINT_NAME_OWNER_CHANGED, at->relation->schemaname,
+									  at->relation->relname, lint_rolespec_name(cmd->newowner));
 				}
 				break;
 			}

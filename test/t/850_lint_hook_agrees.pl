@@ -1,6 +1,7 @@
 # 850_lint_hook_agrees.pl — the hook, at schemamig.lint = error, refuses what
-# lint() reports for the second round of rules, and allows their safe
-# variants; "created in this transaction" is decided by creation, so a GRANT
+# lint() reports for the second round of rules (and the statements that drop
+# or lock more than they name: DROP OWNED BY, DROP CONSTRAINT ... CASCADE,
+# CREATE RULE), and allows their safe variants; "created in this transaction" is decided by creation, so a GRANT
 # that rewrote an old schema's or type's catalog row earlier in the same
 # transaction does not make it new.
 use strict;
@@ -31,6 +32,21 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE evd_default PARTITION OF evd DEFAULT;
 	CREATE TABLE app.feelings (id bigint, m mood);
 	INSERT INTO app.src VALUES (1);
+	CREATE ROLE app_old;
+	CREATE ROLE app_new;
+	CREATE ROLE app_privileges;
+	CREATE TABLE legacy (id bigint, note text);
+	INSERT INTO legacy VALUES (1, 'kept');
+	ALTER TABLE legacy OWNER TO app_old;
+	GRANT SELECT ON app.orders TO app_privileges;
+	CREATE TYPE prio AS ENUM ('low', 'high');
+	ALTER TYPE prio OWNER TO app_new;
+	CREATE TABLE tasks (id bigint, p prio);
+	INSERT INTO tasks VALUES (1, 'low');
+	CREATE TABLE app.customers (id bigint PRIMARY KEY);
+	INSERT INTO app.customers SELECT g FROM generate_series(1, 100) g;
+	CREATE TABLE app.invoices (id bigint, customer_id bigint REFERENCES app.customers (id));
+	CREATE VIEW app.open_orders AS SELECT id FROM app.orders;
 });
 
 # each case: label, SQL run in one transaction (rolled back), the rule the
@@ -66,6 +82,38 @@ my @cases = (
 	  q{ALTER TABLE ev ATTACH PARTITION ev_2025c FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, undef ],
 	[ 'CREATE TABLE PARTITION OF a parent with a DEFAULT partition',
 	  q{CREATE TABLE evd_2025 PARTITION OF evd FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, 'partition-scan' ],
+	[ 'DROP OWNED BY a role that owns a table',
+	  'DROP OWNED BY app_old', 'ban-drop-table' ],
+	[ 'DROP OWNED BY after REASSIGN OWNED',
+	  'REASSIGN OWNED BY app_old TO app_new; DROP OWNED BY app_old', undef ],
+	[ 'DROP OWNED BY after ALTER TABLE ... OWNER TO another role',
+	  'ALTER TABLE legacy OWNER TO app_new; DROP OWNED BY app_old', undef ],
+	[ 'DROP OWNED BY a role that only holds privileges',
+	  'DROP OWNED BY app_privileges', undef ],
+	[ 'DROP OWNED BY ... CASCADE of a role that owns a column\'s type',
+	  'DROP OWNED BY app_new CASCADE', 'ban-drop-column' ],
+	[ 'DROP CONSTRAINT ... CASCADE that drops another table\'s foreign key',
+	  'ALTER TABLE app.customers DROP CONSTRAINT customers_pkey CASCADE', 'ban-drop-constraint-cascade' ],
+	[ 'DROP CONSTRAINT ... CASCADE of a key nothing references',
+	  'ALTER TABLE app.orders DROP CONSTRAINT orders_pkey CASCADE', undef ],
+	[ 'DROP CONSTRAINT ... CASCADE of a key only a new table references',
+	  'CREATE TABLE app.notes (customer_id bigint REFERENCES app.customers (id)); '
+	  . 'ALTER TABLE app.invoices DROP CONSTRAINT invoices_customer_id_fkey; '
+	  . 'ALTER TABLE app.customers DROP CONSTRAINT customers_pkey CASCADE', undef ],
+	[ 'CREATE RULE on a pre-existing table',
+	  'CREATE RULE no_delete AS ON DELETE TO app.orders DO INSTEAD NOTHING', 'ban-create-rule' ],
+	[ 'CREATE OR REPLACE RULE on a pre-existing table',
+	  'CREATE OR REPLACE RULE no_delete AS ON DELETE TO app.orders DO INSTEAD NOTHING', 'ban-create-rule' ],
+	[ 'CREATE RULE on a table created in the transaction',
+	  'CREATE TABLE app.archive (id bigint); CREATE RULE no_delete AS ON DELETE TO app.archive DO INSTEAD NOTHING', undef ],
+	[ 'CREATE RULE on a view',
+	  'CREATE RULE open_delete AS ON DELETE TO app.open_orders DO INSTEAD NOTHING', undef ],
+	[ 'CREATE RULE whose action deletes every row of an old table',
+	  'CREATE TABLE app.imports (id bigint); CREATE RULE imp AS ON INSERT TO app.imports DO ALSO DELETE FROM app.orders',
+	  'require-where-clause' ],
+	[ 'CREATE RULE whose action deletes the row it names',
+	  'CREATE TABLE app.imports (id bigint); CREATE RULE imp AS ON INSERT TO app.imports DO ALSO DELETE FROM app.orders WHERE id = NEW.id',
+	  undef ],
 	[ 'MERGE joined on the key',
 	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
 );
@@ -86,6 +134,9 @@ foreach my $case (@cases)
 	else
 	{
 		is($ret, 0, "hook allows: $label") or diag($err);
+		my $lint = $node->safe_psql('postgres',
+			"SELECT string_agg(DISTINCT rule, ',') FROM schemamig.lint(\$q\$$sql\$q\$)");
+		is($lint, '', "lint() reports nothing either: $label");
 	}
 }
 
