@@ -19,6 +19,7 @@ OBJS = \
 	src/migration_lock.o \
 	src/recovery_guard.o \
 	src/down_script.o \
+	src/repeatable.o \
 	src/executor.o \
 	src/api/common.o \
 	src/api/register.o \
@@ -105,13 +106,14 @@ src/registrations_digest.o: src/checksum.h src/sha256_text.h
 src/migration_lock.o: src/migration_lock.h src/schemamig.h src/worker_registry.h
 src/recovery_guard.o: src/catalog.h src/recovery_guard.h src/schemamig.h src/script.h
 src/down_script.o: src/catalog.h src/down_script.h src/script.h
+src/repeatable.o: src/catalog.h src/checksum.h src/migration_lock.h src/repeatable.h src/schemamig.h src/script.h src/version.h
 src/executor.o: src/compat.h src/executor.h src/redact.h src/schemamig.h src/script.h
-src/api/common.o: src/api/api.h src/catalog.h src/executor.h src/recovery_guard.h src/schemamig.h src/script.h
-src/api/register.o: src/api/api.h src/catalog.h src/checksum.h src/down_script.h src/migration_lock.h src/script.h src/version.h src/version_rules.h
-src/api/apply.o: src/api/api.h src/catalog.h src/down_script.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/version_rules.h
+src/api/common.o: src/api/api.h src/catalog.h src/executor.h src/recovery_guard.h src/repeatable.h src/schemamig.h src/script.h
+src/api/register.o: src/api/api.h src/catalog.h src/checksum.h src/down_script.h src/migration_lock.h src/repeatable.h src/script.h src/version.h src/version_rules.h
+src/api/apply.o: src/api/api.h src/catalog.h src/down_script.h src/job_state.h src/jobs.h src/migration_lock.h src/repeatable.h src/schemamig.h src/script.h src/version.h src/version_rules.h
 src/api/rollback.o: src/api/api.h src/catalog.h src/down_script.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/version_rules.h
-src/api/status.o: src/api/api.h src/catalog.h src/down_script.h src/recovery_guard.h src/schemamig.h src/script.h src/version_rules.h
-src/api/deploy.o: src/api/api.h src/catalog.h src/deploy_run.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/version_rules.h src/worker_registry.h
+src/api/status.o: src/api/api.h src/catalog.h src/down_script.h src/recovery_guard.h src/repeatable.h src/schemamig.h src/script.h src/version_rules.h
+src/api/deploy.o: src/api/api.h src/catalog.h src/deploy_run.h src/job_state.h src/jobs.h src/migration_lock.h src/repeatable.h src/schemamig.h src/script.h src/version.h src/version_rules.h src/worker_registry.h
 src/deploy_run.o: src/deploy_run.h
 src/jobs.o: src/catalog.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/worker_registry.h
 src/job_runner.o: src/catalog.h src/down_script.h src/executor.h src/job_runner.h src/job_state.h src/jobs.h src/lock_retry.h src/recovery_guard.h src/redact.h src/schemamig.h src/script.h src/worker_registry.h

@@ -124,3 +124,20 @@ RETURNS text
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'schemamig_cancel';
 GRANT EXECUTE ON FUNCTION schemamig.cancel(bigint) TO PUBLIC;
+
+-- ---- repeatable migrations (issue 15, Flyway's R__{description}.sql) ----
+-- A repeatable migration is applied after every versioned migration of a
+-- deploy, and again whenever its registered up script changes; it has no
+-- place in the version order and is never rolled back (src/repeatable.c,
+-- doc/functions.md).  register_repeatable() registers one.
+ALTER TABLE schemamig.migrations
+    ADD COLUMN repeatable boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN schemamig.migrations.repeatable IS
+    'registered by schemamig.register_repeatable(): applied after the versioned migrations, and again whenever up_sql changes';
+
+CREATE FUNCTION schemamig.register_repeatable(version text, up_sql text,
+                                              description text DEFAULT NULL)
+RETURNS text
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'schemamig_register_repeatable';
+REVOKE EXECUTE ON FUNCTION schemamig.register_repeatable(text, text, text) FROM PUBLIC;

@@ -153,24 +153,26 @@ text_or_null(const char *s, char *null)
 /*
  * The columns of a MigrationState.  Scripts are returned only when asked
  * for ($1), except the up script of a pending migration, which migrate()
- * runs; the checksum of the stored up script is computed here, so status()
+ * runs (and a repeatable one's, which a deploy may run again); the
+ * checksum of the stored up script is computed here, so status()
  * and migrate() need not fetch every script to check it.
  */
 #define STATE_COLUMNS \
 	"SELECT COALESCE(m.version, a.version), m.version IS NOT NULL, " \
 	"       m.description, " \
-	"       CASE WHEN $1 OR a.version IS NULL THEN m.up_sql END, " \
+	"       CASE WHEN $1 OR a.version IS NULL OR m.repeatable THEN m.up_sql END, " \
 	"       CASE WHEN $1 THEN m.down_sql END, " \
 	"       m.checksum, m.down_checksum, " \
 	"       m.transactional, a.version IS NOT NULL, a.checksum, a.applied_at, " \
-	"       a.duration_ms, a.dirty, a.dirty_statement, schemamig.checksum(m.up_sql) "
+	"       a.duration_ms, a.dirty, a.dirty_statement, schemamig.checksum(m.up_sql), " \
+	"       COALESCE(m.repeatable, false) "
 
 /*
- * One row of STATE_COLUMNS.  The tuple is deformed once: fetching its 15
+ * One row of STATE_COLUMNS.  The tuple is deformed once: fetching its 16
  * columns one by one would walk the varlena columns again for each, and
  * status() reads tens of thousands of rows.
  */
-#define STATE_NCOLUMNS 15
+#define STATE_NCOLUMNS 16
 
 static char *
 text_value(Datum *values, bool *nulls, int i)
@@ -202,6 +204,7 @@ state_from_tuple(HeapTuple tuple, TupleDesc desc)
 	m->dirty = nulls[12] ? false : DatumGetBool(values[12]);
 	m->dirty_statement = nulls[13] ? 0 : DatumGetInt32(values[13]);
 	m->current_checksum = text_value(values, nulls, 14);
+	m->repeatable = DatumGetBool(values[15]);
 	return m;
 }
 
@@ -357,7 +360,8 @@ catalog_load_one(const char *version)
 }
 
 /*
- * The highest applied version in natural order, or NULL: one step down
+ * The highest applied version in natural order, or NULL (repeatable
+ * migrations have no place in the order): one step down
  * the index on version_sort_key(version) of schemamig.applied, so that a
  * deploy asking once per migration does not read the whole history each
  * time.
@@ -371,8 +375,10 @@ catalog_highest_applied(void)
 
 	catalog_enter(&access);
 	run_plan(plan_once(&plan,
-					   "SELECT version FROM schemamig.applied "
-					   "ORDER BY schemamig.version_sort_key(version) DESC LIMIT 1",
+					   "SELECT a.version FROM schemamig.applied a "
+					   "WHERE NOT EXISTS (SELECT FROM schemamig.migrations m "
+					   "                  WHERE m.version OPERATOR(pg_catalog.=) a.version AND m.repeatable) "
+					   "ORDER BY schemamig.version_sort_key(a.version) DESC LIMIT 1",
 					   0, NULL),
 			 NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 1)

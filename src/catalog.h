@@ -38,6 +38,7 @@ typedef struct MigrationState
 	double		duration_ms;
 	bool		dirty;
 	int			dirty_statement;	/* 0 when not recorded */
+	bool		repeatable;		/* registered by register_repeatable(): src/repeatable.c */
 } MigrationState;
 
 typedef struct CatalogAccess

@@ -30,6 +30,7 @@
 #include "script.h"
 #include "version.h"
 #include "version_rules.h"
+#include "repeatable.h"
 
 PG_FUNCTION_INFO_V1(schemamig_apply);
 PG_FUNCTION_INFO_V1(schemamig_migrate);
@@ -186,7 +187,7 @@ pending_migrations(List *all, const char *target)
 		if (target && m->registered && strcmp(m->version, target) == 0)
 			target_known = true;
 		/* past the end, only look for the target: a known one is no error */
-		if (ended || m->applied || !m->registered)
+		if (ended || m->applied || !m->registered || m->repeatable)
 			continue;
 		if (target && version_compare(m->version, target) > 0)
 			continue;
@@ -199,6 +200,9 @@ pending_migrations(List *all, const char *target)
 	}
 	if (target && !target_known)
 		report_unknown(target);
+	/* repeatable: after every versioned migration, unless one went to the worker */
+	if (!ended)
+		pending = list_concat(pending, repeatable_pending(all));
 	return pending;
 }
 
@@ -343,7 +347,8 @@ schemamig_run(PG_FUNCTION_ARGS)
 		/* the lock went with the last commit: someone may have been quicker */
 		migration_lock_acquire();
 		m = catalog_load_one(planned->version);
-		if (m->applied || !m->registered || strcmp(m->checksum, planned->checksum) != 0)
+		if ((m->repeatable ? !repeatable_needs_apply(m) : m->applied) ||	/* repeatable */
+			!m->registered || strcmp(m->checksum, planned->checksum) != 0)
 		{
 			ereport(NOTICE,
 					(errmsg("migration %s changed while run() was working; stopping", m->version),

@@ -27,6 +27,7 @@
 #include "executor.h"
 #include "recovery_guard.h"
 #include "script.h"
+#include "repeatable.h"
 
 /* ---- arguments ---- */
 
@@ -152,8 +153,10 @@ script_intact(MigrationState *m)
 bool
 is_modified(MigrationState *m)
 {
+	/* repeatable: a changed script is "outdated", applied again (repeatable.c) */
 	return m->applied && m->registered &&
-		(strcmp(m->applied_checksum, m->checksum) != 0 || !script_intact(m));
+		(strcmp(m->applied_checksum, m->checksum) != 0 || !script_intact(m)) &&
+		!m->repeatable;
 }
 
 char *
@@ -166,7 +169,7 @@ highest_applied(List *all)
 	{
 		MigrationState *m = lfirst(lc);
 
-		if (m->applied)
+		if (m->applied && !m->repeatable)	/* repeatable: no place in the order */
 			highest = m->version;	/* the list is in version order */
 	}
 	return highest;
@@ -200,6 +203,8 @@ run_up(MigrationState *m)
 	appendStringInfo(&detail, ", %s}", statements.data);
 	catalog_record_outcome(MIGRATION_OUTCOME_APPLIED, m->version, MIGRATION_UP, m->checksum, ms, 0,
 						   psprintf("applied migration %s", m->version), detail.data);
+	if (m->repeatable)			/* repeatable: applied again, at this time */
+		repeatable_record_applied(m->version);
 	return ms;
 }
 

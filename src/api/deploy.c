@@ -32,6 +32,7 @@
 #include "version.h"
 #include "version_rules.h"
 #include "worker_registry.h"
+#include "repeatable.h"
 
 PG_FUNCTION_INFO_V1(schemamig_deploy_plan);
 PG_FUNCTION_INFO_V1(schemamig_deploy_step);
@@ -134,7 +135,7 @@ schemamig_deploy_plan(PG_FUNCTION_ARGS)
 		}
 		if (target && strcmp(m->version, target) == 0)
 			target_known = true;
-		if (m->applied || (target && version_compare(m->version, target) > 0))
+		if (m->applied || m->repeatable || (target && version_compare(m->version, target) > 0))
 			continue;
 		if (highest && !schemamig_out_of_order && version_compare(m->version, highest) < 0)
 			refuse_out_of_order(m->version, highest);
@@ -144,6 +145,10 @@ schemamig_deploy_plan(PG_FUNCTION_ARGS)
 	}
 	if (target && !target_known)
 		report_unknown(target);
+	/* repeatable: the folder's pending and outdated ones, after every versioned one */
+	foreach(lc, repeatable_pending(all))
+		if (bsearch(&((MigrationState *) lfirst(lc))->version, versions, nversions, sizeof(char *), cstring_cmp))
+			put_result(rsinfo, ((MigrationState *) lfirst(lc))->version, "pending", NAN);
 	if (needs_worker)
 		require_worker(needs_worker);
 	api_end();
@@ -188,7 +193,7 @@ schemamig_deploy_step(PG_FUNCTION_ARGS)
 	m = catalog_load_one(version);
 	if (!m->registered)
 		report_unknown(version);
-	if (m->applied)
+	if (m->applied && !repeatable_needs_apply(m))	/* repeatable: outdated is applied again */
 	{
 		if (m->dirty)
 			report_dirty(m);
@@ -199,7 +204,7 @@ schemamig_deploy_step(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 	highest = catalog_highest_applied();
-	if (highest && !schemamig_out_of_order && version_compare(version, highest) < 0)
+	if (highest && !m->repeatable && !schemamig_out_of_order && version_compare(version, highest) < 0)
 		refuse_out_of_order(version, highest);
 	if (m->transactional)
 	{
@@ -234,6 +239,7 @@ schemamig_rollback_step(PG_FUNCTION_ARGS)
 	api_begin();
 	migration_lock_acquire();
 	m = catalog_load_one(version);
+	repeatable_refuse_rollback(m);	/* repeatable: not rolled back */
 	if (!m->applied)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -300,7 +306,8 @@ schemamig_rollback_plan(PG_FUNCTION_ARGS)
 
 		if (target && strcmp(m->version, target) == 0)
 			known = true;
-		if (m->applied && (target == NULL || version_compare(m->version, target) > 0))
+		if (m->applied && !m->repeatable &&	/* repeatable: not rolled back */
+			(target == NULL || version_compare(m->version, target) > 0))
 			victims = lcons(m, victims);
 	}
 	if (target && !known)

@@ -34,6 +34,7 @@
 #include "script.h"
 #include "version.h"
 #include "version_rules.h"
+#include "repeatable.h"
 
 PG_FUNCTION_INFO_V1(schemamig_register);
 PG_FUNCTION_INFO_V1(schemamig_repair);
@@ -89,6 +90,7 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	transactional = in_transaction && up->top_level_only == NULL;
 
 	m = catalog_load_one(version);
+	repeatable_refuse_versioned(m);	/* repeatable: register_repeatable() only */
 	if (m->applied && strcmp(m->applied_checksum, checksum) != 0)
 		report_checksum_mismatch(version, m->applied_checksum, checksum);
 
@@ -244,7 +246,7 @@ schemamig_baseline(PG_FUNCTION_ARGS)
 
 		if (strcmp(m->version, version) == 0)
 			known = m->registered;
-		if (m->applied && version_compare(m->version, version) > 0)
+		if (m->applied && !m->repeatable && version_compare(m->version, version) > 0)	/* repeatable */
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("cannot baseline at \"%s\": migration \"%s\" is already applied", version, m->version),
@@ -265,7 +267,8 @@ schemamig_baseline(PG_FUNCTION_ARGS)
 	{
 		MigrationState *m = lfirst(lc);
 
-		if (m->applied || !m->registered || version_compare(m->version, version) > 0)
+		if (m->applied || !m->registered || m->repeatable ||	/* repeatable: not baselined */
+			version_compare(m->version, version) > 0)
 			continue;
 		catalog_insert_applied(m->version, m->checksum, 0);
 		catalog_log_event("info", "baseline", m->version, "up", 0, NULL,
@@ -304,7 +307,7 @@ schemamig_adopt(PG_FUNCTION_ARGS)
 		report_unknown(version);
 	if (m->applied)
 	{
-		if (strcmp(m->applied_checksum, m->checksum) != 0)
+		if (strcmp(m->applied_checksum, m->checksum) != 0 && !m->repeatable)	/* repeatable: outdated */
 			report_checksum_mismatch(version, m->applied_checksum, m->checksum);
 		api_end();
 		PG_RETURN_BOOL(false);

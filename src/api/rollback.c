@@ -103,7 +103,7 @@ schemamig_rollback(PG_FUNCTION_ARGS)
 	{
 		MigrationState *m = lfirst(lc);
 
-		if (m->applied)
+		if (m->applied && !m->repeatable)	/* repeatable: not rolled back */
 			victims = lcons(m, victims);
 	}
 	victims = list_truncate(victims, steps);
@@ -131,7 +131,7 @@ schemamig_rollback_to(PG_FUNCTION_ARGS)
 
 		if (strcmp(m->version, target) == 0)
 			known = true;
-		if (m->applied && version_compare(m->version, target) > 0)
+		if (m->applied && !m->repeatable && version_compare(m->version, target) > 0)	/* repeatable */
 			victims = lcons(m, victims);
 	}
 	if (!known)

@@ -25,6 +25,7 @@
 #include "down_script.h"
 #include "recovery_guard.h"
 #include "version_rules.h"
+#include "repeatable.h"
 
 PG_FUNCTION_INFO_V1(schemamig_status);
 PG_FUNCTION_INFO_V1(schemamig_registrations);
@@ -35,6 +36,8 @@ PG_FUNCTION_INFO_V1(schemamig_validate);
 static const char *
 migration_state(MigrationState *m)
 {
+	if (m->repeatable)
+		return repeatable_state(m); /* repeatable: pending, applied, outdated */
 	if (!m->applied)
 		return "pending";
 	if (m->dirty)
@@ -123,6 +126,8 @@ schemamig_validate(PG_FUNCTION_ARGS)
 		}
 		else if (m->applied && !m->registered)
 			problem = pstrdup("missing: applied but not registered");
+		else if (m->repeatable)	/* repeatable: outdated, never modified nor out of order */
+			problem = repeatable_is_outdated(m) ? repeatable_outdated_problem(m) : NULL;
 		else if (m->applied && strcmp(m->applied_checksum, m->checksum) != 0)
 			problem = psprintf("modified: applied checksum %s differs from registered checksum %s",
 							   m->applied_checksum, m->checksum);
