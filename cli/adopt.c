@@ -25,7 +25,14 @@
  *	  sqitch layout, in the rows of the plan's %project only;
  *	- a tool checksum is compared only where it can be computed from the
  *	  file as the tool computes it (Flyway's CRC-32 of the lines, sqitch's
- *	  SHA-1 of the deploy script's bytes).
+ *	  SHA-1 of the deploy script's bytes);
+ *	- Flyway's repeatable migrations (rows without a version, type SQL,
+ *	  matched with the folder's R__ files by description) are adopted as
+ *	  Flyway last applied them: only when that application's checksum is
+ *	  the file's, since the checksum is all that says which text ran; a
+ *	  file changed since is not adopted, and the next migrate applies it
+ *	  again, as Flyway would.  A failed last application is refused, as a
+ *	  failed versioned row is.
  *
  *-------------------------------------------------------------------------
  */
@@ -63,6 +70,8 @@ typedef struct ToolHistory
 	const char *query;
 	bool		by_description; /* the history names migrations by description */
 	char	   *(*checksum) (const char *text); /* the tool's checksum of an up file, or NULL */
+	/* the last application of each repeatable migration (description, applied_at, success, checksum), or NULL */
+	const char *repeatable_query;
 } ToolHistory;
 
 static const ToolHistory tools[] = {
@@ -79,7 +88,9 @@ static const ToolHistory tools[] = {
 		" CASE WHEN NOT success THEN 'failed' WHEN type = 'BASELINE' THEN 'baseline'"
 		"      WHEN type LIKE 'UNDO%%' THEN 'gone' ELSE 'applied' END, checksum::text"
 		" FROM %s WHERE version IS NOT NULL ORDER BY version, installed_rank DESC",
-	false, flyway_checksum},
+		false, flyway_checksum,
+		"SELECT DISTINCT ON (description) description, installed_on::timestamptz, success, checksum::text"
+		" FROM %s WHERE version IS NULL AND type = 'SQL' ORDER BY description, installed_rank DESC"},
 	{"node-pg-migrate", "pgmigrations", HISTORY_ROWS,
 		"SELECT split_part(name, '_', 1), run_on::timestamptz, 'applied', NULL FROM %s"},
 	{"diesel", "__diesel_schema_migrations", HISTORY_ROWS,
@@ -257,11 +268,12 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 
 	for (i = 0; i < folder->nfiles; i++)
 	{
-		int			row = history_row(tool, res, &folder->files[i]);
+		int			row = folder->files[i].repeatable ? -1 : history_row(tool, res, &folder->files[i]);
 
 		row_of[i] = row;
 		applied[i] = (row >= 0 && strcmp(PQgetvalue(res, row, 2), "applied") == 0) ||
-			(up_to != NULL && version_compare(tool_version(tool, folder->files[i].version), up_to) <= 0);
+			(up_to != NULL && !folder->files[i].repeatable &&
+			 version_compare(tool_version(tool, folder->files[i].version), up_to) <= 0);
 		if (applied[i])
 			last_applied = i;
 	}
@@ -318,6 +330,69 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 	return nproblems;
 }
 
+/*
+ * The repeatable migrations of the folder the tool applied as they stand
+ * (applied[i], with rep_row[i] their history row in res), and what is
+ * wrong: a failed last application, a repeatable row without a file.  A
+ * file changed since the tool last applied it is not adopted: a note says
+ * so.  Returns the number of problems, each added to *problems.
+ */
+static int
+compare_repeatables(const ToolHistory *tool, const char *table, PGresult *res,
+					const MigrationFolder *folder, bool *applied, int *rep_row, char ***problems)
+{
+	int			nproblems = 0;
+	int			i;
+
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const char *description = PQgetvalue(res, i, 0);
+		int			file = -1;
+		int			j;
+
+		for (j = 0; j < folder->nfiles && file < 0; j++)
+			if (folder->files[j].repeatable && folder->files[j].description &&
+				strcmp(folder->files[j].description, description) == 0)
+				file = j;
+		if (file < 0)
+		{
+			add_problem(problems, &nproblems,
+						psprintf("%s: repeatable migration \"%s\" was applied by %s but has no R__ file in the folder",
+								 table, description, tool->name));
+			continue;
+		}
+		rep_row[file] = i;
+		if (strcmp(PQgetvalue(res, i, 2), "t") != 0)
+			add_problem(problems, &nproblems,
+						psprintf("%s: repeatable migration \"%s\" failed: finish or undo it with %s first",
+								 table, description, tool->name));
+		else if (PQgetisnull(res, i, 3))
+			report_note("%s: %s recorded no checksum for it: not adopted; migrate applies it again",
+						folder->files[file].up_path, tool->name);
+		else
+		{
+			char	   *text;
+			char	   *error;
+			char	   *ours;
+
+			if (!file_read_text(folder->files[file].up_path, &text, &error))
+			{
+				add_problem(problems, &nproblems, error);
+				continue;
+			}
+			ours = tool->checksum(text);
+			if (strcmp(ours, PQgetvalue(res, i, 3)) == 0)
+				applied[file] = true;
+			else
+				report_note("%s: changed since %s last applied it (%s checksum %s, the file's %s): "
+							"not adopted; migrate applies it again",
+							folder->files[file].up_path, tool->name, tool->name,
+							PQgetvalue(res, i, 3), ours);
+		}
+	}
+	return nproblems;
+}
+
 int
 cmd_adopt(const CliOptions *opts)
 {
@@ -331,6 +406,8 @@ cmd_adopt(const CliOptions *opts)
 	const char *table;
 	bool	   *applied;
 	int		   *row_of;
+	int		   *rep_row;
+	PGresult   *repeatables = NULL;
 	char	  **problems = NULL;
 	int			nproblems;
 	int			adopted = 0;
@@ -373,6 +450,20 @@ cmd_adopt(const CliOptions *opts)
 	applied = pg_malloc0(sizeof(bool) * (folder.nfiles + 1));
 	row_of = pg_malloc0(sizeof(int) * (folder.nfiles + 1));
 	nproblems = compare_history(tool, table, res, &folder, applied, row_of, &problems);
+	rep_row = pg_malloc0(sizeof(int) * (folder.nfiles + 1));
+	for (i = 0; i < folder.nfiles; i++)
+		rep_row[i] = -1;
+	if (tool->repeatable_query)
+	{
+		resetPQExpBuffer(&sql);
+		appendPQExpBuffer(&sql, tool->repeatable_query, quoted_table(conn, table));
+		repeatables = db_query(conn, sql.data, 0, NULL);
+		if (PQresultStatus(repeatables) != PGRES_TUPLES_OK)
+			return command_failed(opts, conn, repeatables,
+								  psprintf("cannot read the %s repeatable migrations in table %s",
+										   tool->name, table));
+		nproblems += compare_repeatables(tool, table, repeatables, &folder, applied, rep_row, &problems);
+	}
 	if (nproblems > 0)
 	{
 		MigrationFolder report = {0};
@@ -383,6 +474,7 @@ cmd_adopt(const CliOptions *opts)
 		report_error("%d problem(s) between the %s history and folder \"%s\"; nothing was changed",
 					 nproblems, tool->name, opts->dir);
 		PQclear(res);
+		PQclear(repeatables);
 		db_finish(conn);
 		return EXIT_FAILED;
 	}
@@ -407,7 +499,10 @@ cmd_adopt(const CliOptions *opts)
 		if (!applied[i])
 			continue;
 		params[0] = folder.files[i].version;
-		params[1] = row_of[i] >= 0 && !PQgetisnull(res, row_of[i], 1) ? PQgetvalue(res, row_of[i], 1) : NULL;
+		if (rep_row[i] >= 0)
+			params[1] = PQgetvalue(repeatables, rep_row[i], 1);
+		else
+			params[1] = row_of[i] >= 0 && !PQgetisnull(res, row_of[i], 1) ? PQgetvalue(res, row_of[i], 1) : NULL;
 		params[2] = tool->name;
 		r = db_query(conn, "SELECT schemamig.adopt($1, $2::pg_catalog.timestamptz, $3)", 3, params);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK)

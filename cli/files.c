@@ -604,17 +604,9 @@ read_files(const char *dir, DIR *d, MigrationLayout layout, MigrationFolder *fol
 		if (e->kind == KIND_DOWN)
 			continue;
 		path = path_join(dir, e->name);
-		if (e->repeatable)
-		{
-			folder_add_error(folder, psprintf("%s: Flyway repeatable migrations (R__) cannot be loaded: "
-											  "schemamig runs a migration once and refuses a changed "
-											  "script of an applied one; copy its SQL into a new "
-											  "versioned migration (V{version}__{description}.sql) "
-											  "each time it changes, and remove the R__ file", path));
-			continue;
-		}
 		file = &folder->files[folder->nfiles];
 		memset(file, 0, sizeof(*file));
+		file->repeatable = e->repeatable;
 		file->version = e->version;
 		file->description = e->description;
 		file->up_path = path;

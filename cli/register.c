@@ -39,6 +39,20 @@ static const char *register_in_transaction_sql =
 "             $3::pg_catalog.text[], $4::pg_catalog.text[], $5::pg_catalog.bool[])"
 "      AS f(version, up_sql, down_sql, description, in_transaction)";
 
+/*
+ * the same, when the folder holds repeatable migrations (Flyway's R__):
+ * those go to register_repeatable() (0.2.0 servers)
+ */
+static const char *register_repeatable_sql =
+"SELECT pg_catalog.count(CASE WHEN f.repeatable"
+"                             THEN schemamig.register_repeatable(f.version, f.up_sql, f.description)"
+"                             ELSE schemamig.register(f.version, f.up_sql, f.down_sql, f.description,"
+"                                                     f.in_transaction) END)"
+" FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[],"
+"             $3::pg_catalog.text[], $4::pg_catalog.text[], $5::pg_catalog.bool[],"
+"             $6::pg_catalog.bool[])"
+"      AS f(version, up_sql, down_sql, description, in_transaction, repeatable)";
+
 typedef struct Registration
 {
 	const char *version;
@@ -121,8 +135,12 @@ changed_migrations(const MigrationFolder *folder, PGresult *res, bool *changed, 
 			bsearch(&key, rows, nrows, sizeof(Registration), registration_cmp) : NULL;
 		int			row = hit ? hit->row : -1;
 
-		/* registrations() does not say transactional: a NO TRANSACTION file is always sent */
-		changed[i] = row < 0 || file->up_no_transaction || registration_differs(res, row, file);
+		/*
+		 * registrations() says neither transactional nor repeatable: a NO
+		 * TRANSACTION file and a repeatable one are always sent
+		 */
+		changed[i] = row < 0 || file->up_no_transaction || file->repeatable ||
+			registration_differs(res, row, file);
 		if (changed[i])
 			count++;
 	}
@@ -139,9 +157,9 @@ int
 register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *folder,
 				PGresult **failed)
 {
-	char	  **columns[5];
-	PQExpBufferData arrays[5];
-	const char *params[5];
+	char	  **columns[6];
+	PQExpBufferData arrays[6];
+	const char *params[6];
 	bool	   *changed = pg_malloc(sizeof(bool) * (folder->nfiles + 1));
 	int			ncolumns = 4;
 	PGresult   *res;
@@ -156,7 +174,7 @@ register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *fo
 		free(changed);
 		return nchanged;
 	}
-	for (c = 0; c < 5; c++)
+	for (c = 0; c < 6; c++)
 		columns[c] = pg_malloc(sizeof(char *) * (nchanged + 1));
 	for (i = 0; i < folder->nfiles; i++)
 	{
@@ -167,8 +185,11 @@ register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *fo
 		columns[2][n] = folder->files[i].down_sql;
 		columns[3][n] = folder->files[i].description;
 		columns[4][n] = folder->files[i].up_no_transaction ? "f" : "t";
-		if (folder->files[i].up_no_transaction)
+		columns[5][n] = folder->files[i].repeatable ? "t" : "f";
+		if (folder->files[i].up_no_transaction && ncolumns < 5)
 			ncolumns = 5;
+		if (folder->files[i].repeatable)
+			ncolumns = 6;
 		n++;
 	}
 	for (c = 0; c < ncolumns; c++)
@@ -177,8 +198,10 @@ register_folder(PGconn *conn, PGresult *registrations, const MigrationFolder *fo
 		text_array_literal(&arrays[c], columns[c], n);
 		params[c] = arrays[c].data;
 	}
-	res = db_query(conn, ncolumns == 5 ? register_in_transaction_sql : register_sql, ncolumns, params);
-	for (c = 0; c < 5; c++)
+	res = db_query(conn,
+				   ncolumns == 6 ? register_repeatable_sql :
+				   ncolumns == 5 ? register_in_transaction_sql : register_sql, ncolumns, params);
+	for (c = 0; c < 6; c++)
 	{
 		if (c < ncolumns)
 			termPQExpBuffer(&arrays[c]);

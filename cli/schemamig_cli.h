@@ -81,6 +81,7 @@ typedef struct MigrationFile
 	char	   *down_checksum;	/* the same of down_sql, NULL without one */
 	bool		up_no_transaction;	/* the tool's marker: run outside a transaction */
 	bool		down_no_transaction;
+	bool		repeatable;		/* Flyway's R__{description}.sql: register_repeatable() */
 } MigrationFile;
 
 /* ---- folder layouts (layouts.c, layout_*.c, script_text.c) ---- */

@@ -58,7 +58,8 @@ cmd_status(const CliOptions *opts)
 		if (with_folder)
 			file_state = file == NULL
 				? (strcmp(PQgetvalue(res, i, 2), "pending") == 0 ? "registered, not in folder" : "not in folder")
-				: strcmp(file->checksum, PQgetvalue(res, i, 3)) != 0 ? "file differs" : "same";
+				: strcmp(file->checksum, PQgetvalue(res, i, 3)) == 0 ? "same"
+				: file->repeatable ? "file differs: migrate applies it again" : "file differs";
 		if (i > 0)
 			appendPQExpBufferStr(&json, ", ");
 		appendPQExpBufferChar(&json, '{');
@@ -173,6 +174,8 @@ cmd_validate(const CliOptions *opts)
 	PQExpBufferData json;
 	char	  **not_in_folder = NULL;
 	int			nnot_in_folder = 0;
+	char	  **outdated = NULL;
+	int			noutdated = 0;
 	int			problems = 0;
 	int			code;
 	int			i;
@@ -197,6 +200,7 @@ cmd_validate(const CliOptions *opts)
 		}
 		not_in_folder = pg_malloc0(sizeof(char *) * (PQntuples(status) + 1));
 	}
+	outdated = pg_malloc0(sizeof(char *) * (PQntuples(res) + 1));
 
 	json_document_open(&json, "validate");
 	json_key(&json, "problems", false);
@@ -209,6 +213,14 @@ cmd_validate(const CliOptions *opts)
 		/* a down script that does not parse: name its file */
 		if (file && file->down_path && strncmp(problem, "down script", 11) == 0)
 			problem = psprintf("%s: %s", file->down_path, problem);
+		/* not a problem: an outdated repeatable migration is what the next migrate applies */
+		if (strncmp(problem, "outdated:", 9) == 0)
+		{
+			outdated[noutdated++] = PQgetvalue(res, i, 0);
+			if (!output_json())
+				printf("%s: %s\n", PQgetvalue(res, i, 0), problem);
+			continue;
+		}
 		add_problem(&json, &problems, PQgetvalue(res, i, 0), problem);
 	}
 
@@ -231,6 +243,12 @@ cmd_validate(const CliOptions *opts)
 		else if (file == NULL && applied)
 			add_problem(&json, &problems, version,
 						psprintf("applied, but there is no file for it in %s", opts->dir));
+		else if (file && applied && file->repeatable && strcmp(file->checksum, PQgetvalue(status, i, 3)) != 0)
+		{
+			/* not a problem either: a changed repeatable file is applied again */
+			if (!output_json())
+				printf("%s: %s changed: the next migrate applies it again\n", version, file->up_path);
+		}
 		else if (file && applied && strcmp(file->checksum, PQgetvalue(status, i, 3)) != 0)
 			add_problem(&json, &problems, version,
 						psprintf("%s differs from the applied migration (file checksum %s, registered %s)",
@@ -242,6 +260,8 @@ cmd_validate(const CliOptions *opts)
 		json_key(&json, "not_in_folder", false);
 		text_array_json(&json, not_in_folder, nnot_in_folder);
 	}
+	json_key(&json, "outdated", false);
+	text_array_json(&json, outdated, noutdated);
 	json_key(&json, "ok", false);
 	appendPQExpBufferStr(&json, problems == 0 ? "true}\n" : "false}\n");
 	if (output_json())

@@ -394,13 +394,6 @@ is( $node->safe_psql('sqitch',
 	($code, $out, $err) = cli('migrate', '--dir', $dir);
 	is($code, 1, 'a Flyway name with a bad version exits 1');
 	like($err, qr{V1\.x__b\.sql: file name does not parse: expected V\{version\}__}, 'naming the file');
-	$dir = folder_of('V1__a.sql' => "SELECT 1;\n", 'R__views.sql' => "CREATE OR REPLACE VIEW v AS SELECT 1;\n");
-	($code, $out, $err) = cli('migrate', '--dir', $dir);
-	is($code, 1, 'a folder with a repeatable Flyway migration exits 1');
-	like($err, qr{R__views\.sql: Flyway repeatable migrations \(R__\) cannot be loaded: .*copy its SQL into a new versioned migration \(V\{version\}__\{description\}\.sql\)},
-		'a repeatable Flyway migration is refused, naming the file and what to do');
-	($code, $out, $err) = cli('lint', '--dir', $dir);
-	like($err, qr{R__views\.sql: Flyway repeatable migrations}, 'lint --dir refuses it too, naming the file');
 	$dir = folder_of('1_a.sql' => "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '\${X}';\n");
 	($code, $out, $err) = cli('migrate', '--dir', $dir);
 	like($err, qr{1_a\.sql:1: goose annotation "-- \+goose ENVSUB ON" is not supported}, 'goose ENVSUB is refused, naming the file');
