@@ -11,7 +11,10 @@
  * natural order then compares the same way: "1" < "1.1" < "1.2" < "1.10"
  * < "2" < "2.3" (a digit run sorts before any other character, and runs
  * compare by value).  Descriptions have "_" written as " ", as Flyway
- * shows them.
+ * shows them.  A repeatable migration's schemamig name is the file name
+ * without ".sql" ("R__views"); it is registered with
+ * register_repeatable() (commands.c), and the server orders repeatables
+ * by description.
  *
  *-------------------------------------------------------------------------
  */
