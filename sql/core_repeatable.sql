@@ -55,9 +55,17 @@ SELECT result FROM schemamig.deploy_step('R__a');
 SELECT result FROM schemamig.deploy_step('R__a');
 SELECT n FROM r_count_view;
 
+-- run() applies a changed repeatable after the versioned ones too, in its own transaction
+SELECT schemamig.register('5', 'INSERT INTO r_items VALUES (5)', 'DELETE FROM r_items WHERE id = 5') IS NOT NULL AS registered;
+SELECT schemamig.register_repeatable('R__b', 'CREATE OR REPLACE VIEW r_count_view AS SELECT count(*) + 100 AS n FROM r_items_view') IS NOT NULL AS registered;
+CALL schemamig.run();
+SELECT n FROM r_count_view;
+CALL schemamig.run();
+SELECT version, event FROM schemamig.events WHERE event = 'applied' AND id > :events_before ORDER BY id DESC LIMIT 2;
+
 -- rollbacks pass repeatables by
 SELECT version, result FROM schemamig.rollback_plan(2, NULL);
-SELECT version, result FROM schemamig.rollback(1);
+SELECT version, result FROM schemamig.rollback(2);
 SELECT version, result FROM schemamig.rollback_to('2');
 SELECT result FROM schemamig.rollback_step('R__a');
 SELECT version, state FROM schemamig.status();
