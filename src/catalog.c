@@ -29,6 +29,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -39,6 +40,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
@@ -157,15 +159,32 @@ text_or_null(const char *s, char *null)
  * checksum of the stored up script is computed here, so status()
  * and migrate() need not fetch every script to check it.
  */
-#define STATE_COLUMNS \
+#define STATE_COLUMNS(REPEATABLE) \
 	"SELECT COALESCE(m.version, a.version), m.version IS NOT NULL, " \
 	"       m.description, " \
-	"       CASE WHEN $1 OR a.version IS NULL OR m.repeatable THEN m.up_sql END, " \
+	"       CASE WHEN $1 OR a.version IS NULL OR " REPEATABLE " THEN m.up_sql END, " \
 	"       CASE WHEN $1 THEN m.down_sql END, " \
 	"       m.checksum, m.down_checksum, " \
 	"       m.transactional, a.version IS NOT NULL, a.checksum, a.applied_at, " \
 	"       a.duration_ms, a.dirty, a.dirty_statement, schemamig.checksum(m.up_sql), " \
-	"       COALESCE(m.repeatable, false) "
+	"       " REPEATABLE " "
+
+/*
+ * STATE_COLUMNS' REPEATABLE: schemamig.migrations.repeatable (0.2.0), or
+ * false in 0.1.0 catalogs, which the library meets until ALTER EXTENSION
+ * schemamig UPDATE runs.
+ */
+#define REPEATABLE_0_2 "COALESCE(m.repeatable, false)"
+#define REPEATABLE_0_1 "false"
+
+static bool
+migrations_have_repeatable(void)
+{
+	Oid			namespace = get_namespace_oid("schemamig", true);
+	Oid			relid = OidIsValid(namespace) ? get_relname_relid("migrations", namespace) : InvalidOid;
+
+	return OidIsValid(relid) && get_attnum(relid, "repeatable") != InvalidAttrNumber;
+}
 
 /*
  * One row of STATE_COLUMNS.  The tuple is deformed once: fetching its 16
@@ -227,6 +246,7 @@ List *
 catalog_load_all(bool with_scripts)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan_0_1 = NULL;
 	Oid			argtypes[1] = {BOOLOID};
 	Datum		values[1];
 	CatalogAccess access;
@@ -235,12 +255,20 @@ catalog_load_all(bool with_scripts)
 
 	values[0] = BoolGetDatum(with_scripts);
 	catalog_enter(&access);
-	run_plan(plan_once(&plan,
-					   STATE_COLUMNS
-					   "FROM schemamig.migrations m FULL JOIN schemamig.applied a "
-					   "  ON a.version OPERATOR(pg_catalog.=) m.version",
-					   1, argtypes),
-			 values, NULL, SPI_OK_SELECT);
+	if (migrations_have_repeatable())
+		run_plan(plan_once(&plan,
+						   STATE_COLUMNS(REPEATABLE_0_2)
+						   "FROM schemamig.migrations m FULL JOIN schemamig.applied a "
+						   "  ON a.version OPERATOR(pg_catalog.=) m.version",
+						   1, argtypes),
+				 values, NULL, SPI_OK_SELECT);
+	else
+		run_plan(plan_once(&plan_0_1,
+						   STATE_COLUMNS(REPEATABLE_0_1)
+						   "FROM schemamig.migrations m FULL JOIN schemamig.applied a "
+						   "  ON a.version OPERATOR(pg_catalog.=) m.version",
+						   1, argtypes),
+				 values, NULL, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		MigrationState *m = state_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
@@ -337,6 +365,7 @@ MigrationState *
 catalog_load_one(const char *version)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan_0_1 = NULL;
 	Oid			argtypes[2] = {BOOLOID, TEXTOID};
 	Datum		values[2];
 	CatalogAccess access;
@@ -345,13 +374,22 @@ catalog_load_one(const char *version)
 	values[0] = BoolGetDatum(true);
 	values[1] = CStringGetTextDatum(version);
 	catalog_enter(&access);
-	run_plan(plan_once(&plan,
-					   STATE_COLUMNS
-					   "FROM (SELECT $2 AS version) v "
-					   "LEFT JOIN schemamig.migrations m ON m.version OPERATOR(pg_catalog.=) v.version "
-					   "LEFT JOIN schemamig.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
-					   2, argtypes),
-			 values, NULL, SPI_OK_SELECT);
+	if (migrations_have_repeatable())
+		run_plan(plan_once(&plan,
+						   STATE_COLUMNS(REPEATABLE_0_2)
+						   "FROM (SELECT $2 AS version) v "
+						   "LEFT JOIN schemamig.migrations m ON m.version OPERATOR(pg_catalog.=) v.version "
+						   "LEFT JOIN schemamig.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
+						   2, argtypes),
+				 values, NULL, SPI_OK_SELECT);
+	else
+		run_plan(plan_once(&plan_0_1,
+						   STATE_COLUMNS(REPEATABLE_0_1)
+						   "FROM (SELECT $2 AS version) v "
+						   "LEFT JOIN schemamig.migrations m ON m.version OPERATOR(pg_catalog.=) v.version "
+						   "LEFT JOIN schemamig.applied a ON a.version OPERATOR(pg_catalog.=) v.version",
+						   2, argtypes),
+				 values, NULL, SPI_OK_SELECT);
 	m = state_from_tuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 	m->version = pstrdup(version);
 	SPI_freetuptable(SPI_tuptable);
@@ -370,17 +408,25 @@ char *
 catalog_highest_applied(void)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr plan_0_1 = NULL;
 	CatalogAccess access;
 	char	   *highest = NULL;
 
 	catalog_enter(&access);
-	run_plan(plan_once(&plan,
-					   "SELECT a.version FROM schemamig.applied a "
-					   "WHERE NOT EXISTS (SELECT FROM schemamig.migrations m "
-					   "                  WHERE m.version OPERATOR(pg_catalog.=) a.version AND m.repeatable) "
-					   "ORDER BY schemamig.version_sort_key(a.version) DESC LIMIT 1",
-					   0, NULL),
-			 NULL, NULL, SPI_OK_SELECT);
+	if (migrations_have_repeatable())
+		run_plan(plan_once(&plan,
+						   "SELECT a.version FROM schemamig.applied a "
+						   "WHERE NOT EXISTS (SELECT FROM schemamig.migrations m "
+						   "                  WHERE m.version OPERATOR(pg_catalog.=) a.version AND m.repeatable) "
+						   "ORDER BY schemamig.version_sort_key(a.version) DESC LIMIT 1",
+						   0, NULL),
+				 NULL, NULL, SPI_OK_SELECT);
+	else
+		run_plan(plan_once(&plan_0_1,
+						   "SELECT version FROM schemamig.applied "
+						   "ORDER BY schemamig.version_sort_key(version) DESC LIMIT 1",
+						   0, NULL),
+				 NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 		highest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SPI_freetuptable(SPI_tuptable);

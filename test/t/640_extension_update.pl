@@ -76,7 +76,10 @@ $node->safe_psql('postgres', q{
 	SELECT schemamig.enqueue('0003');
 });
 my %catalog = (
-	migrations => q{SELECT count(*) || ' ' || md5(string_agg(m::text, '|' ORDER BY version)) FROM schemamig.migrations m},
+	# the columns of 0.1.0: 0.2.0 adds repeatable (false for every row, checked below)
+	migrations => q{SELECT count(*) || ' ' || md5(string_agg((m.version, m.description, m.up_sql, m.down_sql, m.checksum,
+	                  m.down_checksum, m.transactional, m.registered_at, m.registered_by)::text, '|' ORDER BY version))
+	                FROM schemamig.migrations m},
 	applied    => q{SELECT count(*) || ' ' || md5(string_agg(a::text, '|' ORDER BY version)) FROM schemamig.applied a},
 	events     => q{SELECT count(*) || ' ' || md5(string_agg(e::text, '|' ORDER BY id)) FROM schemamig.events e},
 	# the columns of 0.1.0: later versions add their own
@@ -93,6 +96,8 @@ for my $c (sort keys %catalog)
 {
 	is($node->safe_psql('postgres', $catalog{$c}), $before{$c}, "$c survives the update");
 }
+is($node->safe_psql('postgres', q{SELECT bool_or(repeatable) FROM schemamig.migrations}), 'f',
+	'the migrations registered before the update are not repeatable');
 is($node->safe_psql('postgres', q{SELECT string_agg(version || '=' || state, ',' ORDER BY version) FROM schemamig.status()}),
 	'0001=applied,0002=applied,0003=pending', 'status() reads the old data');
 is($node->safe_psql('postgres', q{SELECT string_agg(version || ': ' || problem, '; ') FROM schemamig.validate()}),
