@@ -30,6 +30,8 @@ OBJS = \
 	src/deploy_run.o \
 	src/jobs.o \
 	src/job_runner.o \
+	src/backfill_directive.o \
+	src/backfill.o \
 	src/worker.o \
 	src/worker_registry.o \
 	src/database_commands.o \
@@ -99,7 +101,7 @@ endif
 src/schemamig.o: src/database_commands.h src/executor.h src/lint/lint.h src/schemamig.h src/script.h src/worker.h
 src/checksum.o: src/checksum.h src/compat.h src/sha256_text.h
 src/version.o: src/compat.h src/version.h src/version_rules.h
-src/script.o: src/schemamig.h src/script.h src/sql_scan.h
+src/script.o: src/backfill.h src/schemamig.h src/script.h src/sql_scan.h
 src/redact.o: src/redact.h src/redact_rules.h
 src/catalog.o: src/catalog.h src/compat.h src/script.h src/version_rules.h
 src/registrations_digest.o: src/checksum.h src/sha256_text.h
@@ -109,14 +111,16 @@ src/down_script.o: src/catalog.h src/down_script.h src/script.h
 src/repeatable.o: src/catalog.h src/checksum.h src/migration_lock.h src/repeatable.h src/schemamig.h src/script.h src/version.h
 src/executor.o: src/compat.h src/executor.h src/redact.h src/schemamig.h src/script.h
 src/api/common.o: src/api/api.h src/catalog.h src/executor.h src/recovery_guard.h src/repeatable.h src/schemamig.h src/script.h
-src/api/register.o: src/api/api.h src/catalog.h src/checksum.h src/down_script.h src/migration_lock.h src/repeatable.h src/script.h src/version.h src/version_rules.h
+src/api/register.o: src/api/api.h src/backfill.h src/catalog.h src/checksum.h src/down_script.h src/migration_lock.h src/repeatable.h src/script.h src/version.h src/version_rules.h
 src/api/apply.o: src/api/api.h src/catalog.h src/down_script.h src/job_state.h src/jobs.h src/migration_lock.h src/repeatable.h src/schemamig.h src/script.h src/version.h src/version_rules.h
 src/api/rollback.o: src/api/api.h src/catalog.h src/down_script.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/version_rules.h
 src/api/status.o: src/api/api.h src/catalog.h src/down_script.h src/recovery_guard.h src/repeatable.h src/schemamig.h src/script.h src/version_rules.h
 src/api/deploy.o: src/api/api.h src/catalog.h src/deploy_run.h src/job_state.h src/jobs.h src/migration_lock.h src/repeatable.h src/schemamig.h src/script.h src/version.h src/version_rules.h src/worker_registry.h
 src/deploy_run.o: src/deploy_run.h
 src/jobs.o: src/catalog.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/worker_registry.h
-src/job_runner.o: src/catalog.h src/down_script.h src/executor.h src/job_runner.h src/job_state.h src/jobs.h src/lock_retry.h src/recovery_guard.h src/redact.h src/schemamig.h src/script.h src/worker_registry.h
+src/job_runner.o: src/backfill.h src/catalog.h src/down_script.h src/executor.h src/job_runner.h src/job_state.h src/jobs.h src/lock_retry.h src/recovery_guard.h src/redact.h src/schemamig.h src/script.h src/worker_registry.h
+src/backfill_directive.o: src/backfill.h src/compat.h src/executor.h src/schemamig.h src/script.h src/sql_scan.h
+src/backfill.o: src/backfill.h src/catalog.h src/executor.h src/job_state.h src/jobs.h src/lock_retry.h src/redact.h src/schemamig.h src/script.h
 src/worker.o: src/job_runner.h src/schemamig.h src/worker.h src/worker_registry.h
 src/worker_registry.o: src/compat.h src/worker_registry.h
 src/database_commands.o: src/database_commands.h src/worker_registry.h
@@ -136,8 +140,8 @@ src/lint/rules_create.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulel
 src/lint/rules_transaction.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
 src/lint/events.o: src/catalog.h src/executor.h src/lint/events.h src/script.h
 src/lint_hook.o: src/compat.h src/executor.h src/lint/events.h src/lint/lint.h src/redact.h src/schemamig.h src/script.h
-src/lint_api.o: src/compat.h src/lint/lint.h src/schemamig.h src/script.h
-src/trace.o: src/script.h
+src/lint_api.o: src/backfill.h src/compat.h src/lint/lint.h src/schemamig.h src/script.h
+src/trace.o: src/backfill.h src/script.h
 
 # The command-line client has a Makefile of its own (a PGXS PROGRAM).
 all: cli-all

@@ -179,7 +179,8 @@ lock_retry_pause(const PGresult *res, const char *version, const DeployLimits *l
 /*
  * Wait for a worker job with CALL schemamig.wait() (which holds no snapshot
  * while it waits), a second at a time, so that a progress line can be
- * printed, at most limits->wait_timeout_ms (negative: no limit).  NULL when
+ * printed (a batched backfill's progress when it is first seen, then
+ * every JOB_PROGRESS_SECONDS), at most limits->wait_timeout_ms (negative: no limit).  NULL when
  * the job is done; else the error (the job's, or the timeout's).
  */
 PGresult *
@@ -190,6 +191,8 @@ deploy_wait_job(PGconn *conn, const char *version, const char *direction, long l
 	double		started = now_seconds();
 	double		last_line = started;
 	char	   *still;
+	char	   *backfill;
+	bool		backfill_shown = false;
 
 	snprintf(job_text, sizeof(job_text), "%lld", job);
 	still = psprintf("job %lld is still ", job);
@@ -224,13 +227,23 @@ deploy_wait_job(PGconn *conn, const char *version, const char *direction, long l
 			return res;
 		}
 		PQclear(res);
-		if (now_seconds() - last_line >= JOB_PROGRESS_SECONDS)
+		/* a backfill's progress when first seen, then with the other lines */
+		backfill = backfill_progress_line(conn, job);
+		if (backfill && (!backfill_shown || now_seconds() - last_line >= JOB_PROGRESS_SECONDS))
+		{
+			last_line = now_seconds();
+			backfill_shown = true;
+			progress_clear();
+			report_note("%s", backfill);
+		}
+		else if (now_seconds() - last_line >= JOB_PROGRESS_SECONDS)
 		{
 			last_line = now_seconds();
 			progress_clear();
 			report_note("still waiting for job %lld (migration %s, %s): %.0f s", job, version,
 						direction, last_line - started);
 		}
+		free(backfill);
 	}
 }
 

@@ -201,6 +201,9 @@ extern int	report_folder_problems(const CliOptions *opts, const MigrationFolder 
 extern void print_redacted(FILE *out, const char *text);
 extern char *terminal_safe(const char *s, bool multi_line);
 extern char *redact(const char *text);
+/* backfill_progress.c */
+extern char *backfill_progress_line(PGconn *conn, long long job);
+
 extern void progress_update(int done, int total, const char *version, double seconds);
 extern void progress_clear(void);
 extern bool progress_wanted(void);

@@ -141,3 +141,54 @@ RETURNS text
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'schemamig_register_repeatable';
 REVOKE EXECUTE ON FUNCTION schemamig.register_repeatable(text, text, text) FROM PUBLIC;
+
+-- ---- batched backfills (issue 16) ----
+-- A migration's UPDATE or DELETE under "-- schemamig:batch" runs in the
+-- worker, one transaction per batch along the table's key; each batch
+-- commits its progress here with it, so a crash resumes after the last
+-- committed batch (src/backfill.c, doc/backfill.md).
+CREATE TABLE schemamig.backfills (
+    version          text NOT NULL,
+    direction        text NOT NULL CHECK (direction IN ('up', 'down')),
+    statement_no     integer NOT NULL,
+    job              bigint,
+    relation         text NOT NULL,
+    key_column       text NOT NULL,
+    command          text NOT NULL CHECK (command IN ('UPDATE', 'DELETE')),
+    state            text NOT NULL DEFAULT 'running'
+                     CHECK (state IN ('running', 'waiting_for_replica', 'done', 'cancelled', 'failed')),
+    last_key         text,
+    rows_changed     bigint NOT NULL DEFAULT 0,
+    batches          bigint NOT NULL DEFAULT 0,
+    batch_size       integer NOT NULL,
+    pause_ms         integer NOT NULL,
+    estimated_rows   bigint,
+    started_at       timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    updated_at       timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at      timestamptz,
+    PRIMARY KEY (version, direction, statement_no)
+);
+CREATE INDEX backfills_job ON schemamig.backfills (job);
+COMMENT ON TABLE schemamig.backfills IS
+    'progress of batched statements (-- schemamig:batch), one row per statement, committed with each batch';
+SELECT pg_catalog.pg_extension_config_dump('schemamig.backfills', '');
+
+-- What a deployer watches: elapsed time and the share done.  A role sees
+-- the backfills of the jobs it queued (as wait() lets it wait for them),
+-- the extension owner all (the view runs as its owner: the test is here).
+CREATE VIEW schemamig.backfill_progress WITH (security_barrier) AS
+SELECT b.job, b.version, b.direction, b.statement_no, b.relation, b.key_column, b.command,
+       b.state, b.last_key, b.rows_changed, b.batches, b.batch_size, b.estimated_rows,
+       CASE WHEN b.estimated_rows OPERATOR(pg_catalog.>) 0
+            THEN pg_catalog.round(LEAST(100, 100.0 OPERATOR(pg_catalog.*) b.rows_changed
+                                  OPERATOR(pg_catalog./) b.estimated_rows), 1) END AS percent,
+       b.started_at,
+       COALESCE(b.finished_at, pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.-) b.started_at AS elapsed,
+       b.finished_at
+FROM schemamig.backfills b
+WHERE pg_catalog.pg_has_role((SELECT e.extowner FROM pg_catalog.pg_extension e
+                              WHERE e.extname OPERATOR(pg_catalog.=) 'schemamig'), 'USAGE')
+   OR EXISTS (SELECT FROM schemamig.jobs j WHERE j.id OPERATOR(pg_catalog.=) b.job
+              AND pg_catalog.pg_has_role(j.requested_by_oid, 'USAGE'));
+REVOKE ALL ON schemamig.backfills FROM PUBLIC;
+GRANT SELECT ON schemamig.backfill_progress TO PUBLIC;

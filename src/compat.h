@@ -153,4 +153,15 @@ generated_constraint_is_stored(const Constraint *c)
 #define LocalBackendStatusByIndex(n)	pgstat_fetch_stat_local_beentry(n)
 #endif
 
+/*
+ * Whether a raw UPDATE, DELETE or INSERT has a RETURNING clause: 18
+ * replaced the statement's returningList by a ReturningClause (the list
+ * in its exprs, beside RETURNING's WITH options).
+ */
+#if PG_VERSION_NUM >= 180000
+#define RawStmtHasReturning(stmt)	((stmt)->returningClause != NULL)
+#else
+#define RawStmtHasReturning(stmt)	((stmt)->returningList != NIL)
+#endif
+
 #endif							/* SCHEMAMIG_COMPAT_H */

@@ -38,6 +38,9 @@
  *	  is every NOTICE, WARNING or LOG it raises (an emit_log_hook), and
  *	  so is the statement text shown in pg_stat_activity and logged as the
  *	  worker's STATEMENT;
+ *	- a batch of a batched statement (backfill.c) runs as a statement of
+ *	  the script does, under the same timeouts and settings
+ *	  (executor_run_batch);
  *	- schemamig_running says which migration is running, for the linter;
  *	- memory does not grow with the number of statements: the script is
  *	  read a chunk at a time (ScriptReader), each statement is parsed,
@@ -84,6 +87,9 @@ int			executor_last_statement = 0;
 
 /* lock_timeout in force when it started */
 int			executor_last_lock_timeout = 0;
+
+/* statement_timeout in force for the last batch (executor_run_batch) */
+int			executor_last_statement_timeout = 0;
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
@@ -568,6 +574,66 @@ run_statements(const char *version, MigrationDirection direction,
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, script_start);
 	return INSTR_TIME_GET_MILLISEC(duration);
+}
+
+/*
+ * Run one batch of a batched statement (backfill.c) through SPI in the
+ * current transaction, as run_statements() runs a statement of the script:
+ * under schemamig's timeouts and what the script has SET so far
+ * (settings), with the statement's error context and redaction.  sql is
+ * the batch's query; its rows are left in SPI_tuptable.  Returns its
+ * duration in milliseconds.
+ */
+double
+executor_run_batch(const char *version, MigrationDirection direction,
+				   ScriptStatement *statement, const char *sql, ScriptSettings *settings)
+{
+	StatementErrorContext ctx = {version, direction, statement, false};
+	ErrorContextCallback callback;
+	RunningMigration running = {version, direction, statement->number};
+	RunningMigration *save_running = schemamig_running;
+	MemoryContext caller_context = CurrentMemoryContext;
+	ScriptStatement batch = *statement;
+	instr_time	start;
+	instr_time	elapsed;
+	int			nestlevel;
+	int			rc;
+
+	batch.text = (char *) sql;
+	nestlevel = NewGUCNestLevel();
+	set_timeout_guc("lock_timeout", schemamig_lock_timeout, GUC_ACTION_SAVE);
+	set_timeout_guc("statement_timeout", schemamig_statement_timeout, GUC_ACTION_SAVE);
+	apply_script_settings(settings, GUC_ACTION_SAVE);
+	executor_last_statement = statement->number;
+	executor_last_lock_timeout = LockTimeout;
+	executor_last_statement_timeout = StatementTimeout;
+	callback.callback = statement_error_callback;
+	callback.arg = &ctx;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	schemamig_running = &running;
+	INSTR_TIME_SET_CURRENT(start);
+	PG_TRY();
+	{
+		arm_statement_timeout();
+		rc = execute_statement(&batch, caller_context);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+	}
+	PG_FINALLY();
+	{
+		if (get_timeout_active(STATEMENT_TIMEOUT))
+			disable_timeout(STATEMENT_TIMEOUT, false);
+		schemamig_running = save_running;
+	}
+	PG_END_TRY();
+	/* after PG_END_TRY, which puts back the stack as PG_TRY found it */
+	error_context_stack = callback.previous;
+	AtEOXact_GUC(false, nestlevel);
+	MemoryContextSwitchTo(caller_context);
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	return INSTR_TIME_GET_MILLISEC(elapsed);
 }
 
 /* what executor_run_top_level puts back, whether the statement failed or not */

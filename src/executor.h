@@ -35,6 +35,9 @@ extern int	executor_last_statement;
 /* lock_timeout (ms) in force when that statement started */
 extern int	executor_last_lock_timeout;
 
+/* statement_timeout (ms) in force for the last batch of a backfill */
+extern int	executor_last_statement_timeout;
+
 /*
  * What the SET, SET LOCAL and RESET statements of a worker job's script
  * have set so far, carried from one stretch of the script to the next
@@ -64,6 +67,9 @@ extern double executor_run_top_level(const char *version,
 									 MigrationDirection direction,
 									 ScriptStatement *statement,
 									 ScriptSettings *settings);
+extern double executor_run_batch(const char *version, MigrationDirection direction,
+								 ScriptStatement *statement, const char *sql,
+								 ScriptSettings *settings);
 extern void executor_restore_settings(ScriptSettings *settings);
 
 #endif							/* SCHEMAMIG_EXECUTOR_H */

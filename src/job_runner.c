@@ -37,6 +37,11 @@
  *	  sixteenth of the time), for as long as schemamig.lock_retry_budget allows, each
  *	  failed attempt a lock_retry event; any other failure fails the job
  *	  with its SQLSTATE and statement;
+ *	- a batched statement ("-- schemamig:batch") runs alone, batch by
+ *	  batch (backfill.c); an up job interrupted in one is queued again at
+ *	  the first pass and resumes at that statement, from its last
+ *	  committed batch, instead of failing; a cancelled one ends the job
+ *	  'cancelled' with the migration dirty;
  *	- the script's own SET, SET LOCAL and RESET hold from the statement
  *	  after them to the end of the script, across stretches (the job's
  *	  ScriptSettings, see executor.c), and are reset after the job;
@@ -88,6 +93,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "backfill.h"
 #include "schemamig.h"
 #include "catalog.h"
 #include "down_script.h"
@@ -187,6 +193,9 @@ static void
 mark_interrupted_jobs(void)
 {
 	txn_begin(worker_userid);
+	/* those that were in a batched statement resume there instead */
+	if (backfill_catalog_exists())
+		jobs_requeue_interrupted_backfills();
 	jobs_mark_interrupted();
 	txn_commit();
 }
@@ -551,9 +560,91 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata, bool took_effect)
 }
 
 /*
- * Run a job's script stretch by stretch.  Returns false if it failed (the
- * failure is recorded).  Whether a failure took effect: a stretch before
- * it committed, or the failed statement ran at top level and may have
+ * Run batched statement s (backfill.c).  Returns false if it failed or was
+ * cancelled (recorded); a cancel leaves the migration dirty at the
+ * statement before, with the progress the backfill kept.
+ */
+static bool
+run_backfill(Job *job, Oid role, MigrationState *m, ScriptStatement *s, bool resume,
+			 bool committed, double *ms)
+{
+	BackfillRun run;
+	BackfillOutcome outcome;
+	TimestampTz start = GetCurrentTimestamp();
+
+	memset(&run, 0, sizeof(run));
+	run.job = job->id;
+	run.version = job->version;
+	run.direction = job->direction;
+	run.role = role;
+	run.worker_role = worker_userid;
+	run.settings = &job->settings;
+	run.resume = resume;
+	outcome = backfill_run(&run, s);
+	MemoryContextSwitchTo(job_context);
+	*ms += (double) TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+	if (outcome == BACKFILL_FAILED)
+	{
+		record_failure(job, s, run.error,
+					   committed || run.took_effect || job->direction != MIGRATION_UP);
+		return false;
+	}
+	txn_begin(role);
+	if (outcome == BACKFILL_CANCELLED)
+	{
+		bool		took_effect = committed || run.took_effect || job->direction != MIGRATION_UP;
+		char	   *message = psprintf("cancelled with schemamig.cancel() in statement %d (line %d): %s%s",
+									   s->number, s->line, run.summary,
+									   took_effect ? ""
+									   : "; nothing of the migration took effect, so it is pending again");
+
+		finish_job(job, JOB_CANCELLED, message, ERRCODE_QUERY_CANCELED);
+		catalog_record_outcome(took_effect ? MIGRATION_OUTCOME_CANCELLED
+							   : MIGRATION_OUTCOME_CANCELLED_WITHOUT_EFFECT,
+							   job->version, job->direction, NULL, *ms, ERRCODE_QUERY_CANCELED,
+							   message, psprintf("{\"job\": " INT64_FORMAT ", \"statement\": %d, \"line\": %d}",
+												 job->id, s->number, s->line));
+	}
+	else
+		catalog_record_progress(job->version, m->applied ? m->applied_checksum : m->checksum,
+								job->direction == MIGRATION_UP ? s->number : m->dirty_statement, *ms);
+	MemoryContextSwitchTo(job_context);
+	txn_commit();
+	return outcome == BACKFILL_DONE;
+}
+
+/*
+ * A job resumed at statement resume_at: what the script's SET, SET LOCAL
+ * and RESET statements before it set is set again (nothing else of the
+ * script before it runs again).
+ */
+static void
+replay_settings(Job *job, Oid role, Script *script, int resume_at)
+{
+	List	   *settings = NIL;
+	ListCell   *lc;
+
+	foreach(lc, script->statements)
+	{
+		ScriptStatement *s = lfirst(lc);
+
+		if (s->number >= resume_at)
+			break;
+		if (IsA(s->parsetree, VariableSetStmt))
+			settings = lappend(settings, s);
+	}
+	if (settings == NIL)
+		return;
+	txn_begin(role);
+	(void) executor_run_statements(job->version, job->direction, settings, NULL, &job->settings);
+	txn_commit();
+}
+
+/*
+ * Run a job's script stretch by stretch: the whole script (resume_at 0),
+ * or from batched statement resume_at on, resuming it.  Returns false if
+ * it failed (the failure is recorded).  Whether a failure took effect: a
+ * stretch before it committed, or the failed statement ran at top level and may have
  * committed part of its work (a CREATE INDEX CONCURRENTLY whose INVALID
  * index was dropped has not).  Only an up job's failure can be without
  * effect: a down job leaves the migration as it found it until its first
@@ -561,11 +652,14 @@ record_failure(Job *job, ScriptStatement *s, ErrorData *edata, bool took_effect)
  * asked the job to stop; then it stops there (record_cancelled).
  */
 static bool
-run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
+run_script(Job *job, Oid role, MigrationState *m, Script *script, int resume_at, double *ms)
 {
 	List	   *stretch = NIL;
 	ListCell   *lc;
-	bool		committed = false;
+	bool		committed = resume_at > 1;
+
+	if (resume_at > 1)
+		replay_settings(job, role, script, resume_at);
 
 	foreach(lc, script->statements)
 	{
@@ -573,6 +667,8 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 		ErrorData  *edata = NULL;
 		bool		alone = (s->top_level_only != NULL);
 
+		if (s->number < resume_at)
+			continue;
 		if (!alone)
 			stretch = lappend(stretch, s);
 		/* end of a transactional stretch: before a top-level one, or at the end */
@@ -593,7 +689,13 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, double *ms)
 			stretch = NIL;
 			committed = true;
 		}
-		if (alone)
+		if (alone && s->batch)
+		{
+			if (!run_backfill(job, role, m, s, s->number == resume_at, committed, ms))
+				return false;
+			committed = true;
+		}
+		else if (alone)
 		{
 			List	   *existing;
 
@@ -654,6 +756,7 @@ run_job_script(Job *job)
 	double		ms = 0;
 	char	   *why = NULL;
 	int			sqlerrcode = ERRCODE_UNDEFINED_OBJECT;
+	int			resume_at = 0;
 
 	txn_begin(worker_userid);
 	/* a queued job runs as the role that queued it, by OID (jobs.c) */
@@ -688,7 +791,15 @@ run_job_script(Job *job)
 			txn_commit();
 			return;
 		}
+		/* a job interrupted in a batched statement goes on there (backfill.c) */
 		if (m->dirty)
+		{
+			txn_begin(role);
+			resume_at = backfill_resume_point(job->version, m->dirty_statement);
+			MemoryContextSwitchTo(job_context);
+			txn_commit();
+		}
+		if (m->dirty && resume_at == 0)
 		{
 			txn_begin(role);
 			finish_job(job, JOB_FAILED,
@@ -699,10 +810,13 @@ run_job_script(Job *job)
 			return;
 		}
 		script = script_split(m->up_sql, job->version, MIGRATION_UP);
-		txn_begin(role);
-		catalog_record_progress(job->version, m->checksum, 0, 0);
-		txn_commit();
-		if (!run_script(job, role, m, script, &ms))
+		if (resume_at == 0)
+		{
+			txn_begin(role);
+			catalog_record_progress(job->version, m->checksum, 0, 0);
+			txn_commit();
+		}
+		if (!run_script(job, role, m, script, resume_at, &ms))
 			return;
 		txn_begin(role);
 		finish_job(job, JOB_DONE, NULL, 0);
@@ -758,7 +872,7 @@ run_job_script(Job *job)
 				return;
 		}
 		script = script_split(m->down_sql, job->version, MIGRATION_DOWN);
-		if (!run_script(job, role, m, script, &ms))
+		if (!run_script(job, role, m, script, 0, &ms))
 			return;
 		txn_begin(role);
 		finish_job(job, JOB_DONE, NULL, 0);

@@ -7,9 +7,10 @@
  * The machine:
  *
  *		queued ──(worker claims it)──▶ running ──▶ done
- *		   │                              ├─────▶ failed
- *		   │                              └─────▶ cancelled
- *		   └──(schemamig.cancel())────▶ cancelled
+ *		   ▲  │                           ├─────▶ failed
+ *		   │  │                           ├─────▶ cancelled
+ *		   │  └──(schemamig.cancel())──▶ cancelled
+ *		   └──(interrupted in a batched statement)──┘
  *
  *	- queued: enqueue() inserted it (the column's default); at most one
  *	  open (queued or running) job per version and direction;
@@ -18,6 +19,10 @@
  *	- failed: its script failed, it could not run at all (role, migration),
  *	  or the worker or server stopped while it ran (found at the worker's
  *	  next start, jobs_mark_interrupted);
+ *	- running -> queued: the worker or server stopped while an up job ran
+ *	  a batched statement (-- schemamig:batch): found at the worker's next
+ *	  start, it is queued again to resume after the last committed batch
+ *	  (jobs_requeue_interrupted_backfills, backfill.c);
  *	- cancelled: schemamig.cancel() cancelled it while queued, or asked for
  *	  its cancellation while running and the runner stopped before its next
  *	  stretch (jobs_cancel_requested); the migration is left as the job
@@ -105,7 +110,8 @@ job_state_transition_legal(JobState from, JobState to)
 		case JOB_QUEUED:
 			return to == JOB_RUNNING || to == JOB_CANCELLED;
 		case JOB_RUNNING:
-			return to == JOB_DONE || to == JOB_FAILED || to == JOB_CANCELLED;
+			return to == JOB_DONE || to == JOB_FAILED || to == JOB_CANCELLED ||
+				to == JOB_QUEUED;
 		case JOB_DONE:
 		case JOB_FAILED:
 		case JOB_CANCELLED:

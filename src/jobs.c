@@ -405,6 +405,50 @@ jobs_cancel_requested(int64 id)
 }
 
 /*
+ * Up jobs left running inside a batched statement by a worker or server
+ * that stopped (running -> queued), each with its event: the migration is
+ * dirty just before a statement whose progress row in schemamig.backfills
+ * belongs to the job.  Queued again, the job resumes there after the last
+ * committed batch (backfill.c).  Called before jobs_mark_interrupted(),
+ * with the migration lock held; the caller knows schemamig.backfills
+ * exists (0.2.0).
+ */
+void
+jobs_requeue_interrupted_backfills(void)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+	SPITupleTable *requeued;
+	uint64		count;
+	uint64		i;
+
+	values[0] = CStringGetTextDatum(job_state_transition(JOB_RUNNING, JOB_QUEUED));
+	jobs_sql("UPDATE schemamig.jobs j SET status = $1 "
+			 "FROM schemamig.backfills b, schemamig.applied a "
+			 "WHERE j.status OPERATOR(pg_catalog.=) " JOB_STATE_SQL(RUNNING) " "
+			 "  AND j.direction OPERATOR(pg_catalog.=) 'up' "
+			 "  AND b.job OPERATOR(pg_catalog.=) j.id AND b.version OPERATOR(pg_catalog.=) j.version "
+			 "  AND b.direction OPERATOR(pg_catalog.=) 'up' "
+			 "  AND a.version OPERATOR(pg_catalog.=) j.version AND a.dirty "
+			 "  AND b.statement_no OPERATOR(pg_catalog.=) (COALESCE(a.dirty_statement, 0) OPERATOR(pg_catalog.+) 1) "
+			 "RETURNING j.id, j.version, b.statement_no, b.batches, COALESCE(b.last_key, '(none)')",
+			 1, argtypes, values, NULL, false, SPI_OK_UPDATE_RETURNING);
+	requeued = SPI_tuptable;
+	count = SPI_processed;
+	for (i = 0; i < count; i++)
+	{
+		HeapTuple	row = requeued->vals[i];
+		TupleDesc	desc = requeued->tupdesc;
+
+		catalog_log_event("warning", "backfill_interrupted", SPI_getvalue(row, desc, 2), "up", NAN, NULL,
+						  psprintf("job %s was interrupted in batched statement %s after %s batches (last key %s); it is queued again and resumes there",
+								   SPI_getvalue(row, desc, 1), SPI_getvalue(row, desc, 3),
+								   SPI_getvalue(row, desc, 4), SPI_getvalue(row, desc, 5)),
+						  NULL);
+	}
+}
+
+/*
  * Jobs left running by a worker or server that stopped (running -> failed),
  * each with its event.  Called only with the migration lock held: then no
  * worker runs any job.
@@ -711,7 +755,7 @@ schemamig_cancel(PG_FUNCTION_ARGS)
 	if (state == JOB_RUNNING)
 	{
 		ereport(NOTICE,
-				(errmsg("job %lld is running; it stops before its next stretch", (long long) job),
+				(errmsg("job %lld is running; it stops before its next stretch (in a batched statement, before its next batch)", (long long) job),
 				 errdetail("A statement in progress runs to its end; what the job committed stays, so its migration may be left dirty."),
 				 errhint("CALL schemamig.wait(%lld) waits until it has stopped.", (long long) job)));
 		worker_to_wake = worker_registry_database_worker_pid();

@@ -38,6 +38,7 @@ extern int64 jobs_enqueue(const char *version, MigrationDirection direction);
 extern bool jobs_claim_next(JobRow *job);
 extern void jobs_finish(int64 id, JobState state, const char *error, int sqlerrcode);
 extern bool jobs_cancel_requested(int64 id);
+extern void jobs_requeue_interrupted_backfills(void);
 extern void jobs_mark_interrupted(void);
 extern bool jobs_queued(bool or_running);
 extern List *jobs_dirty_without_open_job(void);

@@ -17,6 +17,10 @@
  *	- it starts with lock_timeout and statement_timeout at
  *	  schemamig.lock_timeout and schemamig.statement_timeout, the values a
  *	  migration starts with;
+ *	- a statement under "-- schemamig:batch" gets a row of severity 'info'
+ *	  (rule "schemamig:batch") saying what the worker will do with it, or
+ *	  why a migration holding it is refused; its batches are transactions
+ *	  of their own, so no lock of an earlier statement is held across it;
  *	- rules allowed by a "schemamig:allow" comment before a statement are
  *	  left out, as the hook would let the statement run; a comment naming
  *	  no rule is a WARNING, as in the hook;
@@ -44,6 +48,7 @@
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
+#include "backfill.h"
 #include "schemamig.h"
 #include "compat.h"
 #include "lint/lint.h"
@@ -69,6 +74,26 @@ emit_row(ReturnSetInfo *rsinfo, int script_no, int statement_no, int line, LintF
 	values[i++] = CStringGetTextDatum(lint_severity_name(f->severity));
 	values[i++] = CStringGetTextDatum(f->message);
 	values[i++] = CStringGetTextDatum(f->hint);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* what the worker will do with a batched statement: a row of severity 'info' */
+static void
+emit_batch_explanation(ReturnSetInfo *rsinfo, int script_no, ScriptStatement *s)
+{
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
+	const char *hint;
+	int			i = 0;
+
+	if (script_no > 0)
+		values[i++] = Int32GetDatum(script_no);
+	values[i++] = Int32GetDatum(s->number);
+	values[i++] = Int32GetDatum(s->line);
+	values[i++] = CStringGetTextDatum("schemamig:batch");
+	values[i++] = CStringGetTextDatum("info");
+	values[i++] = CStringGetTextDatum(backfill_explain(s, &hint));
+	values[i++] = CStringGetTextDatum(hint);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -126,6 +151,9 @@ lint_script(LintState *st, const char *sql, ReturnSetInfo *rsinfo, int script_no
 
 		/* what a statement's rules allocate is dropped after it */
 		MemoryContextSwitchTo(statement_context);
+		/* a batched statement holds no lock of an earlier one: its batches are transactions of their own */
+		if (s->batch && s->batch->refused == NULL)
+			lint_reset_transaction(st);
 		(void) lint_statement(st, stmt);
 		lint_identifiers(st, s->text);
 		allows = lint_parse_allows(s->text, strlen(s->text));
@@ -137,6 +165,8 @@ lint_script(LintState *st, const char *sql, ReturnSetInfo *rsinfo, int script_no
 			if (lint_find_allow(allows, f->rule) == NULL)
 				emit_row(rsinfo, script_no, s->number, s->line, f);
 		}
+		if (s->batch)
+			emit_batch_explanation(rsinfo, script_no, s);
 		MemoryContextSwitchTo(state_context);
 		lint_track_statement(st, stmt);
 

@@ -34,6 +34,7 @@ bool		schemamig_skip = false;
 bool		schemamig_debug = false;
 bool		schemamig_auto_recover = true;
 int			schemamig_lock_retry_budget = 5 * 60 * 1000;
+int			schemamig_backfill_max_lag = 0;
 int			schemamig_worker_naptime = 1000;
 char	   *schemamig_database = NULL;
 
@@ -112,6 +113,14 @@ _PG_init(void)
 							&schemamig_worker_naptime,
 							1000, 10, 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("schemamig.backfill_max_lag",
+							"Replay lag of a streaming replica above which the worker's batched backfills wait.",
+							"Zero (the default) turns the lag guard off. Read before each batch (doc/backfill.md).",
+							&schemamig_backfill_max_lag,
+							0, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("schemamig.database",

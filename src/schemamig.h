@@ -59,6 +59,7 @@ extern bool schemamig_debug;
 extern bool schemamig_auto_recover;
 extern int	schemamig_lock_retry_budget;
 extern int	schemamig_worker_naptime;
+extern int	schemamig_backfill_max_lag;
 extern char *schemamig_database;
 
 /*

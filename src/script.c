@@ -11,7 +11,8 @@
  *
  * Classification: transaction control and COPY to or from the client are
  * rejected; a statement that PostgreSQL refuses inside a transaction block
- * (CREATE INDEX CONCURRENTLY, VACUUM, ...) makes the script
+ * (CREATE INDEX CONCURRENTLY, VACUUM, ...), or one batched by a
+ * "-- schemamig:batch" directive (backfill_directive.c), makes the script
  * non-transactional.
  *
  * Memory: a script is read a chunk of statements at a time (ScriptReader),
@@ -40,6 +41,7 @@
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
 
+#include "backfill.h"
 #include "schemamig.h"
 #include "script.h"
 #include "sql_scan.h"
@@ -515,6 +517,17 @@ script_next(ScriptReader *reader)
 	if (reader->migration)
 		reject_statement(s, reader->parse.version, reader->parse.direction);
 	s->top_level_only = script_top_level_only(rs->stmt);
+	/* a batched statement runs in transactions of its own (backfill.c) */
+	caller = MemoryContextSwitchTo(reader->chunk_context);
+	s->batch = backfill_directive_read(s, reader->migration, reader->parse.version,
+									   reader->parse.direction);
+	MemoryContextSwitchTo(caller);
+	if (s->batch && s->batch->refused == NULL)
+	{
+		s->top_level_only = BACKFILL_TOP_LEVEL_REASON;
+		if (reader->summary.batch_statement == 0)
+			reader->summary.batch_statement = s->number;
+	}
 	if (s->top_level_only && reader->summary.top_level_only == NULL)
 	{
 		reader->summary.top_level_only = s->top_level_only;
@@ -585,6 +598,7 @@ script_split(const char *sql, const char *version, MigrationDirection direction)
 		script->statements = lappend(script->statements, s);
 	script->top_level_only = reader->summary.top_level_only;
 	script->top_level_statement = reader->summary.top_level_statement;
+	script->batch_statement = reader->summary.batch_statement;
 	script->statement_count = reader->summary.statement_count;
 	script_close(reader);
 	if (script->statements == NIL)

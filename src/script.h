@@ -21,6 +21,8 @@ typedef enum MigrationDirection
 
 extern const char *direction_name(MigrationDirection direction);
 
+struct BackfillDirective;		/* backfill.h */
+
 typedef struct ScriptStatement
 {
 	int			number;			/* 1-based position in the script */
@@ -29,6 +31,8 @@ typedef struct ScriptStatement
 	Node	   *parsetree;		/* raw parse tree */
 	const char *top_level_only; /* why it cannot run in a transaction
 								 * block, or NULL */
+	struct BackfillDirective *batch;	/* "-- schemamig:batch" before it,
+										 * or NULL */
 } ScriptStatement;
 
 typedef struct Script
@@ -36,6 +40,7 @@ typedef struct Script
 	List	   *statements;		/* of ScriptStatement * */
 	const char *top_level_only; /* first statement's reason, or NULL */
 	int			top_level_statement;	/* its number, or 0 */
+	int			batch_statement;	/* first batched statement, or 0 */
 	int			statement_count;
 } Script;
 

@@ -79,6 +79,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "backfill.h"
 #include "script.h"
 
 /*
@@ -411,7 +412,8 @@ not_traced_row(TraceState *ts, ScriptStatement *s, RangeVar *rv, List *names,
 
 /*
  * A statement that cannot run in a transaction block: the relations it
- * names with the lock the PostgreSQL documentation gives for it.
+ * names with the lock the PostgreSQL documentation gives for it (for a
+ * batched statement, the lock each of its batches takes).
  */
 static void
 report_not_traced(TraceState *ts, ScriptStatement *s)
@@ -421,6 +423,14 @@ report_not_traced(TraceState *ts, ScriptStatement *s)
 								  s->top_level_only);
 	ListCell   *lc;
 
+	/* a batched statement (backfill.c): many short transactions, each with its rows */
+	if (s->batch)
+	{
+		not_traced_row(ts, s, s->batch->relation, NIL, RowExclusiveLock,
+					   psprintf("the schemamig worker runs it in batches of %d rows along the table's key, each batch a transaction of its own holding ROW EXCLUSIVE and its rows' locks until it commits",
+								s->batch->size));
+		return;
+	}
 	switch (nodeTag(stmt))
 	{
 		case T_IndexStmt:

@@ -27,6 +27,7 @@
 
 #include "fmgr.h"
 #include "api/api.h"
+#include "backfill.h"
 #include "catalog.h"
 #include "checksum.h"
 #include "down_script.h"
@@ -81,9 +82,14 @@ register_migration(const char *version, const char *up_sql, const char *down_sql
 	if (down_sql)
 		script_check_text(down_sql, version, MIGRATION_DOWN);
 	up = script_scan(up_sql, version, MIGRATION_UP);
+	if (up->batch_statement)
+		backfill_check_script(up_sql, version, MIGRATION_UP);
 	if (down_sql)
 	{
 		down_script_warn_unparsable(down_sql, version);
+		/* the keys of its batched statements, if it parses (a cheap look first) */
+		if (strstr(down_sql, "schemamig:batch") && down_script_parse_error(down_sql, version) == NULL)
+			backfill_check_script(down_sql, version, MIGRATION_DOWN);
 		down_checksum = checksum_sha256_hex(down_sql, strlen(down_sql));
 	}
 	checksum = checksum_sha256_hex(up_sql, strlen(up_sql));
