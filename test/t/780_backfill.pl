@@ -137,6 +137,18 @@ is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'a batched UPDATE
 is(sql('SELECT count(*) FILTER (WHERE seen = 1) FROM people'), '1000', 'each row changed once, walking citext order');
 is(sql("SELECT batches FROM schemamig.backfills WHERE job = $job"), '4', '1000 keys in batches of 300: 4 batches');
 
+# a partitioned table: its key spans the partitions, the estimate sums them
+sql(q{CREATE TABLE parted (id bigint PRIMARY KEY, n int NOT NULL DEFAULT 0) PARTITION BY RANGE (id);
+	  CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (5000);
+	  CREATE TABLE parted_high PARTITION OF parted FOR VALUES FROM (5000) TO (20000);
+	  INSERT INTO parted (id) SELECT g FROM generate_series(1, 12000) g; ANALYZE parted;});
+$job = queue_job($node, '0005', "-- schemamig:batch size=1000\nUPDATE parted SET n = n + 1 WHERE true;\n");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'a batched UPDATE of a partitioned table is done')
+  or diag(job_field($node, $job, 'error'));
+is(sql('SELECT count(*) FILTER (WHERE n = 1) FROM parted'), '12000', 'each row of every partition changed once');
+is(sql("SELECT batches || ' ' || estimated_rows || ' ' || percent FROM schemamig.backfill_progress WHERE job = $job"),
+	'12 12000 100.0', '12 batches; the estimate is the partitions\' reltuples summed');
+
 # ---- refusals at registration ----
 
 sql(q{CREATE TABLE nokey (a int, b int); CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b));
