@@ -1,7 +1,7 @@
 # 781_backfill_interrupted.pl — batched backfills that do not run straight
 # through (issue 16): the worker SIGKILLed part-way (the server restarts
-# every session) resumes after the last committed batch, so every row is
-# changed exactly once and the migration is applied; a batch that hits
+# every session), or the server restarted, resumes after the last committed
+# batch, so every row is changed exactly once and the migration is applied; a batch that hits
 # statement_timeout is tried again at half the size (logged); a batch that
 # gives up waiting for a row lock is tried again after a pause; a cancelled
 # backfill ends its job 'cancelled' with its progress kept and the migration
@@ -75,6 +75,21 @@ like(sql("SELECT message FROM schemamig.events WHERE version = '0001' AND event 
 	'an event says the interrupted job was queued again');
 like(sql("SELECT message FROM schemamig.events WHERE version = '0001' AND event = 'backfill_resumed'"),
 	qr/resumes after key \d+/, 'an event says where it resumed');
+
+# ---- a server restart part-way: the same ----
+
+sql('UPDATE crash SET n = 0');
+$job = queue_job($node, '0001.1', "-- schemamig:batch size=1000 pause=20ms\nUPDATE crash SET n = n + 1 WHERE true;\n");
+poll("SELECT batches >= 5 FROM schemamig.backfills WHERE job = $job", 'five batches');
+$node->restart;
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'after a server restart the job goes on to done')
+  or diag(job_field($node, $job, 'error'));
+is(sql("SELECT count(*) FILTER (WHERE n = 1) || '/' || count(*) FROM crash"), "$rows/$rows",
+	'every row was changed exactly once across the restart');
+is(sql("SELECT batches FROM schemamig.backfills WHERE job = $job"), '100', '100 batches in all');
+like(sql("SELECT message FROM schemamig.events WHERE version = '0001.1' AND event = 'backfill_interrupted'"),
+	qr/job $job was interrupted in batched statement 1 after \d+ batches/, 'the restart interrupted it part-way');
+$worker = wait_for_worker($node);
 
 # ---- statement_timeout halves the batch ----
 
