@@ -152,7 +152,9 @@ is(sql("SELECT batches || ' ' || estimated_rows || ' ' || percent FROM schemamig
 # ---- refusals at registration ----
 
 sql(q{CREATE TABLE nokey (a int, b int); CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b));
-	  CREATE TABLE nullable_unique (a int UNIQUE, b int);});
+	  CREATE TABLE nullable_unique (a int UNIQUE, b int);
+	  CREATE TABLE parent (id int PRIMARY KEY, b int); CREATE TABLE child () INHERITS (parent);
+	  CREATE VIEW big_view AS SELECT * FROM big;});
 my %refused = (
 	'INSERT INTO big (id) VALUES (0)' => qr/only an UPDATE or DELETE is batched, not INSERT/,
 	'UPDATE big SET n = 1' => qr/needs a WHERE clause \(WHERE true when every row is meant\)/,
@@ -165,6 +167,8 @@ my %refused = (
 	'UPDATE pair SET b = 1 WHERE true' => qr/composite keys are not supported/,
 	'UPDATE nullable_unique SET b = 1 WHERE true' => qr/table "nullable_unique" has no primary key/,
 	'UPDATE big SET id = id + 1 WHERE true' => qr/assigns the key column "id" that the batches walk/,
+	'UPDATE parent SET b = 1 WHERE true' => qr/table "parent" has inheritance children, whose keys its key does not cover/,
+	'UPDATE big_view SET n = 1 WHERE true' => qr/"big_view" is not a table/,
 	'CREATE INDEX ON big (n)' => qr/only an UPDATE or DELETE is batched, not CREATE INDEX/);
 for my $stmt (sort keys %refused)
 {
@@ -179,6 +183,8 @@ like(sql_error("SELECT schemamig.register('0099', \$s\$-- schemamig:batch pause=
 	qr/pause must be a duration such as 100ms or 2s, not "soon"/, 'a pause that is no duration is refused');
 like(sql_error("SELECT schemamig.register('0099', \$s\$-- schemamig:batch rows=10\nUPDATE big SET n = 1 WHERE true;\$s\$)"),
 	qr/unknown option "rows"/, 'an unknown option is refused');
+like(sql_error("SELECT schemamig.register('0099', \$s\$-- schemamig:batch\n-- schemamig:batch size=10\nUPDATE big SET n = 1 WHERE true;\$s\$)"),
+	qr/more than one before the same statement/, 'two directives before one statement are refused');
 like(sql_error("SELECT schemamig.register('0099', 'SELECT 1', \$s\$-- schemamig:batch\nTRUNCATE big;\$s\$)"),
 	qr/statement 1 of the down script of migration "0099" cannot be batched/, 'a down script is checked too');
 like(sql_error("SELECT schemamig.register('0099', 'SELECT 1', \$s\$-- schemamig:batch\nUPDATE nokey SET b = 1 WHERE true;\$s\$)"),
@@ -192,6 +198,8 @@ is(sql("SELECT count(*) FROM schemamig.migrations WHERE version = '0098'"), '1',
 is(sql("SELECT schemamig.register('0100', \$s\$CREATE TABLE later (id int PRIMARY KEY, v int);\n"
 	  . "-- schemamig:batch\nUPDATE later SET v = 1 WHERE true;\$s\$)") =~ /^[0-9a-f]{64}$/ ? 'ok' : 'no', 'ok',
 	'a table that does not exist yet is checked when the worker runs the statement');
+like(sql("SELECT schemamig.register('0101', \$s\$-- schemamig:batch\nUPDATE ONLY parent SET b = 1 WHERE true;\$s\$)"),
+	qr/^[0-9a-f]{64}$/, 'UPDATE ONLY of a table with inheritance children walks its own key');
 is(sql("SELECT transactional FROM schemamig.migrations WHERE version = '0100'"), 'f',
 	'a migration with a batched statement is not transactional');
 
