@@ -171,4 +171,36 @@ is(sql("SELECT result FROM schemamig.recover('0005')"), 'recovered', 'recover() 
 is(sql("SELECT count(*) FROM c WHERE n <> 0"), '0', 'with its down script');
 is(sql("SELECT state FROM schemamig.status() WHERE version = '0005'"), 'pending', 'and the migration is pending again');
 
+# ---- a row lock held past schemamig.lock_retry_budget: the job fails, its batches stay ----
+
+sql(q{ALTER SYSTEM SET schemamig.lock_retry_budget = 0; SELECT pg_reload_conf();});
+wait_for_worker_loops($node, $worker);
+sql('UPDATE locked SET n = 0');
+$holder = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres'), '-c',
+	q{BEGIN; SELECT id FROM locked WHERE id = 1500 FOR UPDATE;
+	  DO $$BEGIN FOR i IN 1 .. 3600 LOOP
+		EXIT WHEN EXISTS (SELECT FROM schemamig.events WHERE version = '0006' AND event = 'lock_retry');
+		PERFORM pg_sleep(0.05); END LOOP; END$$ /* holding_row_1500_again */; COMMIT;} ],
+	'>', \$holder_out, '2>', \$holder_err);
+poll(q{SELECT count(*) = 1 FROM pg_stat_activity WHERE query LIKE '%holding_row_1500_again%' AND wait_event = 'PgSleep'},
+	'the row lock holder');
+$job = queue_job($node, '0006',
+	"SET lock_timeout = '50ms';\n-- schemamig:batch size=1000\nUPDATE locked SET n = n + 1 WHERE true;\n");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed',
+	'a batch that does not get its lock within schemamig.lock_retry_budget fails the job');
+$holder->finish;
+is(job_field($node, $job, 'sqlstate'), '55P03', 'with the lock timeout\'s SQLSTATE');
+like(sql("SELECT message FROM schemamig.events WHERE version = '0006' AND event = 'lock_retry'"),
+	qr/batch 2 gave up waiting for a lock \(lock_timeout 50 ms\); attempt 1, no more: schemamig\.lock_retry_budget \(0 ms\) is spent/,
+	'the event says the budget is spent');
+is(sql("SELECT state || ' ' || batches || ' ' || last_key FROM schemamig.backfills WHERE job = $job"), 'failed 1 1000',
+	'the progress keeps the batch committed before it');
+is(sql("SELECT count(*) FILTER (WHERE n = 1) || '/' || count(*) FILTER (WHERE n = 1 AND id > 1000) FROM locked"), '1000/0',
+	'exactly the rows of that batch were changed');
+is(sql("SELECT state FROM schemamig.status() WHERE version = '0006'"), 'dirty', 'the migration is dirty');
+($again) = sql("SELECT schemamig.enqueue('0006')");
+is(wait_for_job_status($node, $again, 'done', 'failed'), 'done', 'queued again once the lock is gone, it goes on to done')
+  or diag(job_field($node, $again, 'error'));
+is(sql('SELECT count(*) FILTER (WHERE n = 1) FROM locked'), '3000', 'every row changed exactly once');
+
 done_testing();
