@@ -760,19 +760,6 @@ backfill_run(BackfillRun *run, ScriptStatement *s)
 /* ---- the worker's bookkeeping around a backfill ---- */
 
 /*
- * Whether this database's catalogs have schemamig.backfills (0.2.0): the
- * worker can meet 0.1.0 catalogs, where jobs never run but a job left
- * 'running' is still marked interrupted.
- */
-bool
-backfill_catalog_exists(void)
-{
-	Oid			schema = get_namespace_oid("schemamig", true);
-
-	return OidIsValid(schema) && OidIsValid(get_relname_relid("backfills", schema));
-}
-
-/*
  * The statement an up job on a dirty migration resumes at: the batched
  * statement right after the last one recorded done (dirty_statement), if
  * it has a progress row; else 0 (the migration needs recovery).  The

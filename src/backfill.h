@@ -85,6 +85,5 @@ typedef struct BackfillRun
 
 extern BackfillOutcome backfill_run(BackfillRun *run, ScriptStatement *s);
 extern int	backfill_resume_point(const char *version, int dirty_statement);
-extern bool backfill_catalog_exists(void);
 
 #endif							/* SCHEMAMIG_BACKFILL_H */

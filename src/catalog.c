@@ -541,11 +541,28 @@ catalog_insert_applied(const char *version, const char *checksum, double duratio
 	catalog_leave(&access);
 }
 
-/* a migration no longer applied (or pending again): its history row goes */
+/*
+ * Whether the catalogs have schemamig.backfills (0.2.0): the library can
+ * meet 0.1.0 catalogs until ALTER EXTENSION schemamig UPDATE.
+ */
+bool
+catalog_has_backfills(void)
+{
+	Oid			schema = get_namespace_oid("schemamig", true);
+
+	return OidIsValid(schema) && OidIsValid(get_relname_relid("backfills", schema));
+}
+
+/*
+ * A migration no longer applied (or pending again): its history row goes,
+ * and the progress of its batched statements (a later run starts them
+ * over, and a stale row must not make it resume: backfill.c).
+ */
 static void
 delete_applied(const char *version)
 {
 	static SPIPlanPtr plan = NULL;
+	static SPIPlanPtr backfills_plan = NULL;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
 	CatalogAccess access;
@@ -556,6 +573,11 @@ delete_applied(const char *version)
 					   "DELETE FROM schemamig.applied WHERE version OPERATOR(pg_catalog.=) $1",
 					   1, argtypes),
 			 values, NULL, SPI_OK_DELETE);
+	if (catalog_has_backfills())
+		run_plan(plan_once(&backfills_plan,
+						   "DELETE FROM schemamig.backfills WHERE version OPERATOR(pg_catalog.=) $1",
+						   1, argtypes),
+				 values, NULL, SPI_OK_DELETE);
 	catalog_leave(&access);
 }
 

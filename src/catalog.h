@@ -48,6 +48,7 @@ typedef struct CatalogAccess
 	int			save_nestlevel;
 } CatalogAccess;
 
+extern bool catalog_has_backfills(void);
 extern void catalog_enter(CatalogAccess *access);
 extern void catalog_leave(CatalogAccess *access);
 extern List *catalog_load_all(bool with_scripts);

@@ -194,7 +194,7 @@ mark_interrupted_jobs(void)
 {
 	txn_begin(worker_userid);
 	/* those that were in a batched statement resume there instead */
-	if (backfill_catalog_exists())
+	if (catalog_has_backfills())
 		jobs_requeue_interrupted_backfills();
 	jobs_mark_interrupted();
 	txn_commit();

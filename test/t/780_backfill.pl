@@ -106,6 +106,8 @@ diag('worst writer wait during the batched backfill of ' . $rows . ' rows: '
 ($code, $out, $err) = cli('rollback', '--steps', '1', '--dir', $dir);
 is($code, 0, 'the rollback of a batched backfill exits 0') or diag($err);
 is(sql('SELECT count(*) FROM big WHERE n <> 0'), '0', 'its batched down script changed every row back once');
+is(sql("SELECT count(*) FROM schemamig.backfills WHERE version = '0001'"), '0',
+	'a rolled back migration\'s progress goes with its history row (a later run starts over)');
 
 # ---- one pass: a row the WHERE still matches after its change is changed once ----
 
