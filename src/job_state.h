@@ -25,7 +25,8 @@
  *	  (jobs_requeue_interrupted_backfills, backfill.c);
  *	- cancelled: schemamig.cancel() cancelled it while queued, or asked for
  *	  its cancellation while running and the runner stopped before its next
- *	  stretch (jobs_cancel_requested); the migration is left as the job
+ *	  stretch, or in a batched statement its next batch
+ *	  (jobs_cancel_requested); the migration is left as the job
  *	  left it (dirty if a stretch had committed).
  * done, failed and cancelled are final: nothing leaves them.
  *
