@@ -645,11 +645,12 @@ replay_settings(Job *job, Oid role, Script *script, int resume_at)
  * or from batched statement resume_at on, resuming it.  Returns false if
  * it failed (the failure is recorded).  Whether a failure took effect: a
  * stretch before it committed, or the failed statement ran at top level
- * and may have committed part of its work (a CREATE INDEX CONCURRENTLY whose INVALID
- * index was dropped has not).  Only an up job's failure can be without
- * effect: a down job leaves the migration as it found it until its first
- * stretch commits.  Before each stretch it asks whether schemamig.cancel()
- * asked the job to stop; then it stops there (record_cancelled).
+ * and may have committed part of its work (a CREATE INDEX CONCURRENTLY
+ * whose INVALID index was dropped has not).  Only an up job's failure can
+ * be without effect: a down job leaves the migration as it found it until
+ * its first stretch commits.  Before each stretch it asks whether
+ * schemamig.cancel() asked the job to stop; then it stops there
+ * (record_cancelled); a batched statement asks before each batch.
  */
 static bool
 run_script(Job *job, Oid role, MigrationState *m, Script *script, int resume_at, double *ms)
