@@ -25,6 +25,8 @@ sql(q{CREATE TABLE lagged (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
 $primary->backup('backup');
 my $standby = PostgreSQL::Test::Cluster->new('lag_standby');
 $standby->init_from_backup($primary, 'backup', has_streaming => 1);
+# the primary learns of replay from the standby's feedback: sent often here
+$standby->append_conf('postgresql.conf', "wal_receiver_status_interval = '1s'\n");
 $standby->start;
 $primary->wait_for_catchup($standby);
 $primary->poll_query_until('postgres', q{SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'})
