@@ -74,7 +74,8 @@ typedef struct BackfillRun
 	const char *version;
 	MigrationDirection direction;
 	Oid			role;			/* runs the batches */
-	Oid			worker_role;	/* writes the progress, reads replication */
+	Oid			worker_role;	/* the worker's own: reads replication, and
+								 * is put back after each transaction */
 	ScriptSettings *settings;	/* what the script has SET so far */
 	bool		resume;			/* go on from the recorded progress */
 	/* results */
