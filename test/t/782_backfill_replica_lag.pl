@@ -3,8 +3,9 @@
 # a streaming replica lags more than that.  The replica's replay is paused
 # with pg_wal_replay_pause(): the backfill stops between batches, says it
 # waits (its progress row, an event, the view), and goes on to the end,
-# every row changed once, when replay resumes.  Off by default: the same
-# paused replica does not hold up a backfill then.
+# every row changed once, when replay resumes; a cancel reaches it while it
+# waits.  Off by default: the same paused replica does not hold up a
+# backfill then.
 use strict;
 use warnings;
 
@@ -72,5 +73,21 @@ is(sql("SELECT count(*) FILTER (WHERE n = 2) || '/' || count(*) FROM lagged"), '
 is(sql("SELECT state || ' ' || batches FROM schemamig.backfills WHERE job = $job"), 'done 20', 'all 20 batches done');
 like(sql("SELECT message FROM schemamig.events WHERE version = '0002' AND event = 'backfill_lag_resumed'"),
 	qr/replicas caught up/, 'an event says it went on');
+
+# a cancel reaches a backfill that waits for a replica
+$primary->wait_for_catchup($standby);
+$standby->safe_psql('postgres', 'SELECT pg_wal_replay_pause()');
+$standby->poll_query_until('postgres', q{SELECT pg_get_wal_replay_pause_state() = 'paused'})
+  or die 'replay did not pause';
+$job = queue_job($primary, '0003', "-- schemamig:batch size=1000 pause=20ms\nUPDATE lagged SET n = n + 1 WHERE true;\n");
+$primary->poll_query_until('postgres', "SELECT state = 'waiting_for_replica' FROM schemamig.backfill_progress WHERE job = $job")
+  or die 'the backfill did not wait for the replica';
+$waiting_at = sql("SELECT batches FROM schemamig.backfills WHERE job = $job");
+sql("SELECT schemamig.cancel($job)");
+is(wait_for_job_status($primary, $job, 'cancelled', 'done', 'failed'), 'cancelled',
+	'a backfill waiting for a replica is cancelled where it waits');
+is(sql("SELECT state || ' ' || batches FROM schemamig.backfills WHERE job = $job"), "cancelled $waiting_at",
+	'without another batch');
+$standby->safe_psql('postgres', 'SELECT pg_wal_replay_resume()');
 
 done_testing();
