@@ -559,7 +559,7 @@ wait_for_replicas(Walk *w)
 		cancel = cancel_requested(w);
 		if (lag <= schemamig_backfill_max_lag || cancel)
 		{
-			if (w->waiting)
+			if (w->waiting && !cancel)
 			{
 				set_state(w, "running");
 				walk_event(w, "info", "backfill_lag_resumed", NULL,

@@ -88,6 +88,8 @@ is(wait_for_job_status($primary, $job, 'cancelled', 'done', 'failed'), 'cancelle
 	'a backfill waiting for a replica is cancelled where it waits');
 is(sql("SELECT state || ' ' || batches FROM schemamig.backfills WHERE job = $job"), "cancelled $waiting_at",
 	'without another batch');
+is(sql("SELECT count(*) FROM schemamig.events WHERE version = '0003' AND event = 'backfill_lag_resumed'"), '0',
+	'and no event says the replicas caught up');
 $standby->safe_psql('postgres', 'SELECT pg_wal_replay_resume()');
 
 done_testing();
