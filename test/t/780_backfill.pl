@@ -109,6 +109,32 @@ is(sql('SELECT count(*) FROM big WHERE n <> 0'), '0', 'its batched down script c
 is(sql("SELECT count(*) FROM schemamig.backfills WHERE version = '0001'"), '0',
 	'a rolled back migration\'s progress goes with its history row (a later run starts over)');
 
+# ---- doc/backfill.md's worked example: lint --dir passes it, migrate --dir applies it ----
+
+# in a database of its own, with a worker of its own (its versions are its own)
+sql('CREATE DATABASE example');
+$node->safe_psql('example', 'CREATE EXTENSION schemamig');
+$node->safe_psql('example', 'SELECT schemamig.start_worker()');
+wait_for_worker($node, 'example');
+sub example_sql { return $node->safe_psql('example', $_[0]); }
+example_sql(q{CREATE TABLE users (id bigint PRIMARY KEY, name text);
+	  INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 20000) g; ANALYZE users;});
+my $example = folder_of(
+	'0101_expand.up.sql' => "ALTER TABLE users ADD COLUMN full_name text;\n",
+	'0102_backfill.up.sql' => "-- schemamig:batch size=5000 pause=50ms\nUPDATE users SET full_name = name WHERE full_name IS NULL;\n",
+	'0103_check.up.sql' => "ALTER TABLE users ADD CONSTRAINT users_full_name_not_null CHECK (full_name IS NOT NULL) NOT VALID;\n",
+	'0104_validate.up.sql' => "ALTER TABLE users VALIDATE CONSTRAINT users_full_name_not_null;\n",
+	'0105_not_null.up.sql' => "ALTER TABLE users ALTER COLUMN full_name SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_full_name_not_null;\n",
+	'0106_contract.up.sql' => "-- schemamig:allow ban-drop-column readers and writers use full_name since the previous release\nALTER TABLE users DROP COLUMN name;\n");
+($code, $out, $err) = cli('lint', '--dir', $example, '--db', 'dbname=example');
+is($code, 0, 'lint --dir passes the worked example') or diag($out . $err);
+($code, $out, $err) = cli('migrate', '--dir', $example, '--db', 'dbname=example');
+is($code, 0, 'migrate --dir applies it') or diag($err);
+is(example_sql(q{SELECT count(*) FILTER (WHERE full_name = 'user ' || id) || ' ' ||
+	(SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'full_name') || ' ' ||
+	(SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'name' AND NOT attisdropped)
+	FROM users}), '20000 true 0', 'every row backfilled, full_name NOT NULL, name dropped');
+
 # ---- one pass: a row the WHERE still matches after its change is changed once ----
 
 sql(q{CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL);
