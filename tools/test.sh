@@ -41,14 +41,15 @@ trap cleanup EXIT
 eval "$("$top/tools/cluster.sh" start "$cluster")"
 
 # the pgTAP files first, then the rest (make installcheck alone runs both;
-# run apart, a failure in one does not hide the results of the other)
+# run apart, a failure in one does not hide the results of the other).
+# prove prints when each TAP file ends (--timer), to see where time goes.
 status=0
 : >"$log"
 for target in installcheck-pgtap "installcheck PGTAP_TESTS="; do
   set +e
   # shellcheck disable=SC2086
   as_server_user env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
-    make -C "$work/tree" $target "$@" 2>&1 | tee -a "$log"
+    make -C "$work/tree" $target PROVE_FLAGS=--timer "$@" 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
   set -e
 done
