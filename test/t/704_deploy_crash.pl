@@ -38,7 +38,9 @@ $node->start;
 
 my $kept = sql('SELECT count(*) FROM schemamig.applied');
 diag("applied before the crash (seen committed): $seen; after recovery: $kept");
-is(sql("SELECT count(*) FROM ran") + 1, $kept, 'after recovery, history and schema agree (whole migrations only)');
+# the suffix lost may be the whole run, the table "ran" of migration 0 included
+my $ran = sql("SELECT to_regclass('ran') IS NOT NULL") eq 't' ? sql('SELECT count(*) FROM ran') + 1 : 0;
+is($ran, $kept, 'after recovery, history and schema agree (whole migrations only)');
 
 my ($code, $rout, $rerr) = cli('migrate', '--dir', $dir);
 is($code, 0, 'the deploy run again exits 0') or diag($rerr);
