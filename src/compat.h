@@ -164,4 +164,15 @@ generated_constraint_is_stored(const Constraint *c)
 #define RawStmtHasReturning(stmt)	((stmt)->returningList != NIL)
 #endif
 
+/*
+ * The map of a relation's columns onto another's, by name: 16 added
+ * build_attrmap_by_name's missing_ok argument; false keeps the earlier
+ * meaning (every column must be found).
+ */
+#if PG_VERSION_NUM >= 160000
+#define AttrMapByName(indesc, outdesc)	build_attrmap_by_name((indesc), (outdesc), false)
+#else
+#define AttrMapByName(indesc, outdesc)	build_attrmap_by_name((indesc), (outdesc))
+#endif
+
 #endif							/* SCHEMAMIG_COMPAT_H */

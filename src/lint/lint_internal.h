@@ -157,7 +157,7 @@ extern void lint_create_stmt(LintState *st, CreateStmt *stmt);
 extern void lint_create_domain(LintState *st, CreateDomainStmt *stmt);
 extern void lint_alter_domain(LintState *st, AlterDomainStmt *stmt);
 extern void lint_create_rule(LintState *st, RuleStmt *stmt);
-extern void lint_alter_table_move_all(LintState *st);
+extern void lint_alter_table_move_all(LintState *st, AlterTableMoveAllStmt *stmt);
 extern void lint_raw_dml(LintState *st, Node *stmt);
 extern void lint_query_dml(LintState *st, Query *q);
 extern void lint_rule_action(LintState *st, const char *rulename, Node *action);

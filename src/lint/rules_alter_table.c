@@ -9,17 +9,23 @@
  */
 #include "postgres.h"
 
+#include "access/attmap.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
+#include "commands/defrem.h"
 #include "commands/tablecmds.h"
+#include "commands/tablespace.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_node.h"
@@ -35,6 +41,8 @@
 #include "lint/lint_internal.h"
 
 static bool attach_bound_implied(LintRel *parent_r, LintRel *part_r, PartitionBoundSpec *spec);
+static void lint_attach_builds(LintState *st, LintRel *parent_r, LintRel *part_r);
+static Oid	tablespace_as_stored(const char *name);
 
 static const char *HINT_NOT_VALID =
 "Add the constraint with NOT VALID, then run ALTER TABLE ... VALIDATE CONSTRAINT in a later transaction: validation takes only a SHARE UPDATE EXCLUSIVE lock.";
@@ -334,6 +342,47 @@ lint_add_constraint(LintState *st, LintRel *r, Constraint *c)
 	}
 }
 
+/*
+ * Does SET LOGGED, SET UNLOGGED, SET TABLESPACE or SET ACCESS METHOD
+ * rewrite the relation?  Not when it already is what it is asked to
+ * become: the server skips the rewrite (ATPrepChangePersistence,
+ * ATExecSetTableSpace, ATPrepSetAccessMethod); and a partitioned table or
+ * index has no storage: only its catalog row changes.
+ */
+static bool
+storage_change_rewrites(LintRel *r, AlterTableCmd *cmd)
+{
+	HeapTuple	tup;
+	Form_pg_class cls;
+	bool		rewrites = true;
+
+	if (!OidIsValid(r->relid))
+		return true;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(r->relid));
+	if (!HeapTupleIsValid(tup))
+		return true;
+	cls = (Form_pg_class) GETSTRUCT(tup);
+	if (cls->relkind == RELKIND_PARTITIONED_TABLE || cls->relkind == RELKIND_PARTITIONED_INDEX)
+		rewrites = false;
+	else if (cmd->subtype == AT_SetLogged)
+		rewrites = cls->relpersistence != RELPERSISTENCE_PERMANENT;
+	else if (cmd->subtype == AT_SetUnLogged)
+		rewrites = cls->relpersistence != RELPERSISTENCE_UNLOGGED;
+	else if (cmd->subtype == AT_SetTableSpace)
+	{
+		if (OidIsValid(get_tablespace_oid(cmd->name, true)))
+			rewrites = tablespace_as_stored(cmd->name) != cls->reltablespace;
+	}
+	else if (cmd->subtype == AT_SetAccessMethod)
+	{
+		Oid			am = get_table_am_oid(cmd->name ? cmd->name : default_table_access_method, true);
+
+		if (OidIsValid(am))
+			rewrites = am != cls->relam;
+	}
+	ReleaseSysCache(tup);
+	return rewrites;
+}
 
 /*
  * The first foreign key, not created in this transaction, of a
@@ -552,7 +601,7 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 			case AT_SetUnLogged:
 			case AT_SetAccessMethod:
 			case AT_SetTableSpace:
-				if (existing)
+				if (existing && storage_change_rewrites(&r, cmd))
 				{
 					add_finding(st, LINT_RULE_ALTER_TABLE_REWRITE,
 								"Create a new table with the wanted properties, copy the data in batches and swap the tables, or schedule the outage.",
@@ -613,6 +662,8 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 									part.name);
 						st->slow = true;
 					}
+					if (existing && rel_preexisting(st, &part) && OidIsValid(part.relid))
+						lint_attach_builds(st, &r, &part);
 				}
 				break;
 			default:
@@ -666,6 +717,236 @@ attach_bound_implied(LintRel *parent_r, LintRel *part_r, PartitionBoundSpec *spe
 	return result;
 }
 
+/* are the parent's columns all in the table (else ATTACH fails)? */
+static bool
+attach_columns_match(Relation parent, Relation part)
+{
+	TupleDesc	desc = RelationGetDescr(parent);
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped &&
+			get_attnum(RelationGetRelid(part), NameStr(att->attname)) == InvalidAttrNumber)
+			return false;
+	}
+	return true;
+}
+
+/* the kind of a constraint (get_constraint_type() is 17+) */
+static char
+constraint_kind(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	char		kind = '\0';
+
+	if (HeapTupleIsValid(tup))
+	{
+		kind = ((Form_pg_constraint) GETSTRUCT(tup))->contype;
+		ReleaseSysCache(tup);
+	}
+	return kind;
+}
+
+/*
+ * The first index of the partitioned parent that ATTACH PARTITION builds
+ * on the attached table, matched as AttachPartitionEnsureIndexes matches:
+ * the table has no valid, unattached index of the same definition
+ * (CompareIndexInfo, columns mapped by name) that, for an index behind a
+ * PRIMARY KEY, UNIQUE or EXCLUDE constraint, backs a constraint of the
+ * same kind (a plain unique index does not stand for a PRIMARY KEY).
+ * NULL when every index is there.
+ */
+static char *
+attach_index_to_build(Relation parent, Relation part)
+{
+	List	   *parent_indexes = RelationGetIndexList(parent);
+	List	   *part_indexes = RelationGetIndexList(part);
+	int			n = list_length(part_indexes);
+	Relation   *part_rels = palloc0(sizeof(Relation) * (n + 1));
+	IndexInfo **part_infos = palloc0(sizeof(IndexInfo *) * (n + 1));
+	bool	   *used = palloc0(sizeof(bool) * (n + 1));
+	AttrMap    *attmap = AttrMapByName(RelationGetDescr(part), RelationGetDescr(parent));
+	char	   *result = NULL;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, part_indexes)
+	{
+		part_rels[i] = RelationIdGetRelation(lfirst_oid(lc));
+		if (part_rels[i] != NULL)
+			part_infos[i] = BuildIndexInfo(part_rels[i]);
+		i++;
+	}
+	foreach(lc, parent_indexes)
+	{
+		Relation	idx = RelationIdGetRelation(lfirst_oid(lc));
+		IndexInfo  *info;
+		Oid			conoid;
+		bool		found = false;
+
+		if (idx == NULL)
+			continue;
+		if (idx->rd_rel->relkind != RELKIND_PARTITIONED_INDEX)
+		{
+			RelationClose(idx);
+			continue;
+		}
+		info = BuildIndexInfo(idx);
+		conoid = get_relation_idx_constraint_oid(RelationGetRelid(parent), RelationGetRelid(idx));
+		for (i = 0; i < n && !found; i++)
+		{
+			Oid			part_con;
+
+			if (part_rels[i] == NULL || used[i] || part_rels[i]->rd_rel->relispartition ||
+				!part_rels[i]->rd_index->indisvalid ||
+				!CompareIndexInfo(part_infos[i], info,
+								  part_rels[i]->rd_indcollation, idx->rd_indcollation,
+								  part_rels[i]->rd_opfamily, idx->rd_opfamily, attmap))
+				continue;
+			if (OidIsValid(conoid))
+			{
+				part_con = get_relation_idx_constraint_oid(RelationGetRelid(part),
+														   RelationGetRelid(part_rels[i]));
+				if (!OidIsValid(part_con) || constraint_kind(part_con) != constraint_kind(conoid))
+					continue;
+			}
+			used[i] = found = true;
+		}
+		if (!found && result == NULL)
+			result = pstrdup(RelationGetRelationName(idx));
+		RelationClose(idx);
+	}
+	for (i = 0; i < n; i++)
+		if (part_rels[i] != NULL)
+			RelationClose(part_rels[i]);
+	return result;
+}
+
+/*
+ * Does the table have a validated foreign key that ATTACH PARTITION can
+ * take as the clone of the parent's key fk (tryAttachPartitionForeignKey):
+ * the same referenced table and columns, the same referencing columns by
+ * name, the same actions, match type and deferrability?
+ */
+static bool
+attach_foreign_key_present(Relation parent, Relation part, ForeignKeyCacheInfo *fk,
+						   Form_pg_constraint pcon)
+{
+	ListCell   *lc;
+
+	foreach(lc, RelationGetFKeyList(part))
+	{
+		ForeignKeyCacheInfo *cfk = lfirst(lc);
+		HeapTuple	tup;
+		bool		same;
+		int			k;
+
+		if (cfk->confrelid != fk->confrelid || cfk->nkeys != fk->nkeys)
+			continue;
+		same = true;
+		for (k = 0; k < fk->nkeys && same; k++)
+		{
+			char	   *pname = get_attname(RelationGetRelid(parent), fk->conkey[k], true);
+			char	   *cname = get_attname(RelationGetRelid(part), cfk->conkey[k], true);
+
+			same = cfk->confkey[k] == fk->confkey[k] && pname != NULL && cname != NULL &&
+				strcmp(pname, cname) == 0;
+		}
+		if (!same)
+			continue;
+		tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(cfk->conoid));
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_constraint ccon = (Form_pg_constraint) GETSTRUCT(tup);
+
+			same = ccon->convalidated && !OidIsValid(ccon->conparentid) &&
+				ccon->confupdtype == pcon->confupdtype && ccon->confdeltype == pcon->confdeltype &&
+				ccon->confmatchtype == pcon->confmatchtype &&
+				ccon->condeferrable == pcon->condeferrable && ccon->condeferred == pcon->condeferred;
+			ReleaseSysCache(tup);
+			if (same)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The first validated foreign key of the parent that ATTACH PARTITION
+ * clones onto the attached table and validates by scanning it (the table
+ * has no key of its own to stand for it).  NULL when there is none.
+ */
+static char *
+attach_foreign_key_to_validate(Relation parent, Relation part)
+{
+	ListCell   *lc;
+
+	foreach(lc, RelationGetFKeyList(parent))
+	{
+		ForeignKeyCacheInfo *fk = lfirst(lc);
+		HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(fk->conoid));
+		char	   *result = NULL;
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		if (((Form_pg_constraint) GETSTRUCT(tup))->convalidated &&
+			!attach_foreign_key_present(parent, part, fk, (Form_pg_constraint) GETSTRUCT(tup)))
+			result = pstrdup(NameStr(((Form_pg_constraint) GETSTRUCT(tup))->conname));
+		ReleaseSysCache(tup);
+		if (result != NULL)
+			return result;
+	}
+	return NULL;
+}
+
+/*
+ * What ATTACH PARTITION does to the attached table besides checking the
+ * bound: it builds every index of the parent the table does not have, and
+ * clones and validates every foreign key of the parent the table does not
+ * have, scanning the table under its ACCESS EXCLUSIVE lock.
+ */
+static void
+lint_attach_builds(LintState *st, LintRel *parent_r, LintRel *part_r)
+{
+	Relation	parent = RelationIdGetRelation(parent_r->relid);
+	Relation	part = RelationIdGetRelation(part_r->relid);
+	char	   *index = NULL;
+	char	   *fkey = NULL;
+
+	if (parent != NULL && part != NULL &&
+		parent->rd_rel->relkind == RELKIND_PARTITIONED_TABLE &&
+		(part->rd_rel->relkind == RELKIND_RELATION ||
+		 part->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) &&
+		attach_columns_match(parent, part))
+	{
+		index = attach_index_to_build(parent, part);
+		fkey = attach_foreign_key_to_validate(parent, part);
+	}
+	if (part)
+		RelationClose(part);
+	if (parent)
+		RelationClose(parent);
+	if (index != NULL)
+	{
+		add_finding(st, LINT_RULE_PARTITION_SCAN,
+					"Create the parent's indexes on the table first, each with CREATE INDEX CONCURRENTLY and the same definition (for a PRIMARY KEY or UNIQUE constraint, then ADD CONSTRAINT ... USING INDEX), so ATTACH PARTITION adopts them instead of building them.",
+					"ATTACH PARTITION builds the index \"%s\" of \"%s\" on \"%s\", which has no matching index, scanning it under an ACCESS EXCLUSIVE lock held until the transaction ends.",
+					index, parent_r->name, part_r->name);
+		st->slow = true;
+	}
+	if (fkey != NULL)
+	{
+		add_finding(st, LINT_RULE_PARTITION_SCAN,
+					"Add the same FOREIGN KEY to the table NOT VALID and VALIDATE it in an earlier transaction, so ATTACH PARTITION adopts it instead of validating a copy.",
+					"ATTACH PARTITION copies the foreign key \"%s\" of \"%s\" onto \"%s\" and validates it, scanning \"%s\" under an ACCESS EXCLUSIVE lock held until the transaction ends.",
+					fkey, parent_r->name, part_r->name, part_r->name);
+		st->slow = true;
+	}
+}
+
 /*
  * A new partition of a parent with a DEFAULT partition: the server scans
  * the default partition for rows of the new bound under ACCESS EXCLUSIVE
@@ -698,11 +979,28 @@ lint_partition_default_scan(LintState *st, LintRel *parent, bool is_default, con
 	return true;
 }
 
-/* ALTER TABLE ALL IN TABLESPACE ... SET TABLESPACE */
+/* a tablespace by name, the database's default as InvalidOid (as pg_class stores it) */
+static Oid
+tablespace_as_stored(const char *name)
+{
+	Oid			ts = get_tablespace_oid(name, true);
+
+	return ts == MyDatabaseTableSpace ? InvalidOid : ts;
+}
+
+/*
+ * ALTER TABLE ALL IN TABLESPACE ... SET TABLESPACE: moving a tablespace
+ * onto itself is a no-op (AlterTableMoveAll returns before locking).
+ */
 void
-lint_alter_table_move_all(LintState *st)
+lint_alter_table_move_all(LintState *st, AlterTableMoveAllStmt *stmt)
 {
 	LintRel		r = lint_rel_everything("every table in the tablespace");
+
+	if (stmt->orig_tablespacename != NULL && stmt->new_tablespacename != NULL &&
+		OidIsValid(get_tablespace_oid(stmt->orig_tablespacename, true)) &&
+		tablespace_as_stored(stmt->orig_tablespacename) == tablespace_as_stored(stmt->new_tablespacename))
+		return;
 
 	note_lock(st, &r, AccessExclusiveLock);
 	add_finding(st, LINT_RULE_ALTER_TABLE_REWRITE,

@@ -114,7 +114,7 @@ lint_statement(LintState *st, Node *stmt)
 				st->only_temporary = false;
 			break;
 		case T_AlterTableMoveAllStmt:
-			lint_alter_table_move_all(st);
+			lint_alter_table_move_all(st, (AlterTableMoveAllStmt *) stmt);
 			break;
 		case T_TransactionStmt:
 			lint_transaction_stmt(st, (TransactionStmt *) stmt);

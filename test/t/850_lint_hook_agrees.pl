@@ -31,6 +31,11 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE evd (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
 	CREATE TABLE evd_default PARTITION OF evd DEFAULT;
 	CREATE TABLE app.feelings (id bigint, m mood);
+	CREATE TABLE evi (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+	CREATE INDEX evi_id_idx ON evi (id);
+	CREATE TABLE evi_2025 (id bigint, at date NOT NULL, CHECK (at >= '2025-01-01' AND at < '2026-01-01'));
+	CREATE TABLE evi_2026 (id bigint, at date NOT NULL, CHECK (at >= '2026-01-01' AND at < '2027-01-01'));
+	CREATE INDEX evi_2026_id_idx ON evi_2026 (id);
 	INSERT INTO app.src VALUES (1);
 	CREATE ROLE app_old;
 	CREATE ROLE app_new;
@@ -114,6 +119,14 @@ my @cases = (
 	[ 'CREATE RULE whose action deletes the row it names',
 	  'CREATE TABLE app.imports (id bigint); CREATE RULE imp AS ON INSERT TO app.imports DO ALSO DELETE FROM app.orders WHERE id = NEW.id',
 	  undef ],
+	[ 'ATTACH PARTITION of a table without the parent's index',
+	  q{ALTER TABLE evi ATTACH PARTITION evi_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, 'partition-scan' ],
+	[ 'ATTACH PARTITION of a table with the parent's index',
+	  q{ALTER TABLE evi ATTACH PARTITION evi_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')}, undef ],
+	[ 'SET UNLOGGED of a logged table',
+	  'ALTER TABLE app.orders SET UNLOGGED', 'alter-table-rewrite' ],
+	[ 'SET LOGGED of a logged table',
+	  'ALTER TABLE app.orders SET LOGGED', undef ],
 	[ 'MERGE joined on the key',
 	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
 );

@@ -1,0 +1,13 @@
+-- expect: unsafe
+-- rules: alter-table-rewrite
+-- reason: SET TABLESPACE to another tablespace copies the table under ACCESS EXCLUSIVE
+-- setup:
+SET allow_in_place_tablespaces = on;
+CREATE TABLESPACE corpus_moved LOCATION '';
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);
+INSERT INTO users SELECT g, 'u' || g || '@example.com', 'n' || g, g % 90, now() FROM generate_series(1, 100) g;
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10,2), status text, note varchar(20), placed_at timestamptz);
+INSERT INTO orders SELECT g, g, g, 'new', 'x', now() FROM generate_series(1, 100) g;
+CREATE INDEX orders_user_id_idx ON orders (user_id);
+-- migration:
+ALTER TABLE orders SET TABLESPACE corpus_moved;
