@@ -146,6 +146,7 @@ extern void lint_refresh_stmt(LintState *st, RefreshMatViewStmt *stmt);
 extern void lint_vacuum_stmt(LintState *st, VacuumStmt *stmt);
 extern void lint_repack(LintState *st, RangeVar *rv, const char *what);
 extern void lint_drop_stmt(LintState *st, DropStmt *stmt);
+extern const char *dependent_column(LintState *st, Oid classid, Oid objid, char **colname);
 extern void lint_dropdb_stmt(LintState *st, DropdbStmt *stmt);
 extern void lint_drop_owned_stmt(LintState *st, DropOwnedStmt *stmt);
 extern const char *lint_rolespec_name(RoleSpec *rs);

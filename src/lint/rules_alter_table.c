@@ -507,8 +507,11 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 		switch (alter_table_cmd_subtype(cmd))
 		{
 			case AT_AddColumn:
-				lint_column_def_added(st, &r, castNode(ColumnDef, cmd->def),
-									  alter_validates_inline_references(stmt));
+				/* ADD COLUMN IF NOT EXISTS of a column that is there does nothing */
+				if (!(cmd->missing_ok && OidIsValid(r.relid) &&
+					  column_attnum(&r, castNode(ColumnDef, cmd->def)->colname) > 0))
+					lint_column_def_added(st, &r, castNode(ColumnDef, cmd->def),
+										  alter_validates_inline_references(stmt));
 				robust_stmts(st, cmd->missing_ok, "Use ADD COLUMN IF NOT EXISTS so a re-run after a failure succeeds.",
 								 "ADD COLUMN without IF NOT EXISTS outside a transaction cannot be re-run.");
 				break;

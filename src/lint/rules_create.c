@@ -8,8 +8,11 @@
  */
 #include "postgres.h"
 
-
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_type.h"
+#include "utils/syscache.h"
 
 #include "lint/lint_internal.h"
 
@@ -134,10 +137,44 @@ lint_create_domain(LintState *st, CreateDomainStmt *stmt)
 }
 
 
+/*
+ * ALTER DOMAIN ... VALIDATE CONSTRAINT scans every column of the domain
+ * holding a SHARE lock on each table (validateDomainConstraint up to 18;
+ * not the SHARE UPDATE EXCLUSIVE of ALTER TABLE ... VALIDATE CONSTRAINT):
+ * writes are blocked while it scans, when a pre-existing table uses it.
+ */
+static void
+lint_validate_domain_constraint(LintState *st, AlterDomainStmt *stmt)
+{
+	Type		t = LookupTypeName(NULL, makeTypeNameFromNameList(stmt->typeName), NULL, true);
+	Oid			typid;
+	char	   *colname = NULL;
+	const char *relname;
+
+	if (t == NULL)
+		return;
+	typid = typeTypeId(t);
+	ReleaseSysCache(t);
+	relname = dependent_column(st, TypeRelationId, typid, &colname);
+	if (relname == NULL)
+		return;
+	add_finding(st, LINT_RULE_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT,
+				"Validating a domain constraint blocks writes to every table that uses the domain: put the CHECK on the table columns instead (ALTER TABLE ... ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT, which takes only SHARE UPDATE EXCLUSIVE), or validate in a maintenance window.",
+				"ALTER DOMAIN VALIDATE CONSTRAINT \"%s\" scans column \"%s\" of \"%s\" (and every other column of the domain) holding a SHARE lock on each table until the transaction ends; writes are blocked for the whole scan.",
+				stmt->name, colname, relname);
+	st->slow = true;
+}
+
 void
 lint_alter_domain(LintState *st, AlterDomainStmt *stmt)
 {
 	bool		scans = false;
+
+	if (stmt->subtype == 'V')
+	{
+		lint_validate_domain_constraint(st, stmt);
+		return;
+	}
 
 	if (stmt->subtype == 'C')
 	{
@@ -150,7 +187,7 @@ lint_alter_domain(LintState *st, AlterDomainStmt *stmt)
 	if (scans && !type_is_new(st, stmt->typeName))
 	{
 		add_finding(st, LINT_RULE_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT,
-					"Add the domain constraint NOT VALID, then ALTER DOMAIN ... VALIDATE CONSTRAINT in a later transaction.",
+					"Put the CHECK on the table columns instead (ALTER TABLE ... ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later transaction); a domain constraint added NOT VALID holds for new values, but validating it later blocks writes too.",
 					"ALTER DOMAIN %s checks every column of the domain, holding a SHARE lock on each table that uses it; writes are blocked for the whole scan.",
 					stmt->subtype == 'C' ? "ADD CONSTRAINT" : "SET NOT NULL");
 		st->slow = true;

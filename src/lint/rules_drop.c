@@ -16,6 +16,7 @@
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_collation.h"
@@ -23,6 +24,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
@@ -30,6 +32,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "catalog/pg_proc.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -44,7 +47,7 @@
  * the server finds what CASCADE takes.  Returns the table's name and sets
  * *colname, or NULL.
  */
-static const char *
+const char *
 dependent_column(LintState *st, Oid classid, Oid objid, char **colname)
 {
 	Relation	dep;
@@ -93,6 +96,50 @@ dependent_column(LintState *st, Oid classid, Oid objid, char **colname)
 }
 
 static bool schema_holds_relations(Oid nsp);
+/*
+ * The first generated column of a pre-existing table whose expression uses
+ * the function: DROP FUNCTION ... CASCADE drops the column's expression
+ * (pg_attrdef), and with it the column and its data.  Read from pg_depend's
+ * reference index.  Returns the table's name and sets *colname, or NULL.
+ */
+static const char *
+generated_column_using(LintState *st, Oid funcid, char **colname)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	const char *result = NULL;
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ProcedureRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(funcid));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+		ObjectAddress column;
+		LintRel		r;
+
+		if (d->classid != AttrDefaultRelationId)
+			continue;
+		column = GetAttrDefaultColumnAddress(d->objid);
+		if (!OidIsValid(column.objectId) || column.objectSubId <= 0 ||
+			get_attgenerated(column.objectId, column.objectSubId) == '\0')
+			continue;
+		r = lookup_oid(st, column.objectId, NULL);
+		if (!rel_preexisting(st, &r))
+			continue;
+		*colname = get_attname(column.objectId, column.objectSubId, true);
+		if (*colname != NULL)
+			result = r.name;
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	return result;
+}
 
 /* DROP TYPE/DOMAIN/COLLATION ... CASCADE of (classid, objid) */
 static void
@@ -236,6 +283,22 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 
 					if (OidIsValid(ext))
 						lint_drop_extension_cascade(st, ext);
+				}
+				break;
+			case OBJECT_FUNCTION:
+			case OBJECT_ROUTINE:
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					Oid			funcid = LookupFuncWithArgs(stmt->removeType,
+															lfirst_node(ObjectWithArgs, lc), true);
+					char	   *colname = NULL;
+					const char *relname = OidIsValid(funcid) ? generated_column_using(st, funcid, &colname) : NULL;
+
+					if (relname != NULL)
+						add_finding(st, LINT_RULE_BAN_DROP_COLUMN,
+									"Drop or change the generated columns that use the function first, each in a migration that says why; then drop it without CASCADE.",
+									"DROP FUNCTION ... CASCADE drops the generated column \"%s\" of \"%s\" (and every other generated column that uses the function) with its data, under an ACCESS EXCLUSIVE lock on each table until the transaction ends.",
+									colname, relname);
 				}
 				break;
 			case OBJECT_TRIGGER:
@@ -535,6 +598,22 @@ lint_rename_schema(LintState *st, RenameStmt *stmt)
 					stmt->subname);
 }
 
+/*
+ * Is the relation one whose name and columns running code reads: a table
+ * (also partitioned or foreign), a view or a materialized view, named by
+ * ALTER TABLE, VIEW, MATERIALIZED VIEW or FOREIGN TABLE?  (relkind 0: not
+ * in the catalog.)  ALTER TABLE naming an index or a sequence is not.
+ */
+static bool
+read_by_name(ObjectType type, char relkind)
+{
+	if (type != OBJECT_TABLE && type != OBJECT_FOREIGN_TABLE && type != OBJECT_VIEW &&
+		type != OBJECT_MATVIEW)
+		return false;
+	return relkind == 0 || relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_FOREIGN_TABLE || relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW;
+}
+
 void
 lint_rename_stmt(LintState *st, RenameStmt *stmt)
 {
@@ -553,16 +632,13 @@ lint_rename_stmt(LintState *st, RenameStmt *stmt)
 	note_lock(st, &r, stmt->renameType == OBJECT_INDEX ? ShareUpdateExclusiveLock : AccessExclusiveLock);
 	if (!rel_preexisting(st, &r))
 		return;
-	if (stmt->renameType == OBJECT_COLUMN &&
-		(stmt->relationType == OBJECT_TABLE || stmt->relationType == OBJECT_FOREIGN_TABLE) &&
+	if (stmt->renameType == OBJECT_COLUMN && read_by_name(stmt->relationType, r.relkind) &&
 		!column_is_new(st, &r, stmt->subname))
 		add_finding(st, LINT_RULE_RENAMING_COLUMN,
 					"Add the new column, write both, backfill, move readers, then drop the old one; or rename behind a view.",
 					"RENAME COLUMN \"%s\" on \"%s\" breaks running code that uses the old name.",
 					stmt->subname, r.name);
-	else if (stmt->renameType == OBJECT_TABLE &&
-			 (r.relkind == 0 || r.relkind == RELKIND_RELATION ||
-			  r.relkind == RELKIND_PARTITIONED_TABLE || r.relkind == RELKIND_FOREIGN_TABLE))
+	else if (read_by_name(stmt->renameType, r.relkind))
 		add_finding(st, LINT_RULE_RENAMING_TABLE,
 					"Create the new name as a view over the table (or the other way round) until every client uses the new name.",
 					"RENAME TO on \"%s\" breaks running code that uses the old name.",
@@ -580,7 +656,7 @@ lint_object_schema_stmt(LintState *st, AlterObjectSchemaStmt *stmt)
 	if (r.kind == LINT_REL_MISSING && (st->live || stmt->missing_ok))
 		return;
 	note_lock(st, &r, AccessExclusiveLock);
-	if (stmt->objectType == OBJECT_TABLE && rel_preexisting(st, &r))
+	if (read_by_name(stmt->objectType, r.relkind) && rel_preexisting(st, &r))
 		add_finding(st, LINT_RULE_RENAMING_TABLE,
 					"Keep a view under the old name until every client uses the new schema.",
 					"SET SCHEMA on \"%s\" breaks running code that uses the old qualified name.",

@@ -10,6 +10,9 @@
 
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
 #include "lint/lint_internal.h"
 #include "script.h"
 
@@ -24,6 +27,18 @@ ban_concurrent_in_transaction(LintState *st, const char *command)
 
 static const char *HINT_CONCURRENT_INDEX =
 "Use CREATE INDEX CONCURRENTLY in a migration of its own (it cannot run in a transaction block).";
+
+/*
+ * CREATE INDEX IF NOT EXISTS whose name a relation of the table's schema
+ * already has: the server skips the statement after taking its lock,
+ * building nothing.
+ */
+static bool
+index_name_taken(LintRel *r, IndexStmt *stmt)
+{
+	return stmt->if_not_exists && stmt->idxname != NULL && OidIsValid(r->relid) &&
+		OidIsValid(get_relname_relid(stmt->idxname, get_rel_namespace(r->relid)));
+}
 
 void
 lint_index_stmt(LintState *st, IndexStmt *stmt)
@@ -40,7 +55,7 @@ lint_index_stmt(LintState *st, IndexStmt *stmt)
 	else
 	{
 		note_lock(st, &r, ShareLock);
-		if (rel_preexisting(st, &r))
+		if (rel_preexisting(st, &r) && !index_name_taken(&r, stmt))
 		{
 			bool		partitioned = r.relkind == RELKIND_PARTITIONED_TABLE;
 
@@ -101,6 +116,24 @@ lint_reindex_stmt(LintState *st, ReindexStmt *stmt)
 }
 
 
+/* does the materialized view hold data its readers get (relispopulated)? */
+static bool
+matview_populated(Oid relid)
+{
+	HeapTuple	tup;
+	bool		result = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tup))
+	{
+		result = ((Form_pg_class) GETSTRUCT(tup))->relispopulated;
+		ReleaseSysCache(tup);
+	}
+	return result;
+}
+
 void
 lint_refresh_stmt(LintState *st, RefreshMatViewStmt *stmt)
 {
@@ -114,6 +147,12 @@ lint_refresh_stmt(LintState *st, RefreshMatViewStmt *stmt)
 		add_finding(st, LINT_RULE_REQUIRE_CONCURRENT_REFRESH,
 					"Use REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on the view).",
 					"REFRESH MATERIALIZED VIEW takes an ACCESS EXCLUSIVE lock on \"%s\" for the whole query; reads are blocked.",
+					r.name);
+	else if (!stmt->concurrent && stmt->skipData && rel_preexisting(st, &r) &&
+			 matview_populated(r.relid))
+		add_finding(st, LINT_RULE_REQUIRE_CONCURRENT_REFRESH,
+					"Keep the view populated while anything reads it: refresh it with REFRESH MATERIALIZED VIEW CONCURRENTLY, and drop it once no reader is left.",
+					"REFRESH MATERIALIZED VIEW ... WITH NO DATA empties \"%s\" under an ACCESS EXCLUSIVE lock: every query of it fails until the next REFRESH.",
 					r.name);
 }
 

@@ -36,6 +36,13 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE evi_2025 (id bigint, at date NOT NULL, CHECK (at >= '2025-01-01' AND at < '2026-01-01'));
 	CREATE TABLE evi_2026 (id bigint, at date NOT NULL, CHECK (at >= '2026-01-01' AND at < '2027-01-01'));
 	CREATE INDEX evi_2026_id_idx ON evi_2026 (id);
+	CREATE VIEW app.order_view AS SELECT id, customer FROM app.orders;
+	CREATE DOMAIN note_text AS text;
+	CREATE TABLE app.notes (id bigint, body note_text);
+	INSERT INTO app.notes SELECT g, 'n' FROM generate_series(1, 10) g;
+	ALTER DOMAIN note_text ADD CONSTRAINT note_not_empty CHECK (VALUE <> '') NOT VALID;
+	CREATE FUNCTION app.cents(numeric) RETURNS bigint IMMUTABLE LANGUAGE sql AS 'SELECT ($1 * 100)::bigint';
+	CREATE TABLE app.prices (id bigint, amount numeric, cents bigint GENERATED ALWAYS AS (app.cents(amount)) STORED);
 	INSERT INTO app.src VALUES (1);
 	CREATE ROLE app_old;
 	CREATE ROLE app_new;
@@ -127,6 +134,14 @@ my @cases = (
 	  'ALTER TABLE app.orders SET UNLOGGED', 'alter-table-rewrite' ],
 	[ 'SET LOGGED of a logged table',
 	  'ALTER TABLE app.orders SET LOGGED', undef ],
+	[ 'RENAME COLUMN of an old view',
+	  'ALTER VIEW app.order_view RENAME COLUMN customer TO client', 'renaming-column' ],
+	[ 'ALTER DOMAIN VALIDATE CONSTRAINT of a domain an old table uses',
+	  'ALTER DOMAIN note_text VALIDATE CONSTRAINT note_not_empty', 'ban-alter-domain-with-add-constraint' ],
+	[ 'DROP FUNCTION CASCADE taking a generated column',
+	  'DROP FUNCTION app.cents(numeric) CASCADE', 'ban-drop-column' ],
+	[ 'CREATE INDEX IF NOT EXISTS of an index that is there',
+	  'CREATE INDEX IF NOT EXISTS orders_customer_idx ON app.orders (customer)', undef ],
 	[ 'MERGE joined on the key',
 	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
 );

@@ -1,6 +1,6 @@
 -- expect: safe
 -- rules: none
--- reason: VALIDATE CONSTRAINT on a domain
+-- reason: the only table using the domain is created in this migration
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);
 INSERT INTO users SELECT g, 'u' || g || '@example.com', 'n' || g, g % 90, now() FROM generate_series(1, 100) g;
@@ -8,8 +8,7 @@ CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10,2),
 INSERT INTO orders SELECT g, g, g, 'new', 'x', now() FROM generate_series(1, 100) g;
 CREATE INDEX orders_user_id_idx ON orders (user_id);
 CREATE DOMAIN email_addr AS text;
-ALTER TABLE users ADD COLUMN contact email_addr;
-UPDATE users SET contact = email WHERE id > 0;
 ALTER DOMAIN email_addr ADD CONSTRAINT email_has_at CHECK (VALUE LIKE '%@%') NOT VALID;
 -- migration:
+CREATE TABLE contacts (id bigint, contact email_addr);
 ALTER DOMAIN email_addr VALIDATE CONSTRAINT email_has_at;
