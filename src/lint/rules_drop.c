@@ -141,6 +141,55 @@ generated_column_using(LintState *st, Oid funcid, char **colname)
 	return result;
 }
 
+/*
+ * The first pre-existing typed table (CREATE TABLE ... OF the type): DROP
+ * TYPE ... CASCADE drops the whole table with its data.  Read from
+ * pg_depend's reference index.  Returns the table's name, or NULL.
+ */
+static const char *
+typed_table_of(LintState *st, Oid typid)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	const char *result = NULL;
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(typid));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
+		HeapTuple	rel;
+		bool		typed = false;
+		LintRel		r;
+
+		if (d->classid != RelationRelationId || d->objsubid != 0)
+			continue;
+		rel = SearchSysCache1(RELOID, ObjectIdGetDatum(d->objid));
+		if (HeapTupleIsValid(rel))
+		{
+			Form_pg_class c = (Form_pg_class) GETSTRUCT(rel);
+
+			typed = c->reloftype == typid &&
+				(c->relkind == RELKIND_RELATION || c->relkind == RELKIND_PARTITIONED_TABLE);
+			ReleaseSysCache(rel);
+		}
+		if (!typed)
+			continue;
+		r = lookup_oid(st, d->objid, NULL);
+		if (rel_preexisting(st, &r))
+			result = r.name;
+	}
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	return result;
+}
+
 /* DROP TYPE/DOMAIN/COLLATION ... CASCADE of (classid, objid) */
 static void
 lint_drop_cascade_columns(LintState *st, Oid classid, Oid objid, const char *what)
@@ -262,8 +311,17 @@ lint_drop_stmt(LintState *st, DropStmt *stmt)
 
 						ReleaseSysCache(t);
 						if (!is_new)
+						{
+							const char *typed = typed_table_of(st, typid);
+
 							lint_drop_cascade_columns(st, TypeRelationId, typid,
 													  stmt->removeType == OBJECT_TYPE ? "DROP TYPE" : "DROP DOMAIN");
+							if (typed != NULL)
+								add_finding(st, LINT_RULE_BAN_DROP_TABLE,
+											"Drop the typed table in a migration of its own that says why, after the application stopped using it; then drop the type without CASCADE.",
+											"DROP TYPE ... CASCADE drops the typed table \"%s\" (CREATE TABLE ... OF the type) with its data, under an ACCESS EXCLUSIVE lock.",
+											typed);
+						}
 					}
 				}
 				break;

@@ -38,10 +38,12 @@ $node->safe_psql('postgres', q{
 	CREATE INDEX evi_2026_id_idx ON evi_2026 (id);
 	CREATE VIEW app.order_view AS SELECT id, customer FROM app.orders;
 	CREATE DOMAIN note_text AS text;
-	CREATE TABLE app.notes (id bigint, body note_text);
-	INSERT INTO app.notes SELECT g, 'n' FROM generate_series(1, 10) g;
+	CREATE TABLE app.memos (id bigint, body note_text);
+	INSERT INTO app.memos SELECT g, 'n' FROM generate_series(1, 10) g;
 	ALTER DOMAIN note_text ADD CONSTRAINT note_not_empty CHECK (VALUE <> '') NOT VALID;
 	CREATE FUNCTION app.cents(numeric) RETURNS bigint IMMUTABLE LANGUAGE sql AS 'SELECT ($1 * 100)::bigint';
+	CREATE TYPE person AS (id bigint, name text);
+	CREATE TABLE app.people OF person;
 	CREATE TABLE app.prices (id bigint, amount numeric, cents bigint GENERATED ALWAYS AS (app.cents(amount)) STORED);
 	INSERT INTO app.src VALUES (1);
 	CREATE ROLE app_old;
@@ -126,9 +128,9 @@ my @cases = (
 	[ 'CREATE RULE whose action deletes the row it names',
 	  'CREATE TABLE app.imports (id bigint); CREATE RULE imp AS ON INSERT TO app.imports DO ALSO DELETE FROM app.orders WHERE id = NEW.id',
 	  undef ],
-	[ 'ATTACH PARTITION of a table without the parent's index',
+	[ 'ATTACH PARTITION of a table without the index of the parent',
 	  q{ALTER TABLE evi ATTACH PARTITION evi_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')}, 'partition-scan' ],
-	[ 'ATTACH PARTITION of a table with the parent's index',
+	[ 'ATTACH PARTITION of a table with the index of the parent',
 	  q{ALTER TABLE evi ATTACH PARTITION evi_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')}, undef ],
 	[ 'SET UNLOGGED of a logged table',
 	  'ALTER TABLE app.orders SET UNLOGGED', 'alter-table-rewrite' ],
@@ -140,6 +142,8 @@ my @cases = (
 	  'ALTER DOMAIN note_text VALIDATE CONSTRAINT note_not_empty', 'ban-alter-domain-with-add-constraint' ],
 	[ 'DROP FUNCTION CASCADE taking a generated column',
 	  'DROP FUNCTION app.cents(numeric) CASCADE', 'ban-drop-column' ],
+	[ 'DROP TYPE CASCADE taking a typed table',
+	  'DROP TYPE person CASCADE', 'ban-drop-table' ],
 	[ 'CREATE INDEX IF NOT EXISTS of an index that is there',
 	  'CREATE INDEX IF NOT EXISTS orders_customer_idx ON app.orders (customer)', undef ],
 	[ 'MERGE joined on the key',
