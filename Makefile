@@ -32,6 +32,7 @@ OBJS = \
 	src/job_runner.o \
 	src/backfill_directive.o \
 	src/backfill.o \
+	src/worker_pause.o \
 	src/worker.o \
 	src/worker_registry.o \
 	src/database_commands.o \
@@ -118,9 +119,10 @@ src/api/status.o: src/api/api.h src/catalog.h src/down_script.h src/recovery_gua
 src/api/deploy.o: src/api/api.h src/catalog.h src/deploy_run.h src/job_state.h src/jobs.h src/migration_lock.h src/repeatable.h src/schemamig.h src/script.h src/version.h src/version_rules.h src/worker_registry.h
 src/deploy_run.o: src/deploy_run.h
 src/jobs.o: src/catalog.h src/job_state.h src/jobs.h src/migration_lock.h src/schemamig.h src/script.h src/version.h src/worker_registry.h
-src/job_runner.o: src/backfill.h src/catalog.h src/down_script.h src/executor.h src/job_runner.h src/job_state.h src/jobs.h src/lock_retry.h src/recovery_guard.h src/redact.h src/schemamig.h src/script.h src/worker_registry.h
+src/job_runner.o: src/backfill.h src/catalog.h src/down_script.h src/executor.h src/job_runner.h src/job_state.h src/jobs.h src/lock_retry.h src/recovery_guard.h src/redact.h src/schemamig.h src/script.h src/worker_pause.h src/worker_registry.h
 src/backfill_directive.o: src/backfill.h src/compat.h src/executor.h src/schemamig.h src/script.h src/sql_scan.h
-src/backfill.o: src/backfill.h src/catalog.h src/executor.h src/job_state.h src/jobs.h src/lock_retry.h src/redact.h src/schemamig.h src/script.h
+src/backfill.o: src/backfill.h src/catalog.h src/executor.h src/job_state.h src/jobs.h src/lock_retry.h src/redact.h src/schemamig.h src/script.h src/worker_pause.h
+src/worker_pause.o: src/worker_pause.h
 src/worker.o: src/job_runner.h src/schemamig.h src/worker.h src/worker_registry.h
 src/worker_registry.o: src/compat.h src/worker_registry.h
 src/database_commands.o: src/database_commands.h src/worker_registry.h

@@ -73,6 +73,7 @@
 #include "lock_retry.h"
 #include "redact.h"
 #include "schemamig.h"
+#include "worker_pause.h"
 #include "script.h"
 
 /* how often a wait for a replica looks again */
@@ -456,31 +457,6 @@ run_batch(Walk *w, ErrorData **edata, bool *cancelled)
 
 /* ---- throttling ---- */
 
-/* sleep ms; a latch set meanwhile (a queued job) is set again after */
-static void
-pause_ms(long ms)
-{
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-	bool		woken = false;
-
-	for (;;)
-	{
-		long		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-
-		if (remaining <= 0)
-			break;
-		if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					  remaining, PG_WAIT_EXTENSION) & WL_LATCH_SET)
-		{
-			ResetLatch(MyLatch);
-			woken = true;
-		}
-		CHECK_FOR_INTERRUPTS();
-	}
-	if (woken)
-		SetLatch(MyLatch);
-}
-
 /*
  * The largest replay lag of the streaming replicas, in milliseconds (0
  * without any): the larger of each one's replay_lag and the age of the
@@ -579,7 +555,7 @@ wait_for_replicas(Walk *w)
 			w->waiting = true;
 		}
 		walk_commit(w);
-		pause_ms(LAG_POLL_MS);
+		worker_pause(LAG_POLL_MS);
 	}
 }
 
@@ -632,7 +608,7 @@ retry_batch(Walk *w, ErrorData *edata, long batch_ms, TimestampTz *first_failure
 		if (elapsed + pause > schemamig_lock_retry_budget)
 			return false;
 		(*attempt)++;
-		pause_ms(pause);
+		worker_pause(pause);
 		return true;
 	}
 	/* a cancel of the statement that took the whole statement_timeout is the timeout's */
@@ -738,7 +714,7 @@ backfill_run(BackfillRun *run, ScriptStatement *s)
 		if (walked < w.size)
 			break;
 		if (w.batch->pause_ms > 0)
-			pause_ms(w.batch->pause_ms);
+			worker_pause(w.batch->pause_ms);
 		CHECK_FOR_INTERRUPTS();
 	}
 

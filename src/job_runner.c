@@ -95,6 +95,7 @@
 
 #include "backfill.h"
 #include "schemamig.h"
+#include "worker_pause.h"
 #include "catalog.h"
 #include "down_script.h"
 #include "executor.h"
@@ -394,34 +395,6 @@ attempt_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool to
 }
 
 /*
- * Sleep for a lock_timeout backoff.  An enqueue that sets the latch meanwhile
- * neither cuts the pause short nor is lost: the latch is set again after.
- */
-static void
-backoff_sleep(long ms)
-{
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-	bool		woken = false;
-
-	for (;;)
-	{
-		long		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
-
-		if (remaining <= 0)
-			break;
-		if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					  remaining, PG_WAIT_EXTENSION) & WL_LATCH_SET)
-		{
-			ResetLatch(MyLatch);
-			woken = true;
-		}
-		CHECK_FOR_INTERRUPTS();
-	}
-	if (woken)
-		SetLatch(MyLatch);
-}
-
-/*
  * Record a failed attempt at a stretch that hit lock_timeout: pause_ms is
  * the pause before the next attempt, or -1 when the budget is spent.
  */
@@ -499,7 +472,7 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 		}
 		record_lock_retry(job, role, failed_statement(statements), edata, attempt,
 						  waited_ms, pause_ms, elapsed_ms);
-		backoff_sleep(pause_ms);
+		worker_pause(pause_ms);
 	}
 }
 

@@ -41,153 +41,172 @@
 #include "lint/lint_internal.h"
 
 /*
+ * Hand each row of pg_depend that names (refclassid, refobjid) as what it
+ * depends on to visit, until visit returns true; returns whether it did.
+ * Read from pg_depend's reference index, as the server finds what a
+ * CASCADE takes.
+ */
+typedef bool (*DependentVisitor) (LintState *st, Form_pg_depend d, void *arg);
+
+static bool
+scan_dependents(LintState *st, Oid refclassid, Oid refobjid, DependentVisitor visit, void *arg)
+{
+	Relation	dep;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	dep = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(refclassid));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(refobjid));
+	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+		found = visit(st, (Form_pg_depend) GETSTRUCT(tup), arg);
+	systable_endscan(scan);
+	table_close(dep, AccessShareLock);
+	return found;
+}
+
+/* a column found by a visitor: its table's name and its own */
+typedef struct FoundColumn
+{
+	const char *relname;
+	char	   *colname;
+} FoundColumn;
+
+/* a column (d) of a pre-existing table or materialized view */
+static bool
+column_of_preexisting_table(LintState *st, Form_pg_depend d, void *arg)
+{
+	FoundColumn *found = arg;
+	char		kind;
+	LintRel		r;
+
+	if (d->classid != RelationRelationId || d->objsubid <= 0)
+		return false;
+	kind = get_rel_relkind(d->objid);
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
+		kind != RELKIND_MATVIEW)
+		return false;
+	r = lookup_oid(st, d->objid, NULL);
+	if (!rel_preexisting(st, &r))
+		return false;
+	found->colname = get_attname(d->objid, d->objsubid, true);
+	found->relname = r.name;
+	return found->colname != NULL;
+}
+
+/*
  * The first column of a pre-existing table whose type or collation is the
  * object (classid, objid), or of its array type: DROP ... CASCADE drops
- * that column with its data.  Read from pg_depend's reference index, as
- * the server finds what CASCADE takes.  Returns the table's name and sets
- * *colname, or NULL.
+ * that column with its data.  Returns the table's name and sets *colname,
+ * or NULL.
  */
 const char *
 dependent_column(LintState *st, Oid classid, Oid objid, char **colname)
 {
-	Relation	dep;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	const char *result = NULL;
-	Oid			objs[2];
-	int			n = 1;
-	int			i;
+	FoundColumn found = {NULL, NULL};
+	Oid			array = classid == TypeRelationId ? get_array_type(objid) : InvalidOid;
 
-	objs[0] = objid;
-	if (classid == TypeRelationId && OidIsValid(get_array_type(objid)))
-		objs[n++] = get_array_type(objid);
-	dep = table_open(DependRelationId, AccessShareLock);
-	for (i = 0; i < n && result == NULL; i++)
+	if (scan_dependents(st, classid, objid, column_of_preexisting_table, &found) ||
+		(OidIsValid(array) &&
+		 scan_dependents(st, classid, array, column_of_preexisting_table, &found)))
 	{
-		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
-					ObjectIdGetDatum(classid));
-		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
-					ObjectIdGetDatum(objs[i]));
-		scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
-		while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
-		{
-			Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
-			char		kind;
-			LintRel		r;
-
-			if (d->classid != RelationRelationId || d->objsubid <= 0)
-				continue;
-			kind = get_rel_relkind(d->objid);
-			if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE &&
-				kind != RELKIND_MATVIEW)
-				continue;
-			r = lookup_oid(st, d->objid, NULL);
-			if (!rel_preexisting(st, &r))
-				continue;
-			*colname = get_attname(d->objid, d->objsubid, true);
-			if (*colname != NULL)
-				result = r.name;
-		}
-		systable_endscan(scan);
+		*colname = found.colname;
+		return found.relname;
 	}
-	table_close(dep, AccessShareLock);
-	return result;
+	return NULL;
 }
 
 static bool schema_holds_relations(Oid nsp);
+/* a stored generated column (d: its expression) of a pre-existing table */
+static bool
+generated_column_of_preexisting_table(LintState *st, Form_pg_depend d, void *arg)
+{
+	FoundColumn *found = arg;
+	ObjectAddress column;
+	LintRel		r;
+
+	if (d->classid != AttrDefaultRelationId)
+		return false;
+	column = GetAttrDefaultColumnAddress(d->objid);
+	if (!OidIsValid(column.objectId) || column.objectSubId <= 0 ||
+		get_attgenerated(column.objectId, column.objectSubId) == '\0')
+		return false;
+	r = lookup_oid(st, column.objectId, NULL);
+	if (!rel_preexisting(st, &r))
+		return false;
+	found->colname = get_attname(column.objectId, column.objectSubId, true);
+	found->relname = r.name;
+	return found->colname != NULL;
+}
+
 /*
  * The first generated column of a pre-existing table whose expression uses
  * the function: DROP FUNCTION ... CASCADE drops the column's expression
- * (pg_attrdef), and with it the column and its data.  Read from pg_depend's
- * reference index.  Returns the table's name and sets *colname, or NULL.
+ * (pg_attrdef), and with it the column and its data.  Returns the table's
+ * name and sets *colname, or NULL.
  */
 static const char *
 generated_column_using(LintState *st, Oid funcid, char **colname)
 {
-	Relation	dep;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	const char *result = NULL;
+	FoundColumn found = {NULL, NULL};
 
-	dep = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(ProcedureRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(funcid));
-	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
-	while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
+	if (!scan_dependents(st, ProcedureRelationId, funcid, generated_column_of_preexisting_table, &found))
+		return NULL;
+	*colname = found.colname;
+	return found.relname;
+}
+
+/* a found typed table: the type it is OF (in), its name (out) */
+typedef struct TypedTable
+{
+	Oid			typid;
+	const char *relname;
+} TypedTable;
+
+/* a pre-existing table (d) CREATE TABLE ... OF the type */
+static bool
+preexisting_typed_table(LintState *st, Form_pg_depend d, void *arg)
+{
+	TypedTable *found = arg;
+	HeapTuple	rel;
+	bool		typed = false;
+	LintRel		r;
+
+	if (d->classid != RelationRelationId || d->objsubid != 0)
+		return false;
+	rel = SearchSysCache1(RELOID, ObjectIdGetDatum(d->objid));
+	if (HeapTupleIsValid(rel))
 	{
-		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
-		ObjectAddress column;
-		LintRel		r;
+		Form_pg_class c = (Form_pg_class) GETSTRUCT(rel);
 
-		if (d->classid != AttrDefaultRelationId)
-			continue;
-		column = GetAttrDefaultColumnAddress(d->objid);
-		if (!OidIsValid(column.objectId) || column.objectSubId <= 0 ||
-			get_attgenerated(column.objectId, column.objectSubId) == '\0')
-			continue;
-		r = lookup_oid(st, column.objectId, NULL);
-		if (!rel_preexisting(st, &r))
-			continue;
-		*colname = get_attname(column.objectId, column.objectSubId, true);
-		if (*colname != NULL)
-			result = r.name;
+		typed = c->reloftype == found->typid &&
+			(c->relkind == RELKIND_RELATION || c->relkind == RELKIND_PARTITIONED_TABLE);
+		ReleaseSysCache(rel);
 	}
-	systable_endscan(scan);
-	table_close(dep, AccessShareLock);
-	return result;
+	if (!typed)
+		return false;
+	r = lookup_oid(st, d->objid, NULL);
+	found->relname = r.name;
+	return rel_preexisting(st, &r);
 }
 
 /*
  * The first pre-existing typed table (CREATE TABLE ... OF the type): DROP
- * TYPE ... CASCADE drops the whole table with its data.  Read from
- * pg_depend's reference index.  Returns the table's name, or NULL.
+ * TYPE ... CASCADE drops the whole table with its data.  Returns the
+ * table's name, or NULL.
  */
 static const char *
 typed_table_of(LintState *st, Oid typid)
 {
-	Relation	dep;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	const char *result = NULL;
+	TypedTable	found = {typid, NULL};
 
-	dep = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(TypeRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(typid));
-	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
-	while (result == NULL && HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
-		HeapTuple	rel;
-		bool		typed = false;
-		LintRel		r;
-
-		if (d->classid != RelationRelationId || d->objsubid != 0)
-			continue;
-		rel = SearchSysCache1(RELOID, ObjectIdGetDatum(d->objid));
-		if (HeapTupleIsValid(rel))
-		{
-			Form_pg_class c = (Form_pg_class) GETSTRUCT(rel);
-
-			typed = c->reloftype == typid &&
-				(c->relkind == RELKIND_RELATION || c->relkind == RELKIND_PARTITIONED_TABLE);
-			ReleaseSysCache(rel);
-		}
-		if (!typed)
-			continue;
-		r = lookup_oid(st, d->objid, NULL);
-		if (rel_preexisting(st, &r))
-			result = r.name;
-	}
-	systable_endscan(scan);
-	table_close(dep, AccessShareLock);
-	return result;
+	return scan_dependents(st, TypeRelationId, typid, preexisting_typed_table, &found)
+		? found.relname : NULL;
 }
 
 /* DROP TYPE/DOMAIN/COLLATION ... CASCADE of (classid, objid) */
@@ -204,33 +223,26 @@ lint_drop_cascade_columns(LintState *st, Oid classid, Oid objid, const char *wha
 					what, colname, relname);
 }
 
+/* a type or collation (d) that belongs to the extension: add it to the list */
+static bool
+collect_extension_member(LintState *st, Form_pg_depend d, void *arg)
+{
+	List	  **members = arg;
+
+	if (d->deptype == DEPENDENCY_EXTENSION &&
+		(d->classid == TypeRelationId || d->classid == CollationRelationId))
+		*members = lappend(*members, list_make2_oid(d->classid, d->objid));
+	return false;
+}
+
 /* DROP EXTENSION ... CASCADE: the columns using the extension's types */
 static void
 lint_drop_extension_cascade(LintState *st, Oid ext)
 {
-	Relation	dep;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
 	List	   *members = NIL;
 	ListCell   *lc;
 
-	dep = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(ExtensionRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(ext));
-	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
-
-		if (d->deptype == DEPENDENCY_EXTENSION &&
-			(d->classid == TypeRelationId || d->classid == CollationRelationId))
-			members = lappend(members, list_make2_oid(d->classid, d->objid));
-	}
-	systable_endscan(scan);
-	table_close(dep, AccessShareLock);
+	scan_dependents(st, ExtensionRelationId, ext, collect_extension_member, &members);
 	foreach(lc, members)
 	{
 		List	   *m = lfirst(lc);
@@ -592,42 +604,29 @@ lint_truncate_stmt(LintState *st, TruncateStmt *stmt)
 					"TRUNCATE ... CASCADE also empties every table that references the named ones, without naming them.");
 }
 
+/* a table, view or sequence (d) others may name */
+static bool
+relation_others_name(LintState *st, Form_pg_depend d, void *arg)
+{
+	char		kind;
+
+	if (d->classid != RelationRelationId || d->objsubid != 0)
+		return false;
+	kind = get_rel_relkind(d->objid);
+	return kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
+		kind == RELKIND_FOREIGN_TABLE || kind == RELKIND_VIEW ||
+		kind == RELKIND_MATVIEW || kind == RELKIND_SEQUENCE;
+}
+
 /*
- * Does the schema hold a table, view or sequence others may name?  Read
- * from pg_depend's reference index (each relation depends on its schema),
- * stopping at the first one: no scan of pg_class.
+ * Does the schema hold a table, view or sequence others may name?  Each
+ * relation depends on its schema: stops at the first one, no scan of
+ * pg_class.
  */
 static bool
 schema_holds_relations(Oid nsp)
 {
-	Relation	dep;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		result = false;
-
-	dep = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(NamespaceRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(nsp));
-	scan = systable_beginscan(dep, DependReferenceIndexId, true, NULL, 2, key);
-	while (!result && HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_depend d = (Form_pg_depend) GETSTRUCT(tup);
-
-		if (d->classid == RelationRelationId && d->objsubid == 0)
-		{
-			char		kind = get_rel_relkind(d->objid);
-
-			result = (kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE ||
-					  kind == RELKIND_FOREIGN_TABLE || kind == RELKIND_VIEW ||
-					  kind == RELKIND_MATVIEW || kind == RELKIND_SEQUENCE);
-		}
-	}
-	systable_endscan(scan);
-	table_close(dep, AccessShareLock);
-	return result;
+	return scan_dependents(NULL, NamespaceRelationId, nsp, relation_others_name, NULL);
 }
 
 /* ALTER SCHEMA s RENAME TO: every relation in s gets a new qualified name */
