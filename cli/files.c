@@ -379,44 +379,77 @@ folder_add_error(MigrationFolder *folder, char *message)
 	folder->errors[folder->nerrors++] = message;
 }
 
-/* list the migration-like names of an open folder, sorted by name */
-static void
-list_entries(DIR *d, const char *dir, MigrationLayout layout, MigrationFolder *folder,
-			 FolderEntry **entries_out, int *n_out)
+/*
+ * Every name of an open folder but "." and "..", in the order readdir()
+ * gives them; an error listing it is added to the folder.
+ */
+static FolderName *
+list_folder(DIR *d, const char *dir, MigrationFolder *folder, int *n_out)
 {
-	struct dirent *de;
-	FolderEntry *entries = NULL;
+	FolderName *names = NULL;
 	int			n = 0;
 	int			cap = 0;
 
 	for (;;)
 	{
-		FolderEntry entry;
+		struct dirent *de;
 
 		/* readdir() says an error only through errno: clear it each time */
 		errno = 0;
 		if ((de = readdir(d)) == NULL)
 			break;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap)
+		{
+			cap = cap ? cap * 2 : 64;
+			names = pg_realloc(names, sizeof(FolderName) * cap);
+		}
+		names[n].name = pg_strdup(de->d_name);
+		names[n].type = de->d_type;
+		n++;
+	}
+	if (errno != 0)
+		folder_add_error(folder, psprintf("%s: cannot list the migration folder: %s", dir, strerror(errno)));
+	*n_out = n;
+	return names;
+}
 
-		if (de->d_name[0] == '.' || !is_sql_name(de->d_name))
+/* the migration-like names of a folder's listing, sorted by name */
+static void
+list_entries(int dir_fd, const char *dir, const FolderName *names, int nnames,
+			 MigrationLayout layout, MigrationFolder *folder,
+			 FolderEntry **entries_out, int *n_out)
+{
+	FolderEntry *entries = NULL;
+	int			n = 0;
+	int			cap = 0;
+	int			i;
+
+	for (i = 0; i < nnames; i++)
+	{
+		const FolderName *name = &names[i];
+		FolderEntry entry;
+
+		if (name->name[0] == '.' || !is_sql_name(name->name))
 			continue;
 		/* subfolders are skipped; d_type saves a stat per file where the file system fills it */
-		if (de->d_type == DT_DIR)
+		if (name->type == DT_DIR)
 			continue;
-		if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK)
+		if (name->type == DT_UNKNOWN || name->type == DT_LNK)
 		{
 			struct stat st;
 
-			if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode))
+			if (fstatat(dir_fd, name->name, &st, 0) == 0 && S_ISDIR(st.st_mode))
 				continue;
 		}
 		memset(&entry, 0, sizeof(entry));
-		if (!parse_name(de->d_name, layout, &entry))
+		if (!parse_name(name->name, layout, &entry))
 		{
 			folder_add_error(folder, psprintf("%s: file name does not parse: expected %s, where the "
 											  "version is 1 to %d letters, digits, \"_\", \".\" or "
 											  "\"-\" starting with a letter or digit",
-											  path_join(dir, de->d_name), expected_names(layout),
+											  path_join(dir, name->name), expected_names(layout),
 											  SCHEMAMIG_MAX_VERSION_LEN));
 			continue;
 		}
@@ -427,8 +460,6 @@ list_entries(DIR *d, const char *dir, MigrationLayout layout, MigrationFolder *f
 		}
 		entries[n++] = entry;
 	}
-	if (errno != 0)
-		folder_add_error(folder, psprintf("%s: cannot list the migration folder: %s", dir, strerror(errno)));
 	if (n > 1)
 		qsort(entries, n, sizeof(FolderEntry), entry_name_cmp);
 	*entries_out = entries;
@@ -582,7 +613,8 @@ entry_ptr_version_cmp(const void *a, const void *b)
  * files make the migrations; down files are paired with them afterwards.
  */
 static void
-read_files(const char *dir, DIR *d, MigrationLayout layout, MigrationFolder *folder,
+read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
+		   MigrationLayout layout, MigrationFolder *folder,
 		   FolderEntry **entries_out, EntryText **texts_out, int *n_out)
 {
 	FolderEntry *entries;
@@ -590,8 +622,8 @@ read_files(const char *dir, DIR *d, MigrationLayout layout, MigrationFolder *fol
 	int			n;
 	int			i;
 
-	list_entries(d, dir, layout, folder, &entries, &n);
-	texts = read_entries(dirfd(d), entries, n);
+	list_entries(dir_fd, dir, names, nnames, layout, folder, &entries, &n);
+	texts = read_entries(dir_fd, entries, n);
 	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
@@ -707,7 +739,7 @@ pair_down_files(const char *dir, MigrationFolder *folder, FolderEntry *entries,
 }
 
 /*
- * Read a migration folder in its layout (layout_of_folder).  Returns true
+ * Read a migration folder in its layout (layout_of_names).  Returns true
  * when it is free of problems; otherwise folder->errors says what is wrong
  * with which file.  Sorting and binary search keep this O(n log n):
  * folders of thousands of migrations are read on every run.
@@ -715,31 +747,34 @@ pair_down_files(const char *dir, MigrationFolder *folder, FolderEntry *entries,
 bool
 folder_read(const char *dir, MigrationFolder *folder)
 {
-	MigrationLayout layout = layout_of_folder(dir);
+	MigrationLayout layout;
+	FolderName *names;
 	FolderEntry *entries = NULL;
 	EntryText  *texts = NULL;
-	DIR		   *d = NULL;
+	DIR		   *d;
+	int			nnames;
 	int			n = 0;
 	int			i;
 	int			kept;
 
 	memset(folder, 0, sizeof(*folder));
+	d = opendir(dir);
+	if (d == NULL)
+	{
+		folder->missing = true;
+		folder->layout = layout_of_names(-1, NULL, 0);
+		folder_add_error(folder, psprintf("%s: cannot open the migration folder: %s", dir, strerror(errno)));
+		return false;
+	}
+	names = list_folder(d, dir, folder, &nnames);
+	layout = layout_of_names(dirfd(d), names, nnames);
 	folder->layout = layout;
 	if (layout == LAYOUT_DIESEL || layout == LAYOUT_PRISMA)
 		(void) folder_read_subfolders(dir, layout, folder);
 	else if (layout == LAYOUT_SQITCH)
 		(void) folder_read_sqitch(dir, folder);
 	else
-	{
-		d = opendir(dir);
-		if (d == NULL)
-		{
-			folder->missing = true;
-			folder_add_error(folder, psprintf("%s: cannot open the migration folder: %s", dir, strerror(errno)));
-			return false;
-		}
-		read_files(dir, d, layout, folder, &entries, &texts, &n);
-	}
+		read_files(dir, dirfd(d), names, nnames, layout, folder, &entries, &texts, &n);
 
 	/* one migration per version: after sorting, equal versions are adjacent */
 	if (folder->nfiles > 1)
@@ -758,12 +793,15 @@ folder_read(const char *dir, MigrationFolder *folder)
 	}
 	folder->nfiles = kept;
 
-	if (d != NULL)
+	if (texts != NULL)
 	{
 		pair_down_files(dir, folder, entries, texts, n);
-		closedir(d);
 		free(texts);
 	}
+	closedir(d);
+	for (i = 0; i < nnames; i++)
+		free(names[i].name);
+	free(names);
 
 	kept = 0;
 	for (i = 0; i < folder->nfiles; i++)

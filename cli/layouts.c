@@ -91,63 +91,49 @@ file_exists_at(int dir_fd, const char *sub, const char *name)
 }
 
 static bool
-is_subfolder(int dir_fd, const struct dirent *de)
+is_subfolder(int dir_fd, const FolderName *entry)
 {
 	struct stat st;
 
-	if (de->d_type == DT_DIR)
+	if (entry->type == DT_DIR)
 		return true;
-	if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+	if (entry->type != DT_UNKNOWN && entry->type != DT_LNK)
 		return false;
-	return fstatat(dir_fd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+	return fstatat(dir_fd, entry->name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * The layout of a folder, from the names folder_read listed (it lists a
+ * folder once: listing thousands of names costs as much as reading a
+ * tenth of the files).  dir_fd is the folder, for looking into subfolders.
+ */
 MigrationLayout
-layout_of_folder(const char *dir)
+layout_of_names(int dir_fd, const FolderName *names, int n)
 {
-	DIR		   *d;
-	struct dirent *de;
-	MigrationLayout found = LAYOUT_SCHEMAMIG;
+	int			i;
 
 	if (forced_layout != LAYOUT_AUTO)
 		return forced_layout;
-	d = opendir(dir);
-	if (d == NULL)
-		return LAYOUT_SCHEMAMIG;	/* folder_read reports it */
-	while ((de = readdir(d)) != NULL)
+	for (i = 0; i < n; i++)
 	{
-		if (de->d_name[0] == '.')
+		const FolderName *entry = &names[i];
+
+		if (entry->name[0] == '.')
 			continue;
-		if (strcmp(de->d_name, "sqitch.plan") == 0)
+		if (strcmp(entry->name, "sqitch.plan") == 0)
+			return LAYOUT_SQITCH;
+		if (strcmp(entry->name, "migration_lock.toml") == 0)
+			return LAYOUT_PRISMA;
+		if (is_subfolder(dir_fd, entry))
 		{
-			found = LAYOUT_SQITCH;
-			break;
-		}
-		if (strcmp(de->d_name, "migration_lock.toml") == 0)
-		{
-			found = LAYOUT_PRISMA;
-			break;
-		}
-		if (is_subfolder(dirfd(d), de))
-		{
-			if (file_exists_at(dirfd(d), de->d_name, "up.sql"))
-			{
-				found = LAYOUT_DIESEL;
-				break;
-			}
-			if (file_exists_at(dirfd(d), de->d_name, "migration.sql"))
-			{
-				found = LAYOUT_PRISMA;
-				break;
-			}
+			if (file_exists_at(dir_fd, entry->name, "up.sql"))
+				return LAYOUT_DIESEL;
+			if (file_exists_at(dir_fd, entry->name, "migration.sql"))
+				return LAYOUT_PRISMA;
 			continue;
 		}
-		if (flyway_name_kind(de->d_name) != FLYWAY_NOT_A_NAME)
-		{
-			found = LAYOUT_FLYWAY;
-			break;
-		}
+		if (flyway_name_kind(entry->name) != FLYWAY_NOT_A_NAME)
+			return LAYOUT_FLYWAY;
 	}
-	closedir(d);
-	return found;
+	return LAYOUT_SCHEMAMIG;
 }

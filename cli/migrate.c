@@ -557,14 +557,11 @@ cmd_migrate(const CliOptions *opts)
 
 	if (fast)
 	{
-		/* nothing sent and everything registered applied: nothing to do */
-		res = PQexec(conn, "COMMIT");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		{
-			termPQExpBuffer(&json);
-			return command_failed(opts, conn, res, "cannot commit the registrations");
-		}
-		PQclear(res);
+		/*
+		 * Nothing sent and everything registered applied: nothing to do.
+		 * The transaction only read, so it ends with the connection (the
+		 * server rolls it back), without a COMMIT's round trip.
+		 */
 		db_finish(conn);
 		json_finish_deploy(&json, &deploy, &folder, "up_to_date", NULL, started);
 		if (!output_json())

@@ -112,7 +112,14 @@ extern const char *layout_name(MigrationLayout layout);
 extern bool layout_parse(const char *name, MigrationLayout *layout);
 extern const char *layout_name_list(void);
 extern void layout_force(MigrationLayout layout);
-extern MigrationLayout layout_of_folder(const char *dir);
+/* one name of a folder, as listed once (files.c) and looked at by detection */
+typedef struct FolderName
+{
+	char	   *name;
+	unsigned char type;			/* d_type: DT_REG, DT_DIR, DT_UNKNOWN, ... */
+} FolderName;
+
+extern MigrationLayout layout_of_names(int dir_fd, const FolderName *names, int n);
 extern FlywayKind flyway_name_kind(const char *name);
 extern bool flyway_parse_name(const char *name, FlywayKind *kind, char **version,
 							  char **description);
