@@ -47,6 +47,7 @@ OBJS = \
 	src/lint/rules_alter_table.o \
 	src/lint/rules_index.o \
 	src/lint/rules_drop.o \
+	src/lint/rules_sequence.o \
 	src/lint/rules_dml.o \
 	src/lint/rules_create.o \
 	src/lint/rules_transaction.o \
@@ -137,6 +138,7 @@ src/lint/statement.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist
 src/lint/rules_alter_table.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
 src/lint/rules_index.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h src/script.h
 src/lint/rules_drop.o: src/catalog.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h src/script.h
+src/lint/rules_sequence.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
 src/lint/rules_dml.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h src/script.h
 src/lint/rules_create.o: src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h
 src/lint/rules_transaction.o: src/compat.h src/lint/lint.h src/lint/lint_internal.h src/lint/rulelist.h

@@ -11,6 +11,7 @@
 #define SCHEMAMIG_LINT_INTERNAL_H
 
 #include "access/htup.h"
+#include "catalog/pg_depend.h"
 #include "storage/lockdefs.h"
 
 #include "lint/lint.h"
@@ -64,6 +65,20 @@ extern void lint_relation_lock(LintState *st, RangeVar *rv, LOCKMODE mode);
 extern const char *lock_mode_name(LOCKMODE mode);
 extern const char *lock_mode_article(LOCKMODE mode);
 extern const char *lock_blocks(LOCKMODE mode);
+
+/* ---- rules_drop.c: what depends on an object, from pg_depend ---- */
+
+/* a column found by a visitor: its table's name and its own */
+typedef struct FoundColumn
+{
+	const char *relname;
+	char	   *colname;
+} FoundColumn;
+
+typedef bool (*DependentVisitor) (LintState *st, Form_pg_depend d, void *arg);
+
+extern bool scan_dependents(LintState *st, Oid refclassid, Oid refobjid,
+							DependentVisitor visit, void *arg);
 
 /* ---- created.c: created in this transaction, by creation ---- */
 
@@ -159,6 +174,8 @@ extern void lint_create_domain(LintState *st, CreateDomainStmt *stmt);
 extern void lint_alter_domain(LintState *st, AlterDomainStmt *stmt);
 extern void lint_create_rule(LintState *st, RuleStmt *stmt);
 extern void lint_alter_table_move_all(LintState *st, AlterTableMoveAllStmt *stmt);
+extern void lint_alter_sequence(LintState *st, AlterSeqStmt *stmt);
+extern void lint_identity_restart(LintState *st, LintRel *table, const char *colname, List *options);
 extern void lint_raw_dml(LintState *st, Node *stmt);
 extern void lint_query_dml(LintState *st, Query *q);
 extern void lint_rule_action(LintState *st, const char *rulename, Node *action);

@@ -20,7 +20,8 @@
  *			rebuilds: REINDEX, REFRESH, VACUUM FULL, CLUSTER), DROP_RENAME
  *			rules_drop.c, DML rules_dml.c, CREATE rules_create.c (also types
  *			and domains), TRANSACTION rules_transaction.c (locks and
- *			transactions across statements), TEXT text.c (the statement's
+ *			transactions across statements), SEQUENCE rules_sequence.c
+ *			(ALTER SEQUENCE, identity RESTART), TEXT text.c (the statement's
  *			text), ANY (robust_stmts(), for every family)
  *	destructive	true: off in down scripts (marked D in doc/lint-rules.md)
  *
@@ -49,6 +50,7 @@ PG_LINT_RULE(LINT_RULE_PREFER_REPACK, "prefer-repack", SAFETY, INDEX, false)
 PG_LINT_RULE(LINT_RULE_BAN_LOCK_TABLE, "ban-lock-table", SAFETY, TRANSACTION, false)
 PG_LINT_RULE(LINT_RULE_BAN_ALTER_DOMAIN_WITH_ADD_CONSTRAINT, "ban-alter-domain-with-add-constraint", SAFETY, CREATE, false)
 PG_LINT_RULE(LINT_RULE_BAN_CREATE_RULE, "ban-create-rule", SAFETY, CREATE, false)
+PG_LINT_RULE(LINT_RULE_RESTARTING_SEQUENCE, "restarting-sequence", SAFETY, SEQUENCE, false)
 PG_LINT_RULE(LINT_RULE_EXCLUSIVE_LOCK_HELD_ACROSS_STATEMENTS, "exclusive-lock-held-across-statements", SAFETY, TRANSACTION, false)
 PG_LINT_RULE(LINT_RULE_REQUIRE_LOCK_TIMEOUT, "require-lock-timeout", SAFETY, TRANSACTION, false)
 PG_LINT_RULE(LINT_RULE_ADDING_REQUIRED_FIELD, "adding-required-field", SAFETY, ALTER_TABLE, false)

@@ -648,6 +648,10 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 									r.name, pc->name->relname);
 				}
 				break;
+			case AT_SetIdentity:
+				if (existing)
+					lint_identity_restart(st, &r, cmd->name, castNode(List, cmd->def));
+				break;
 			case AT_AttachPartition:
 				{
 					PartitionCmd *pc = (PartitionCmd *) cmd->def;

@@ -46,9 +46,7 @@
  * Read from pg_depend's reference index, as the server finds what a
  * CASCADE takes.
  */
-typedef bool (*DependentVisitor) (LintState *st, Form_pg_depend d, void *arg);
-
-static bool
+bool
 scan_dependents(LintState *st, Oid refclassid, Oid refobjid, DependentVisitor visit, void *arg)
 {
 	Relation	dep;
@@ -69,13 +67,6 @@ scan_dependents(LintState *st, Oid refclassid, Oid refobjid, DependentVisitor vi
 	table_close(dep, AccessShareLock);
 	return found;
 }
-
-/* a column found by a visitor: its table's name and its own */
-typedef struct FoundColumn
-{
-	const char *relname;
-	char	   *colname;
-} FoundColumn;
 
 /* a column (d) of a pre-existing table or materialized view */
 static bool

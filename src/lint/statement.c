@@ -116,6 +116,9 @@ lint_statement(LintState *st, Node *stmt)
 		case T_AlterTableMoveAllStmt:
 			lint_alter_table_move_all(st, (AlterTableMoveAllStmt *) stmt);
 			break;
+		case T_AlterSeqStmt:
+			lint_alter_sequence(st, (AlterSeqStmt *) stmt);
+			break;
 		case T_TransactionStmt:
 			lint_transaction_stmt(st, (TransactionStmt *) stmt);
 			return st->findings;
