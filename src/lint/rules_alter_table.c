@@ -487,6 +487,47 @@ lint_drop_constraint_cascade(LintState *st, LintRel *r, const char *conname)
 }
 
 
+#if PG_VERSION_NUM >= 180000
+/*
+ * ALTER CONSTRAINT ... ENFORCED (new in 18) of a foreign key that is not
+ * enforced: the server validates every row, scanning the table under the
+ * ACCESS EXCLUSIVE lock the command takes (and the referenced table under
+ * SHARE ROW EXCLUSIVE), and, unlike ADD CONSTRAINT, offers no NOT VALID
+ * form ("constraints cannot be altered to be NOT VALID"; measured with
+ * trace() on 18).  A constraint the catalog already shows enforced is left
+ * as it is; one the catalog does not know yet (added NOT ENFORCED earlier in
+ * the script) is judged by the worst case.
+ */
+static void
+lint_alter_constraint_enforced(LintState *st, LintRel *r, ATAlterConstraint *ac)
+{
+	Oid			conoid;
+
+	if (!ac->alterEnforceability || !ac->is_enforced)
+		return;
+	conoid = get_relation_constraint_oid(r->relid, ac->conname, true);
+	if (OidIsValid(conoid))
+	{
+		HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+		bool		enforced;
+		char		contype;
+
+		if (!HeapTupleIsValid(tup))
+			return;
+		enforced = ((Form_pg_constraint) GETSTRUCT(tup))->conenforced;
+		contype = ((Form_pg_constraint) GETSTRUCT(tup))->contype;
+		ReleaseSysCache(tup);
+		if (enforced || contype != CONSTRAINT_FOREIGN)
+			return;
+	}
+	st->slow = true;
+	constraint_missing_not_valid(st,
+								 "Drop the NOT ENFORCED foreign key and add it again NOT VALID (SHARE ROW EXCLUSIVE, no scan), then VALIDATE CONSTRAINT in a later transaction (SHARE UPDATE EXCLUSIVE).",
+								 psprintf("ALTER CONSTRAINT \"%s\" ENFORCED validates every row of \"%s\" while it holds an ACCESS EXCLUSIVE lock on it: reads and writes wait for the whole scan (a constraint cannot be altered to NOT VALID).",
+										  ac->conname, r->name));
+}
+#endif
+
 void
 lint_alter_table(LintState *st, AlterTableStmt *stmt)
 {
@@ -648,6 +689,13 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 									r.name, pc->name->relname);
 				}
 				break;
+#if PG_VERSION_NUM >= 180000
+			case AT_AlterConstraint:
+				/* 18 added [NOT] ENFORCED to ALTER CONSTRAINT (an ATAlterConstraint node) */
+				if (existing && IsA(cmd->def, ATAlterConstraint))
+					lint_alter_constraint_enforced(st, &r, (ATAlterConstraint *) cmd->def);
+				break;
+#endif
 			case AT_SetIdentity:
 				if (existing)
 					lint_identity_restart(st, &r, cmd->name, castNode(List, cmd->def));
