@@ -733,11 +733,22 @@ run_job_script(Job *job)
 	int			resume_at = 0;
 
 	txn_begin(worker_userid);
-	/* a queued job runs as the role that queued it, by OID (jobs.c) */
-	if (job->id != 0)
+	/*
+	 * A queued job runs as the role that queued it, and a recovery as the
+	 * role whose job left the migration dirty: by OID, never by name
+	 * (jobs.c).
+	 */
+	if (job->id == 0 && job->role_oid == NULL)
+	{
+		role = InvalidOid;
+		sqlerrcode = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		why = psprintf("no job recorded which role ran it, and the name \"%s\" alone is not trusted", job->role);
+	}
+	else
 		role = jobs_requester(job->role, job->role_oid, job->cluster, &why, &sqlerrcode);
-	else if (!OidIsValid(role = get_role_oid(job->role, true)))
-		why = psprintf("role \"%s\" no longer exists", job->role);
+	if (job->id == 0 && why != NULL)
+		why = psprintf("automatic recovery of migration %s does not run: %s; once that is settled, recover it with SELECT * FROM schemamig.recover('%s') as the role that should run its down script",
+					   job->version, why, job->version);
 	m = catalog_load_one(job->version);
 	txn_commit();
 
@@ -905,6 +916,8 @@ recover_dirty_migrations(void)
 
 		job->version = row->version;
 		job->role = row->role;
+		job->role_oid = row->role_oid;
+		job->cluster = row->cluster;
 		job->direction = row->direction;
 		dirty = lappend(dirty, job);
 	}

@@ -503,7 +503,11 @@ jobs_queued(bool or_running)
 /*
  * The dirty migrations no open job works on, newest first, each as a down
  * job of id 0 run as the role that applied it: what automatic recovery
- * undoes.  The one place that says "dirty with no open job".
+ * undoes.  The one place that says "dirty with no open job".  Only a
+ * worker job leaves a migration dirty, so the last job of the version
+ * recorded the identity (OID, cluster) of that role: the recovery runs as
+ * that OID if it still has the name applied_by records (jobs_requester),
+ * never as whatever role has the name now.
  */
 List *
 jobs_dirty_without_open_job(void)
@@ -511,7 +515,13 @@ jobs_dirty_without_open_job(void)
 	List	   *dirty = NIL;
 	uint64		i;
 
-	jobs_sql("SELECT a.version, a.applied_by::pg_catalog.text FROM schemamig.applied a "
+	/* through to_jsonb: NULL, not an error, in 0.1.0 catalogs */
+	jobs_sql("SELECT a.version, a.applied_by::pg_catalog.text, "
+			 "  last.job OPERATOR(pg_catalog.->>) 'requested_by_oid', "
+			 "  last.job OPERATOR(pg_catalog.->>) 'requested_in_cluster' "
+			 "FROM schemamig.applied a "
+			 "LEFT JOIN LATERAL (SELECT pg_catalog.to_jsonb(j) AS job FROM schemamig.jobs j "
+			 "  WHERE j.version OPERATOR(pg_catalog.=) a.version ORDER BY j.id DESC LIMIT 1) last ON true "
 			 "WHERE a.dirty AND NOT EXISTS (SELECT FROM schemamig.jobs j "
 			 "  WHERE j.version OPERATOR(pg_catalog.=) a.version "
 			 "    AND j.status IN " JOB_STATES_OPEN_SQL ") "
@@ -523,6 +533,8 @@ jobs_dirty_without_open_job(void)
 
 		job->version = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		job->role = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		job->role_oid = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3);
+		job->cluster = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4);
 		job->direction = MIGRATION_DOWN;
 		dirty = lappend(dirty, job);
 	}

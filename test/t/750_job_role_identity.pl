@@ -5,6 +5,8 @@
 #	  the job fails, naming the rename, and nothing of it runs;
 #	- another queuing role is dropped: its job fails the same way;
 #	- a job whose role is untouched runs, as that role (the control);
+#	- automatic recovery of a migration a job left dirty runs as that
+#	  job's role by OID: after the same rename, it refuses and runs nothing;
 #	- the queued jobs of a pg_dump restored into another cluster, where a
 #	  superuser has the queuing role's name, fail and run nothing.
 use strict;
@@ -77,6 +79,52 @@ is(sql($node, qq{SELECT count(*) FROM schemamig.events WHERE event = 'failed' AN
 
 is(wait_for_job_status($node, $control, 'done', 'failed'), 'done', 'the job of an untouched role runs');
 is(sql($node, 'SELECT who FROM ran_r3'), 'deployer3', 'as the role that queued it');
+
+# ---- automatic recovery: as the role whose job left the migration dirty ----
+# A job fails part-way with auto_recover off, so its migration stays dirty;
+# then its role is renamed away and a superuser takes the name.  Automatic
+# recovery finds the migration dirty with applied_by = that name: it must
+# not run the down script as the new role.
+sql($node, q{
+	ALTER SYSTEM SET schemamig.auto_recover = off;
+	SELECT pg_reload_conf();
+	CREATE ROLE deployer4 LOGIN;
+	GRANT CREATE ON SCHEMA public TO deployer4;
+	GRANT EXECUTE ON FUNCTION schemamig.register(text, text, text, text),
+	    schemamig.enqueue(text, text) TO deployer4;
+});
+wait_for_worker_loops($node, worker_pid($node));
+my $dirtying = sql($node, q{SET ROLE deployer4;
+	SELECT FROM schemamig.register('x1',
+	  $up$CREATE TABLE x1_t (id int);
+CREATE INDEX CONCURRENTLY x1_idx ON x1_t (id);
+CREATE INDEX CONCURRENTLY x1_bad ON x1_missing (id);$up$,
+	  $down$CREATE TABLE down_ran AS SELECT current_user::text AS who;
+DROP INDEX CONCURRENTLY IF EXISTS x1_idx;
+DROP TABLE IF EXISTS x1_t;$down$);
+	SELECT schemamig.enqueue('x1')});
+is(wait_for_job_status($node, $dirtying, 'done', 'failed'), 'failed', 'recovery: the job fails part-way');
+is(sql($node, q{SELECT dirty FROM schemamig.applied WHERE version = 'x1'}), 't',
+	'recovery: and leaves its migration dirty (auto_recover off)');
+sql($node, q{
+	ALTER ROLE deployer4 RENAME TO deployer4_gone;
+	CREATE ROLE deployer4 SUPERUSER;
+	ALTER SYSTEM SET schemamig.auto_recover = on;
+	SELECT pg_reload_conf();
+});
+ok( $node->poll_query_until(
+		'postgres', q{SELECT EXISTS (SELECT FROM schemamig.events WHERE version = 'x1'
+		  AND message LIKE 'automatic recovery of migration x1 does not run%')}),
+	'recovery: automatic recovery refuses to run as the role that took the name');
+like(sql($node, q{SELECT message FROM schemamig.events WHERE version = 'x1'
+	  AND message LIKE 'automatic recovery%' ORDER BY id DESC LIMIT 1}),
+	qr/role "deployer4" that queued the job was renamed to "deployer4_gone"/, 'recovery: the event names the rename');
+is(sql($node, q{SELECT to_regclass('down_ran') IS NULL}), 't', 'recovery: the down script did not run, as anyone');
+is(sql($node, q{SELECT dirty FROM schemamig.applied WHERE version = 'x1'}), 't', 'recovery: the migration stays dirty');
+sql($node, q{
+	ALTER SYSTEM SET schemamig.auto_recover = off;
+	SELECT pg_reload_conf();
+});
 
 # ---- a dump restored into another cluster ----
 sql($node, q{
