@@ -257,9 +257,24 @@ start_walk(Walk *w)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("statement %d of migration \"%s\" cannot be batched", w->s->number, w->run->version),
 				 errdetail("%s.", why)));
-	w->key.relation = MemoryContextStrdup(w->context, w->key.relation);
-	w->key.column = MemoryContextStrdup(w->context, w->key.column);
-	w->key.type = MemoryContextStrdup(w->context, w->key.type);
+	{
+		/* the key lasts the walk; backfill_key_of() made it in SPI's memory */
+		MemoryContext old = MemoryContextSwitchTo(w->context);
+		char	  **columns = palloc(sizeof(char *) * w->key.ncolumns);
+		char	  **types = palloc(sizeof(char *) * w->key.ncolumns);
+		int			i;
+
+		for (i = 0; i < w->key.ncolumns; i++)
+		{
+			columns[i] = pstrdup(w->key.columns[i]);
+			types[i] = pstrdup(w->key.types[i]);
+		}
+		w->key.columns = columns;
+		w->key.types = types;
+		w->key.relation = pstrdup(w->key.relation);
+		w->key.column = pstrdup(w->key.column);
+		MemoryContextSwitchTo(old);
+	}
 
 	row_key(w, argtypes, values);
 	memset(nulls, ' ', sizeof(nulls));
@@ -353,13 +368,95 @@ start_walk_or_error(Walk *w)
 
 /* ---- one batch ---- */
 
+/*
+ * The key's columns as one SQL expression, each qualified by prefix (NULL:
+ * not qualified): "t.id", or "(t.tenant, t.id)" for a composite key, which
+ * compares as a row, in the order of its btree index.
+ */
+static char *
+key_expr(const BackfillKey *key, const char *prefix)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	if (key->ncolumns > 1)
+		appendStringInfoChar(&buf, '(');
+	for (i = 0; i < key->ncolumns; i++)
+		appendStringInfo(&buf, "%s%s%s%s", i > 0 ? ", " : "", prefix ? prefix : "", prefix ? "." : "",
+						 key->columns[i]);
+	if (key->ncolumns > 1)
+		appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/*
+ * A key as text (the progress row's last_key) back as an SQL value of the
+ * key's type(s): "'42'::bigint", or, for a composite key, whose text is a
+ * text[] of its columns, "(('{7,42}'::text[])[1]::integer, ...)".
+ */
+static char *
+key_value(const BackfillKey *key, const char *text)
+{
+	StringInfoData buf;
+	int			i;
+
+	if (key->ncolumns == 1)
+		return psprintf("%s::%s", quote_literal_cstr(text), key->types[0]);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	for (i = 0; i < key->ncolumns; i++)
+		appendStringInfo(&buf, "%s(%s::pg_catalog.text[])[%d]::%s", i > 0 ? ", " : "",
+						 quote_literal_cstr(text), i + 1, key->types[i]);
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
 /* "key > lo" for the batch (true before the first batch) */
 static char *
-lower_bound(Walk *w, const char *column)
+lower_bound(Walk *w, const char *prefix)
 {
 	if (w->last_key == NULL)
 		return pstrdup("true");
-	return psprintf("%s > %s::%s", column, quote_literal_cstr(w->last_key), w->key.type);
+	return psprintf("%s > %s", key_expr(&w->key, prefix), key_value(&w->key, w->last_key));
+}
+
+/*
+ * The batch's keys as the CTE schemamig_batch holds them (k1, k2, ...),
+ * ordered, and the last one's text: the value itself, or a text[] of the
+ * columns of a composite key.  The text is named apart (schemamig_last) so
+ * that ORDER BY k1 sorts the keys, not their text ("999" > "1000").
+ */
+static char *
+batch_keys_sql(Walk *w)
+{
+	StringInfoData select;
+	StringInfoData order;
+	StringInfoData desc;
+	StringInfoData text;
+	int			i;
+
+	initStringInfo(&select);
+	initStringInfo(&order);
+	initStringInfo(&desc);
+	initStringInfo(&text);
+	for (i = 0; i < w->key.ncolumns; i++)
+	{
+		const char *sep = i > 0 ? ", " : "";
+
+		appendStringInfo(&select, "%s%s AS k%d", sep, w->key.columns[i], i + 1);
+		appendStringInfo(&order, "%s%s", sep, w->key.columns[i]);
+		appendStringInfo(&desc, "%sk%d DESC", sep, i + 1);
+		appendStringInfo(&text, "%sk%d::pg_catalog.text", sep, i + 1);
+	}
+	return psprintf("WITH schemamig_batch AS MATERIALIZED ("
+					"SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT %d) "
+					"SELECT (SELECT %s%s%s AS schemamig_last FROM schemamig_batch ORDER BY %s LIMIT 1)::pg_catalog.text, "
+					"  (SELECT pg_catalog.count(*) FROM schemamig_batch)",
+					select.data, w->batch->relation->inh ? "" : "ONLY ", w->key.relation,
+					lower_bound(w, NULL), order.data, w->size,
+					w->key.ncolumns > 1 ? "ARRAY[" : "", text.data, w->key.ncolumns > 1 ? "]" : "",
+					desc.data);
 }
 
 /*
@@ -380,7 +477,6 @@ run_batch(Walk *w, ErrorData **edata, bool *cancelled)
 	PG_TRY();
 	{
 		const char *ref = quote_identifier(w->batch->refname);
-		char	   *column = psprintf("%s.%s", ref, w->key.column);
 		char	   *keys_sql;
 		char	   *sql;
 		char	   *hi = NULL;
@@ -398,12 +494,7 @@ run_batch(Walk *w, ErrorData **edata, bool *cancelled)
 		}
 		else
 		{
-			keys_sql = psprintf("WITH schemamig_batch AS MATERIALIZED ("
-								"SELECT %s AS k FROM %s%s WHERE %s ORDER BY %s LIMIT %d) "
-								"SELECT (SELECT k FROM schemamig_batch ORDER BY k DESC LIMIT 1)::pg_catalog.text, "
-								"  (SELECT pg_catalog.count(*) FROM schemamig_batch)",
-								w->key.column, w->batch->relation->inh ? "" : "ONLY ", w->key.relation,
-								lower_bound(w, w->key.column), w->key.column, w->size);
+			keys_sql = batch_keys_sql(w);
 			(void) executor_run_batch(w->run->version, w->run->direction, w->s, keys_sql,
 									  w->run->settings);
 			MemoryContextSwitchTo(w->scratch);
@@ -411,10 +502,10 @@ run_batch(Walk *w, ErrorData **edata, bool *cancelled)
 			walked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 			if (walked > 0)
 			{
-				sql = psprintf("WITH schemamig_changed AS (%s WHERE (\n%s\n) AND %s AND %s <= %s::%s "
+				sql = psprintf("WITH schemamig_changed AS (%s WHERE (\n%s\n) AND %s AND %s <= %s "
 							   "RETURNING 1) SELECT pg_catalog.count(*) FROM schemamig_changed",
-							   w->batch->head, w->batch->condition, lower_bound(w, column), column,
-							   quote_literal_cstr(hi), w->key.type);
+							   w->batch->head, w->batch->condition, lower_bound(w, ref),
+							   key_expr(&w->key, ref), key_value(&w->key, hi));
 				(void) executor_run_batch(w->run->version, w->run->direction, w->s, sql,
 										  w->run->settings);
 				MemoryContextSwitchTo(w->scratch);

@@ -46,8 +46,10 @@ typedef struct BackfillKey
 {
 	Oid			relid;
 	char	   *relation;		/* schema-qualified, quoted */
-	char	   *column;			/* quoted */
-	char	   *type;			/* format_type of the column */
+	int			ncolumns;		/* 1, or more for a composite key */
+	char	  **columns;		/* quoted, in the index's order */
+	char	  **types;			/* format_type of each */
+	char	   *column;			/* the columns, ", "-separated (progress, events) */
 } BackfillKey;
 
 /* backfill_directive.c */

@@ -19,9 +19,10 @@
  *	  keyword outside parentheses): the worker keeps the text before it and
  *	  the condition after it and adds the batch's key range (backfill.c);
  *	- the key walked is the primary key, else a unique, immediate,
- *	  non-partial btree index on one NOT NULL column; composite keys are
- *	  refused.  An UPDATE may not assign the key (the walk would meet a row
- *	  again).  A table that does not exist yet at registration (a migration
+ *	  non-partial btree index without expressions on NOT NULL columns; a
+ *	  key of several columns is walked as a row, in the index's column
+ *	  order.  An UPDATE may not assign a key column (the walk would meet a
+ *	  row again).  A table that does not exist yet at registration (a migration
  *	  still to apply creates it) is checked when the worker runs the
  *	  statement.
  *
@@ -230,7 +231,7 @@ report_refused(ScriptStatement *s, const char *version, MigrationDirection direc
 			 errmsg("statement %d of the %s script of migration \"%s\" cannot be batched",
 					s->number, direction_name(direction), version),
 			 errdetail("Line %d: %s.", s->line, why),
-			 errhint("-- schemamig:batch runs a single-table UPDATE or DELETE with a WHERE clause, walking the table's primary key (or a unique NOT NULL single-column key); see doc/backfill.md.")));
+			 errhint("-- schemamig:batch runs a single-table UPDATE or DELETE with a WHERE clause, walking the table's primary key (or a unique NOT NULL key); see doc/backfill.md.")));
 }
 
 /*
@@ -295,44 +296,66 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 	key->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(key->relid)),
 											   get_rel_name(key->relid));
 
+	/*
+	 * The primary key, else the first unique, immediate, non-partial btree
+	 * index without expressions whose key columns are all NOT NULL: its
+	 * key columns in index order (a composite key is walked as a row).
+	 */
 	values[0] = ObjectIdGetDatum(key->relid);
-	if (SPI_execute_with_args("SELECT a.attname::pg_catalog.text, "
-							  "  pg_catalog.format_type(a.atttypid, a.atttypmod) "
-							  "FROM pg_catalog.pg_index i "
-							  "JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
-							  "JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam "
-							  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid "
-							  "  AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0] "
-							  "WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisunique AND i.indimmediate "
-							  "  AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL "
-							  "  AND i.indnkeyatts OPERATOR(pg_catalog.=) 1 AND a.attnotnull "
-							  "  AND am.amname OPERATOR(pg_catalog.=) 'btree' "
-							  "ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1",
-							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("WITH k AS (SELECT i.indexrelid, i.indisprimary, i.indkey, i.indnkeyatts "
+							  "  FROM pg_catalog.pg_index i "
+							  "  JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
+							  "  JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam "
+							  "  WHERE i.indrelid OPERATOR(pg_catalog.=) $1 AND i.indisunique AND i.indimmediate "
+							  "    AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL "
+							  "    AND am.amname OPERATOR(pg_catalog.=) 'btree' "
+							  "    AND NOT EXISTS (SELECT FROM pg_catalog.generate_series(0, i.indnkeyatts OPERATOR(pg_catalog.-) 1) n "
+							  "      JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) $1 "
+							  "        AND a.attnum OPERATOR(pg_catalog.=) i.indkey[n] "
+							  "      WHERE NOT a.attnotnull) "
+							  "  ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) "
+							  "SELECT a.attname::pg_catalog.text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+							  "FROM k, pg_catalog.generate_series(0, k.indnkeyatts OPERATOR(pg_catalog.-) 1) n "
+							  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) $1 "
+							  "WHERE a.attnum OPERATOR(pg_catalog.=) k.indkey[n] ORDER BY n",
+							  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the key of a batched statement");
 	if (SPI_processed == 0)
-		return psprintf("table \"%s\" has no primary key or unique NOT NULL single-column key to walk (composite keys are not supported)",
+		return psprintf("table \"%s\" has no primary key or unique NOT NULL key to walk",
 						batch->relation->relname);
-	tuple = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
+	key->ncolumns = (int) SPI_processed;
+	key->columns = palloc(sizeof(char *) * key->ncolumns);
+	key->types = palloc(sizeof(char *) * key->ncolumns);
 	{
-		char	   *column = SPI_getvalue(tuple, desc, 1);
+		StringInfoData list;
+		int			i;
 
-		if (!batch->is_delete)
+		initStringInfo(&list);
+		for (i = 0; i < key->ncolumns; i++)
 		{
-			ListCell   *lc;
+			char	   *column;
 
-			foreach(lc, ((UpdateStmt *) s->parsetree)->targetList)
+			tuple = SPI_tuptable->vals[i];
+			column = SPI_getvalue(tuple, desc, 1);
+			if (!batch->is_delete)
 			{
-				ResTarget  *target = lfirst_node(ResTarget, lc);
+				ListCell   *lc;
 
-				if (strcmp(target->name, column) == 0)
-					return psprintf("the UPDATE assigns the key column \"%s\" that the batches walk", column);
+				foreach(lc, ((UpdateStmt *) s->parsetree)->targetList)
+				{
+					ResTarget  *target = lfirst_node(ResTarget, lc);
+
+					if (strcmp(target->name, column) == 0)
+						return psprintf("the UPDATE assigns the key column \"%s\" that the batches walk", column);
+				}
 			}
+			key->columns[i] = pstrdup(quote_identifier(column));
+			key->types[i] = SPI_getvalue(tuple, desc, 2);
+			appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", key->columns[i]);
 		}
-		key->column = pstrdup(quote_identifier(column));
+		key->column = list.data;
 	}
-	key->type = SPI_getvalue(tuple, desc, 2);
 	return NULL;
 }
 
@@ -391,7 +414,7 @@ backfill_explain(ScriptStatement *s, const char **hint)
 	MemoryContextSwitchTo(caller);
 	if (why)
 	{
-		*hint = "-- schemamig:batch runs a single-table UPDATE or DELETE with a WHERE clause along a primary key or unique NOT NULL single-column key; see doc/backfill.md.";
+		*hint = "-- schemamig:batch runs a single-table UPDATE or DELETE with a WHERE clause along a primary key or unique NOT NULL key; see doc/backfill.md.";
 		message = psprintf("A migration holding this statement is refused at registration: %s.", why);
 	}
 	else
