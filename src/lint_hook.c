@@ -456,6 +456,10 @@ query_may_matter(Query *query)
 			/* slow work while an ACCESS EXCLUSIVE lock is held */
 			return live_lxid == MyProcLocalTransactionId &&
 				(live_state.exclusive != NIL || live_state.exclusive_oids != NIL);
+		case CMD_SELECT:
+			/* FOR UPDATE ... of every row (rules_dml.c) */
+			return query->rowMarks != NIL && query->limitCount == NULL &&
+				query->jointree != NULL && query->jointree->quals == NULL;
 		default:
 			return false;
 	}
@@ -476,7 +480,13 @@ lint_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 		return;
 	if (query->commandType == CMD_SELECT || query->commandType == CMD_UTILITY)
 	{
-		if (!query->hasModifyingCTE)
+		/*
+		 * A SELECT matters only with a data-modifying CTE, or, in a
+		 * migration, when it locks rows (FOR UPDATE ...): an application's
+		 * own row locks are its business.
+		 */
+		if (!query->hasModifyingCTE &&
+			!(query->commandType == CMD_SELECT && query->rowMarks != NIL && schemamig_running != NULL))
 			return;
 	}
 	in_migration = schemamig_running != NULL;

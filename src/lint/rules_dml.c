@@ -50,6 +50,25 @@ lint_merge_every_row(LintState *st, LintRel *r, bool join_true, CmdType action)
 				action == CMD_DELETE ? "DELETE" : "UPDATE", r->name);
 }
 
+/*
+ * SELECT ... FOR UPDATE/NO KEY UPDATE/SHARE/KEY SHARE of one pre-existing
+ * table without WHERE or LIMIT locks every row until the transaction ends:
+ * from then on, writes to any row of it wait (require-where-clause).
+ */
+static void
+lint_locking_every_row(LintState *st, LintRel *r, LockClauseStrength strength)
+{
+	static const char *const strengths[] = {"", "FOR KEY SHARE", "FOR SHARE", "FOR NO KEY UPDATE", "FOR UPDATE"};
+
+	if (!rel_preexisting(st, r))
+		return;
+	add_finding(st, LINT_RULE_REQUIRE_WHERE_CLAUSE,
+				"Lock only the rows the migration changes (a WHERE clause, or a LIMIT in batches), or none.",
+				"SELECT ... %s without WHERE or LIMIT locks every row of \"%s\" until the transaction ends: writes to it wait until then.",
+				strength >= LCS_FORKEYSHARE && strength <= LCS_FORUPDATE ? strengths[strength] : "FOR UPDATE",
+				r->name);
+}
+
 /* the first unconditional WHEN MATCHED UPDATE/DELETE of a raw MERGE */
 static CmdType
 raw_merge_matched_action(MergeStmt *m)
@@ -168,8 +187,22 @@ lint_raw_dml(LintState *st, Node *stmt)
 				break;
 			}
 		case T_SelectStmt:
-			lint_with_clause(st, ((SelectStmt *) stmt)->withClause);
-			break;
+			{
+				SelectStmt *sel = (SelectStmt *) stmt;
+
+				lint_with_clause(st, sel->withClause);
+				/* one table, locked row by row, every row */
+				if (sel->lockingClause != NIL && sel->whereClause == NULL &&
+					sel->limitCount == NULL && sel->op == SETOP_NONE &&
+					list_length(sel->fromClause) == 1 && IsA(linitial(sel->fromClause), RangeVar))
+				{
+					LintRel		r = lookup_rangevar(st, linitial_node(RangeVar, sel->fromClause));
+
+					lint_locking_every_row(st, &r,
+										   linitial_node(LockingClause, sel->lockingClause)->strength);
+				}
+				break;
+			}
 		default:
 			break;
 	}
@@ -219,6 +252,21 @@ lint_query_dml(LintState *st, Query *q)
 							 on != NULL && IsA(on, Const) && on->consttype == BOOLOID &&
 							 !on->constisnull && DatumGetBool(on->constvalue),
 							 action);
+	}
+	/* the hook's view of SELECT ... FOR UPDATE of one table, every row */
+	if (q->commandType == CMD_SELECT && q->rowMarks != NIL && q->limitCount == NULL &&
+		q->setOperations == NULL && q->jointree != NULL && q->jointree->quals == NULL &&
+		list_length(q->jointree->fromlist) == 1 && IsA(linitial(q->jointree->fromlist), RangeTblRef))
+	{
+		RangeTblEntry *rte = rt_fetch(linitial_node(RangeTblRef, q->jointree->fromlist)->rtindex, q->rtable);
+		RowMarkClause *rmc = linitial_node(RowMarkClause, q->rowMarks);
+
+		if (rte->rtekind == RTE_RELATION)
+		{
+			LintRel		r = lookup_oid(st, rte->relid, NULL);
+
+			lint_locking_every_row(st, &r, rmc->strength);
+		}
 	}
 	if ((q->commandType == CMD_UPDATE || q->commandType == CMD_DELETE) &&
 		q->resultRelation > 0)
