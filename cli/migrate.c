@@ -237,6 +237,36 @@ dry_run_trace(PGconn *conn, const MigrationFile *file, PQExpBuffer trace_json)
 }
 
 /*
+ * Why a migration that failed in the dry run cannot be judged there, or
+ * NULL when its failure is the one the real run would meet.  The dry run is
+ * one transaction, the real run commits each migration: a value that an
+ * earlier migration adds to an enum (ALTER TYPE ... ADD VALUE) cannot be
+ * used before it commits (55P04), except under --single-transaction, where
+ * the real run fails the same way.  And a migration the worker runs
+ * (not_run: the last one, or the first unchecked migration) is not run here,
+ * so an object it creates is missing to the migrations after it.
+ */
+static const char *
+dry_run_unchecked_reason(const PGresult *res, const CliOptions *opts, const char *not_run)
+{
+	static const char *const undefined[] = {"42P01", "42704", "42703", "42883", "3F000"};
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	size_t		i;
+
+	if (sqlstate == NULL)
+		return NULL;
+	if (strcmp(sqlstate, "55P04") == 0 && !opts->single_transaction)
+		return "it uses an enum value that an earlier migration of this deploy adds; the deploy "
+			"commits that migration first, the dry run cannot";
+	for (i = 0; not_run != NULL && i < lengthof(undefined); i++)
+		if (strcmp(sqlstate, undefined[i]) == 0)
+			return psprintf("it uses an object that does not exist before migration %s, which the "
+							"dry run does not run: %s", not_run,
+							PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	return NULL;
+}
+
+/*
  * --dry-run: the run itself, in the transaction the caller rolls back.
  * Each pending migration is linted after the ones before it ran (so what
  * they created is new, as in the real run), then run as the real run runs
@@ -252,6 +282,8 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 	PQExpBufferData trace_json;
 	int			findings = 0;
 	int			would = 0;
+	int			unchecked = 0;
+	const char *not_run = NULL; /* the last worker migration the dry run could not run */
 	int			code = EXIT_OK;
 	int			i;
 
@@ -297,6 +329,7 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		if (item->worker)
 		{
 			item->result = "would queue";
+			not_run = item->version;
 			log_event("info", psprintf("dry run: migration %s would go to the worker", item->version),
 					  item->version, "up", file ? file->checksum : NULL, NAN);
 			if (!output_json())
@@ -309,6 +342,25 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		PQclear(PQexec(conn, "SAVEPOINT schemamig_dry_run"));
 		res = db_query(conn, "SELECT result, duration_ms, job FROM schemamig.deploy_step($1)",
 					   1, (const char *const *) &item->version);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+			(item->reason = dry_run_unchecked_reason(res, opts, not_run)) != NULL)
+		{
+			/* the run's transactions differ from the dry run's here: say so, go on */
+			item->result = "unchecked";
+			PQclear(res);
+			PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT schemamig_dry_run"));
+			if (not_run == NULL)
+				not_run = item->version;
+			unchecked++;
+			log_event("warning", psprintf("dry run: migration %s unchecked: %s", item->version, item->reason),
+					  item->version, "up", file ? file->checksum : NULL, NAN);
+			if (!output_json())
+				printf("unchecked   %s%s%s  (%s)\n", item->version,
+					   file && file->description ? "  " : "",
+					   file && file->description ? terminal_safe(file->description, false) : "",
+					   item->reason);
+			continue;
+		}
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		{
 			item->result = "would fail";
@@ -351,10 +403,13 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		code = EXIT_FAILED;
 
 	if (!output_json())
-		printf("dry run: %d migration(s) would be applied%s; nothing was changed\n", would,
+		printf("dry run: %d migration(s) would be applied%s%s; nothing was changed\n", would,
+			   unchecked > 0 ? psprintf(", %d unchecked", unchecked) : "",
 			   findings > 0 ? psprintf(", %d lint finding(s)", findings) : "");
 	json_key(json, "would_apply", false);
 	appendPQExpBuffer(json, "%d", would);
+	json_key(json, "unchecked", false);
+	appendPQExpBuffer(json, "%d", unchecked);
 	return code;
 }
 
@@ -540,6 +595,11 @@ cmd_migrate(const CliOptions *opts)
 				json_string(&json, file ? file->checksum : NULL);
 				json_key(&json, "result", false);
 				json_string(&json, deploy.items[i].result ? deploy.items[i].result : "not reached");
+				if (deploy.items[i].reason)
+				{
+					json_key(&json, "reason", false);
+					json_string(&json, deploy.items[i].reason);
+				}
 				appendPQExpBufferChar(&json, '}');
 			}
 			appendPQExpBufferChar(&json, ']');

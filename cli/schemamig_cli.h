@@ -249,6 +249,7 @@ typedef struct DeployItem
 								 * failed, rolled_back, recovered */
 	double		duration_ms;
 	long long	job;			/* worker job, 0 if none */
+	const char *reason;			/* --dry-run: why it is "unchecked", else NULL */
 } DeployItem;
 
 typedef struct DeployLimits
