@@ -22,7 +22,8 @@
  *	  migrations (each with its history row), which the next run applies
  *	  again;
  *	- a migration is "applied" only when it committed here or its worker
- *	  job is done; "queued" only under --no-wait.
+ *	  job is done; "queued" when its job was not waited for to the end
+ *	  (--no-wait, or --wait-timeout ran out), never "failed" then.
  *
  *-------------------------------------------------------------------------
  */
@@ -247,6 +248,20 @@ deploy_wait_job(PGconn *conn, const char *version, const char *direction, long l
 	}
 }
 
+/*
+ * Is res deploy_wait_job()'s answer when --wait-timeout ran out (the job
+ * goes on in the worker), rather than the job's own error?
+ */
+static bool
+job_still_running(const PGresult *res, long long job)
+{
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char		still[64];
+
+	snprintf(still, sizeof(still), "job %lld is still ", job);
+	return has_sqlstate(res, "57014") && primary != NULL && strncmp(primary, still, strlen(still)) == 0;
+}
+
 /* a result that outlives the PGresult it came from */
 static const char *
 result_name(const char *result)
@@ -373,7 +388,8 @@ run_step(PGconn *conn, const char *version)
 
 /*
  * Hand items[i] to the worker (deploy_step queues it) and wait for it.
- * Returns NULL when it is applied (or queued under --no-wait: *queued);
+ * Returns NULL when it is applied (or queued: *queued, under --no-wait or
+ * when --wait-timeout ran out);
  * else the error.  Not in a transaction block: the job is visible to the
  * worker at once.
  */
@@ -401,6 +417,19 @@ run_worker_item(PGconn *conn, DeployRun *run, int i, bool *queued)
 		return NULL;
 	}
 	res = deploy_wait_job(conn, item->version, "up", item->job, run->limits);
+	if (res != NULL && job_still_running(res, item->job))
+	{
+		/* neither applied nor failed: the worker goes on with it */
+		PQclear(res);
+		progress_clear();
+		report_note("migration %s: --wait-timeout ran out; job %lld goes on in the schemamig worker",
+					item->version, item->job);
+		log_event("warning", psprintf("--wait-timeout ran out; job %lld goes on", item->job),
+				  item->version, "up", NULL, NAN);
+		*queued = true;
+		item_done(run, i, "queued", NULL);
+		return NULL;
+	}
 	if (res != NULL)
 		return res;
 	item_done(run, i, "applied", NULL);

@@ -695,7 +695,7 @@ cmd_migrate(const CliOptions *opts)
 			   count_result(&deploy, "queued"), count_result(&deploy, "skipped"),
 			   count_result(&deploy, "failed"), count_result(&deploy, NULL));
 		if (code == EXIT_QUEUED)
-			printf("not done: %d migration(s) queued for the schemamig worker and not waited for; "
+			printf("not done: %d migration(s) queued for the schemamig worker and not yet applied; "
 				   "run migrate again to wait for them and apply the rest\n",
 				   count_result(&deploy, "queued"));
 	}

@@ -4,7 +4,8 @@
 # migrations in the same command; exit 0 only when all are applied.  Without
 # a worker for the database it fails before anything is queued (exit 1, a
 # hint naming schemamig.database and start_worker()); --no-wait queues and
-# exits 3 with "queued" in the JSON, never "applied".
+# exits 3 with "queued" in the JSON, never "applied"; so does a wait that
+# --wait-timeout ends.
 use strict;
 use warnings;
 
@@ -66,6 +67,23 @@ is($doc->{ok}, JSON::PP::false, '--no-wait: ok is false');
 ($code, $out, $err) = cli('migrate', '--dir', $dir);
 is($code, 0, 'the next deploy waits for the queued job and applies the rest') or diag($err);
 is(sql("SELECT count(*) FROM schemamig.applied WHERE version IN ('0043', '0044')"), '2', 'both applied');
+
+# --wait-timeout runs out: the migration is queued (not failed, not
+# applied), exit 3; the next deploy waits for it and applies the rest
+write_file("$dir/0045_t_d.up.sql", "SELECT pg_sleep(4);\nCREATE INDEX CONCURRENTLY t_d ON t (a);\n");
+write_file("$dir/0046_x.up.sql", "CREATE TABLE x (id int);\n");
+($code, $doc, $err) = cli_json('migrate', '--dir', $dir, '--wait-timeout', '1s');
+is($code, 3, '--wait-timeout ran out: exit 3') or diag($err);
+is($doc->{outcome}, 'queued', '--wait-timeout ran out: outcome queued');
+is_deeply([ map { "$_->{version}:$_->{result}" } @{ $doc->{migrations} } ],
+	[ '0045:queued', '0046:pending' ], '--wait-timeout ran out: queued, the later one pending');
+is_deeply([ @$doc{qw(applied queued failed pending)} ], [ 0, 1, 0, 1 ], '--wait-timeout ran out: counts');
+like($err, qr/migration 0045: --wait-timeout ran out; job \d+ goes on in the schemamig worker/,
+	'--wait-timeout ran out: it says the job goes on');
+($code, $out, $err) = cli('migrate', '--dir', $dir);
+is($code, 0, 'the next deploy waits for the job and applies the rest') or diag($err);
+is(sql("SELECT count(*) FROM schemamig.applied WHERE version IN ('0045', '0046') AND NOT dirty"), '2',
+	'both applied after the next deploy');
 
 # no worker for the database: fail before anything is queued
 sql('CREATE DATABASE unserved');
