@@ -237,6 +237,37 @@ dry_run_trace(PGconn *conn, const MigrationFile *file, PQExpBuffer trace_json)
 }
 
 /*
+ * --single-transaction failed in a way that only one transaction for every
+ * migration causes: say why, and that a deploy without it (one transaction
+ * per migration) does not fail so.  The server's lock table holds the
+ * locks of every migration of the transaction until it ends (53200); a new
+ * enum value cannot be used before the migration that added it commits
+ * (55P04).  reached: how many migrations of the deploy came before the
+ * failing one.
+ */
+static void
+explain_single_transaction(const PGresult *res, const char *version, int reached, int total)
+{
+	const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (sqlstate == NULL)
+		return;
+	if (strcmp(sqlstate, "53200") == 0)
+		report_note("--single-transaction runs every migration in one transaction, which holds the "
+					"locks of all of them until it ends: the server's lock table "
+					"(max_locks_per_transaction) was full at migration %s, after %d of %d; "
+					"that transaction was rolled back. Deploy without --single-transaction "
+					"(one transaction per migration), or raise max_locks_per_transaction",
+					version, reached, total);
+	else if (strcmp(sqlstate, "55P04") == 0)
+		report_note("--single-transaction runs every migration in one transaction, and an enum value "
+					"added by ALTER TYPE ... ADD VALUE cannot be used in the transaction that added it: "
+					"migration %s uses one; that transaction was rolled back. Deploy without "
+					"--single-transaction, so that each migration commits before the next runs (a value "
+					"added and used by one migration needs two migrations)", version);
+}
+
+/*
  * Why a migration that failed in the dry run cannot be judged there, or
  * NULL when its failure is the one the real run would meet.  The dry run is
  * one transaction, the real run commits each migration: a value that an
@@ -365,6 +396,8 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		{
 			item->result = "would fail";
 			report_server_error(res, psprintf("dry run: migration %s would fail", item->version));
+			if (opts->single_transaction)
+				explain_single_transaction(res, item->version, i, deploy->nitems);
 			PQclear(res);
 			PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT schemamig_dry_run"));
 			code = EXIT_FAILED;
@@ -679,6 +712,8 @@ cmd_migrate(const CliOptions *opts)
 		report_server_error(res, i < deploy.nitems
 							? psprintf("migration %s failed", deploy.items[i].version)
 							: "the deploy failed");
+		if (opts->single_transaction && i < deploy.nitems)
+			explain_single_transaction(res, deploy.items[i].version, i, deploy.nitems);
 		/* a connection lost mid-way is exit 2, as everywhere */
 		if (PQstatus(conn) == CONNECTION_BAD)
 			code = EXIT_USAGE;

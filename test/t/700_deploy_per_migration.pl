@@ -3,7 +3,9 @@
 # earlier migrations kept and the failing one rolled back whole; a value
 # added by ALTER TYPE ... ADD VALUE can be used by the next migration; a
 # folder of 5,000 migrations deploys with max_locks_per_transaction = 64;
-# --single-transaction keeps all-or-nothing; the JSON report counts applied,
+# --single-transaction keeps all-or-nothing (when it runs out of lock slots,
+# 53200, or uses a new enum value, 55P04, the client says why and to deploy
+# without it); the JSON report counts applied,
 # failed and pending separately, with a result per migration.
 use strict;
 use warnings;
@@ -55,6 +57,14 @@ $node->safe_psql('enums', 'CREATE EXTENSION schemamig');
 ($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=enums');
 is($code, 0, 'a new enum value can be used by the next migration (no 55P04)') or diag($err);
 is($node->safe_psql('enums', 'SELECT m FROM people'), 'happy', 'its row is there');
+# in one transaction the value cannot be used: the error says why and what to do
+sql('CREATE DATABASE enums_single');
+$node->safe_psql('enums_single', 'CREATE EXTENSION schemamig');
+($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=enums_single', '--single-transaction');
+is($code, 1, '--single-transaction: a new enum value used by the next migration fails (55P04)');
+like($err, qr/SQLSTATE 55P04/, '--single-transaction: the server\'s 55P04 is shown');
+like($err, qr/--single-transaction runs every migration in one transaction, and an enum value added by ALTER TYPE \.\.\. ADD VALUE cannot be used in the transaction that added it: migration 0003 uses one.*Deploy without --single-transaction/s,
+	'--single-transaction 55P04: the client explains it and says to deploy without --single-transaction');
 
 # ---- --single-transaction: all or nothing ----
 sql('CREATE DATABASE single');
@@ -76,6 +86,16 @@ sql('CREATE DATABASE many');
 $node->safe_psql('many', 'CREATE EXTENSION schemamig');
 my %many = map { (sprintf('%05d_v.up.sql', $_) => "CREATE VIEW v${_}a AS SELECT 1 AS x;\nCREATE VIEW v${_}b AS SELECT 2 AS x;\n") } 1 .. 5000;
 my $many_dir = folder_of(%many);
+# --single-transaction holds every lock to the end: out of lock slots, explained
+sql('CREATE DATABASE many_single');
+$node->safe_psql('many_single', 'CREATE EXTENSION schemamig');
+($code, $out, $err) = cli('migrate', '--dir', $many_dir, '--db', 'dbname=many_single', '--single-transaction');
+is($code, 1, '--single-transaction: 5,000 migrations run out of lock slots');
+like($err, qr/SQLSTATE 53200/, '--single-transaction: with 53200');
+like($err, qr/the server's lock table \(max_locks_per_transaction\) was full at migration \d+, after \d+ of 5000; that transaction was rolled back\. Deploy without --single-transaction/,
+	'--single-transaction 53200: the client says how far it got and to deploy without --single-transaction')
+  or diag(substr($err, 0, 2000));
+is($node->safe_psql('many_single', 'SELECT count(*) FROM schemamig.applied'), '0', 'and nothing was applied');
 my $started = time;
 ($code, $doc, $err) = cli_json('migrate', '--dir', $many_dir, '--db', 'dbname=many');
 diag(sprintf('5,000 migrations, one transaction each: %d s', time - $started));
