@@ -21,8 +21,10 @@
  *	  reported.  A crash before that can only lose a suffix of whole
  *	  migrations (each with its history row), which the next run applies
  *	  again;
- *	- a migration is "applied" only when it committed here or its worker
- *	  job is done; "queued" when its job was not waited for to the end
+ *	- a migration is "applied" only when the server acknowledged its commit
+ *	  here or its worker job is done; when the connection is lost, those
+ *	  whose commit was sent (or whose job was queued) and not acknowledged
+ *	  are "unknown"; "queued" when its job was not waited for to the end
  *	  (--no-wait, or --wait-timeout ran out), never "failed" then.
  *
  *-------------------------------------------------------------------------
@@ -286,6 +288,25 @@ item_done(DeployRun *run, int i, const char *result, PGresult *res)
 		run->on_result(item, run->arg);
 }
 
+/*
+ * The connection was lost with items[from..to) sent and their commits not
+ * acknowledged: each may have committed or not, and the client cannot
+ * tell.  They are "unknown", never "applied" or "failed".
+ */
+static void
+items_unknown(DeployRun *run, int from, int to)
+{
+	int			i;
+
+	for (i = from; i < to; i++)
+	{
+		run->items[i].result = "unknown";
+		run->items[i].duration_ms = NAN;
+		if (run->on_result)
+			run->on_result(&run->items[i], run->arg);
+	}
+}
+
 /* read the next result of the pipeline; NULL-terminated per query */
 static PGresult *
 next_result(PGconn *conn)
@@ -453,7 +474,8 @@ flush_commits(PGconn *conn)
  * outside any transaction block, except with single (then the open
  * transaction, which holds the registrations, is the first to commit).
  * Returns EXIT_OK, EXIT_FAILED with *failed set (the item that failed is
- * marked "failed"), or EXIT_QUEUED.
+ * marked "failed", or those a lost connection left in doubt "unknown"), or
+ * EXIT_QUEUED.
  */
 int
 deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed)
@@ -485,8 +507,12 @@ deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed)
 				{
 					int			j;
 
-					for (j = tx_start; j < i; j++)
-						run->items[j].result = NULL;
+					/* a COMMIT sent and not answered may have committed */
+					if (PQstatus(conn) == CONNECTION_BAD)
+						items_unknown(run, tx_start, i);
+					else
+						for (j = tx_start; j < i; j++)
+							run->items[j].result = NULL;
 					*failed = res;
 					return EXIT_FAILED;
 				}
@@ -523,6 +549,14 @@ deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed)
 			i = run_pipelined(conn, run, i, to, &res);
 			if (res == NULL)
 				continue;
+			if (PQstatus(conn) == CONNECTION_BAD)
+			{
+				/* every COMMIT of the chunk was sent: those not answered are unknown */
+				items_unknown(run, i, to);
+				*failed = res;
+				code = EXIT_FAILED;
+				break;
+			}
 		}
 
 		if (res == NULL)
@@ -538,6 +572,14 @@ deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed)
 		{
 			PQclear(res);
 			continue;
+		}
+		if (item->worker && PQstatus(conn) == CONNECTION_BAD)
+		{
+			/* queued or not, applied or not by the worker: the client cannot tell */
+			items_unknown(run, i, i + 1);
+			*failed = res;
+			code = EXIT_FAILED;
+			break;
 		}
 		run->items[i].result = "failed";
 		if (single)
@@ -562,7 +604,7 @@ deploy_run(PGconn *conn, DeployRun *run, bool single, PGresult **failed)
 
 			for (j = tx_start; j < run->nitems; j++)
 				if (run->items[j].result && strcmp(run->items[j].result, "applied") == 0)
-					run->items[j].result = NULL;
+					run->items[j].result = PQstatus(conn) == CONNECTION_BAD ? "unknown" : NULL;
 			*failed = res;
 			return EXIT_FAILED;
 		}

@@ -158,7 +158,7 @@ static void
 json_finish_deploy(PQExpBuffer buf, const Deploy *deploy, const MigrationFolder *folder,
 				   const char *outcome, const PGresult *error, double started)
 {
-	static const char *const counted[] = {"applied", "queued", "skipped", "failed", NULL};
+	static const char *const counted[] = {"applied", "queued", "skipped", "failed", "unknown", NULL};
 	RunResult  *results = pg_malloc0(sizeof(RunResult) * (deploy->nitems + 1));
 	int			i;
 
@@ -703,7 +703,8 @@ cmd_migrate(const CliOptions *opts)
 				print_item(&deploy.items[i], &progress);
 	progress_clear();
 
-	outcome = code == EXIT_OK ? "applied" : code == EXIT_QUEUED ? "queued" : "failed";
+	outcome = code == EXIT_OK ? "applied" : code == EXIT_QUEUED ? "queued"
+		: count_result(&deploy, "unknown") > 0 ? "unknown" : "failed";
 	if (code == EXIT_FAILED)
 	{
 		for (i = 0; i < deploy.nitems; i++)
@@ -717,18 +718,26 @@ cmd_migrate(const CliOptions *opts)
 		/* a connection lost mid-way is exit 2, as everywhere */
 		if (PQstatus(conn) == CONNECTION_BAD)
 			code = EXIT_USAGE;
+		if (count_result(&deploy, "unknown") > 0)
+			report_note("the connection was lost before the server confirmed the commit of %d "
+						"migration(s) (reported \"unknown\"): each may be applied or not. "
+						"schemamig status says which; migrate again applies what is missing",
+						count_result(&deploy, "unknown"));
 	}
 	db_finish(conn);
-	json_finish_deploy(&json, &deploy, &folder, outcome, code == EXIT_FAILED ? res : NULL, started);
+	json_finish_deploy(&json, &deploy, &folder, outcome, code != EXIT_OK && code != EXIT_QUEUED ? res : NULL,
+					   started);
 	if (res)
 		PQclear(res);
 	if (!output_json())
 	{
 		printf("applied %d migration(s) in %.3f s", count_result(&deploy, "applied"),
 			   now_seconds() - started);
-		printf("; queued %d, skipped %d, failed %d, pending %d\n",
+		printf("; queued %d, skipped %d, failed %d, pending %d%s\n",
 			   count_result(&deploy, "queued"), count_result(&deploy, "skipped"),
-			   count_result(&deploy, "failed"), count_result(&deploy, NULL));
+			   count_result(&deploy, "failed"), count_result(&deploy, NULL),
+			   count_result(&deploy, "unknown") > 0
+			   ? psprintf(", unknown %d", count_result(&deploy, "unknown")) : "");
 		if (code == EXIT_QUEUED)
 			printf("not done: %d migration(s) queued for the schemamig worker and not yet applied; "
 				   "run migrate again to wait for them and apply the rest\n",
