@@ -62,7 +62,10 @@
  *	  script must see to it); unless the down script would drop a table or
  *	  column that holds data, or it cannot be told (recovery_guard.c): then
  *	  the migration stays dirty, with a recovery_held event saying why and
- *	  how to go on;
+ *	  how to go on; a dirty migration without a down script whose up script
+ *	  is one named CREATE INDEX CONCURRENTLY, interrupted in it, is
+ *	  recovered by dropping that index if it is INVALID (never a valid one,
+ *	  never another): it is pending again;
  *	- what outlives a transaction (the job, its migration, its script) lives
  *	  in job_context, reset after each job; SPI leaves CurrentMemoryContext
  *	  at its own procedure context, so every SPI call here is followed by a
@@ -696,6 +699,67 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, int resume_at,
 }
 
 /*
+ * A dirty migration without a down script whose up script is one named
+ * CREATE INDEX CONCURRENTLY, interrupted in it (the worker killed or
+ * terminated, the server crashed): its only trace can be the INVALID index
+ * that build left under the name it gives.  That index is dropped and the
+ * migration is pending again, instead of dirty for a person to repair.
+ * Nothing else is touched: not an unnamed build (which INVALID index is
+ * its own cannot be told), not a valid index (the build finished and took
+ * effect), not another index of the table.  Returns true when done and
+ * recorded.
+ */
+static bool
+recover_lone_index_build(Job *job, Oid role, MigrationState *m)
+{
+	Script	   *script = script_split(m->up_sql, job->version, MIGRATION_UP);
+	ScriptStatement *s;
+	IndexStmt  *stmt;
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	bool		valid;
+	char	   *message;
+
+	if (list_length(script->statements) != 1 || m->dirty_statement != 0)
+		return false;
+	s = linitial(script->statements);
+	if (!IsA(s->parsetree, IndexStmt))
+		return false;
+	stmt = (IndexStmt *) s->parsetree;
+	if (!stmt->concurrent || stmt->idxname == NULL)
+		return false;
+
+	txn_begin(role);
+	values[0] = CStringGetTextDatum(quote_qualified_identifier(stmt->relation->schemaname,
+															   stmt->relation->relname));
+	values[1] = CStringGetTextDatum(stmt->idxname);
+	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_index i "
+							  "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid "
+							  "WHERE i.indisvalid "
+							  "  AND i.indrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1) "
+							  "  AND c.relname OPERATOR(pg_catalog.=) $2",
+							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look for the index of an interrupted build");
+	valid = SPI_processed > 0;
+	txn_commit();
+	MemoryContextSwitchTo(job_context);
+	if (valid)
+		return false;
+	if (drop_invalid_indexes(job, role, s, NIL) != NULL)
+		return false;
+
+	message = psprintf("the CREATE INDEX CONCURRENTLY of migration %s was interrupted; its INVALID index "
+					   "(if any) was dropped, nothing of the migration took effect, so it is pending again",
+					   job->version);
+	txn_begin(role);
+	finish_job(job, JOB_DONE, NULL, 0);
+	catalog_record_outcome(MIGRATION_OUTCOME_RECOVERED, job->version, MIGRATION_DOWN, NULL, NAN, 0,
+						   message, NULL);
+	txn_commit();
+	return true;
+}
+
+/*
  * An automatic recovery (the worker's own, job id 0) whose down script
  * would destroy data is held back: the migration stays dirty, and an event
  * says why and how to go on.  Returns true if held back.
@@ -823,6 +887,9 @@ run_job_script(Job *job)
 		}
 		if (m->down_sql == NULL)
 		{
+			/* an interrupted lone index build needs no down script */
+			if (recovering && job->id == 0 && recover_lone_index_build(job, role, m))
+				return;
 			txn_begin(role);
 			finish_job(job, JOB_FAILED, psprintf("migration %s has no down script", job->version),
 					   ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT);
