@@ -12,7 +12,11 @@
  *
  *	- DROP TABLE, TRUNCATE: refused when the table has a row;
  *	- ALTER TABLE ... DROP COLUMN: refused when the column has a non-null
- *	  value;
+ *	  value; so is ALTER COLUMN ... TYPE without USING, unless the new type
+ *	  keeps every value (a larger typmod, varchar to text, a wider integer);
+ *	- TRUNCATE ... CASCADE (it empties the referencing tables too), a
+ *	  DELETE, UPDATE or MERGE inside WITH, INSERT ... ON CONFLICT DO UPDATE,
+ *	  and EXPLAIN ANALYZE of any of them: refused;
  *	- statements whose effect on data cannot be told from their parse tree
  *	  are refused: DELETE, UPDATE, MERGE, DO, CALL, EXECUTE, ALTER COLUMN
  *	  ... TYPE ... USING, DROP OWNED, DROP EXTENSION, and any other DROP
@@ -41,10 +45,14 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 
 #include "schemamig.h"
 #include "catalog.h"
@@ -151,6 +159,79 @@ check_relations(List *relations, bool path_changed, const char *what)
 	return NULL;
 }
 
+/*
+ * Whether a change of a column's type from (oldtype, oldmod) to (newtype,
+ * newmod) without USING keeps every value: the same type with a typmod at
+ * least as large (or none), a binary-coercible type without a typmod
+ * (varchar(n) to text), or a wider integer or float.  Anything else may
+ * round or cut values (numeric(10,4) to numeric(10,1), timestamp(6) to
+ * timestamp(0), float8 to float4) or cannot be told.
+ */
+static bool
+type_change_keeps_values(Oid oldtype, int32 oldmod, Oid newtype, int32 newmod)
+{
+	if (oldtype == newtype)
+		return newmod < 0 || (oldmod >= 0 && newmod >= oldmod);
+	if (IsBinaryCoercible(oldtype, newtype) && newmod < 0)
+		return true;
+	return (oldtype == INT2OID && (newtype == INT4OID || newtype == INT8OID)) ||
+		(oldtype == INT4OID && newtype == INT8OID) ||
+		(oldtype == FLOAT4OID && newtype == FLOAT8OID);
+}
+
+/*
+ * Why ALTER COLUMN ... TYPE without USING (cmd) of relation rv may destroy
+ * data: the column holds data and the new type may not keep every value.
+ */
+static char *
+type_change_destroys_data(RangeVar *rv, AlterTableCmd *cmd, bool path_changed)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	Oid			relid;
+	AttrNumber	attnum;
+	Oid			oldtype;
+	int32		oldmod;
+	Oid			collation;
+	Type		newtype;
+	int32		newmod = -1;
+	Oid			newtypid;
+
+	if (path_changed && rv->schemaname == NULL)
+		return psprintf("it changes the type of column %s of %s after changing search_path, so which table it means cannot be told",
+						quote_identifier(cmd->name), quote_identifier(rv->relname));
+	relid = resolve(rv);
+	if (!OidIsValid(relid) || (attnum = get_attnum(relid, cmd->name)) == InvalidAttrNumber)
+		return NULL;
+	get_atttypetypmodcoll(relid, attnum, &oldtype, &oldmod, &collation);
+	newtype = LookupTypeName(NULL, def->typeName, &newmod, true);
+	if (newtype != NULL)
+	{
+		newtypid = typeTypeId(newtype);
+		ReleaseSysCache(newtype);
+		if (type_change_keeps_values(oldtype, oldmod, newtypid, newmod))
+			return NULL;
+	}
+	return holds_data(relid, cmd->name, "it changes the type (which may round or cut values) of");
+}
+
+/*
+ * Whether a DML statement's tree changes or removes rows that may be the
+ * application's: a DELETE, UPDATE or MERGE anywhere in it (a data-modifying
+ * WITH), or an INSERT ... ON CONFLICT DO UPDATE.  A plain INSERT only adds.
+ */
+static bool
+modifies_rows_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, DeleteStmt) || IsA(node, UpdateStmt) || IsA(node, MergeStmt))
+		return true;
+	if (IsA(node, InsertStmt) && ((InsertStmt *) node)->onConflictClause != NULL &&
+		((InsertStmt *) node)->onConflictClause->action == ONCONFLICT_UPDATE)
+		return true;
+	return raw_expression_tree_walker(node, modifies_rows_walker, context);
+}
+
 /* why one statement of a down script may destroy data, or NULL */
 static char *
 statement_destroys_data(Node *stmt, bool path_changed)
@@ -174,6 +255,8 @@ statement_destroys_data(Node *stmt, bool path_changed)
 				return check_relations(relations, path_changed, "it drops");
 			}
 		case T_TruncateStmt:
+			if (((TruncateStmt *) stmt)->behavior == DROP_CASCADE)
+				return pstrdup("it empties with CASCADE, which empties every table that references them too");
 			return check_relations(((TruncateStmt *) stmt)->relations, path_changed, "it empties");
 		case T_AlterTableStmt:
 			{
@@ -191,6 +274,14 @@ statement_destroys_data(Node *stmt, bool path_changed)
 						((ColumnDef *) cmd->def)->raw_default != NULL)
 						return psprintf("it changes the type of column %s with USING, which may rewrite its data",
 										quote_identifier(cmd->name));
+					if (cmd->subtype == AT_AlterColumnType)
+					{
+						char	   *why = type_change_destroys_data(alter->relation, cmd, path_changed);
+
+						if (why)
+							return why;
+						continue;
+					}
 					if (cmd->subtype != AT_DropColumn)
 						continue;
 					if (path_changed && alter->relation->schemaname == NULL)
@@ -211,6 +302,15 @@ statement_destroys_data(Node *stmt, bool path_changed)
 		case T_UpdateStmt:
 		case T_MergeStmt:
 			return pstrdup("it changes rows, and which of them were written after the migration began cannot be told");
+		case T_InsertStmt:
+		case T_SelectStmt:
+			/* a data-modifying WITH, or INSERT ... ON CONFLICT DO UPDATE */
+			return modifies_rows_walker(stmt, NULL)
+				? pstrdup("it changes rows (a DELETE, UPDATE or MERGE in WITH, or ON CONFLICT DO UPDATE), and which of them were written after the migration began cannot be told")
+				: NULL;
+		case T_ExplainStmt:
+			/* EXPLAIN ANALYZE runs its statement */
+			return statement_destroys_data(((ExplainStmt *) stmt)->query, path_changed);
 		case T_DoStmt:
 		case T_CallStmt:
 		case T_ExecuteStmt:

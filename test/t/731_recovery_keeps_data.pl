@@ -10,7 +10,9 @@
 # ways out; migrate() refuses to recover it; a person's recover() still
 # runs the down script.  A down script that only drops an empty column is
 # still run automatically, and a failed CONCURRENTLY build whose only
-# trace is its INVALID index is still cleaned up.
+# trace is its INVALID index is still cleaned up.  Down scripts that
+# narrow a column's type without USING, TRUNCATE ... CASCADE, DELETE inside
+# WITH, or INSERT ... ON CONFLICT DO UPDATE are held back too.
 use strict;
 use warnings;
 
@@ -113,6 +115,57 @@ is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'a lone unique 
 is(sql("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), '0', 'its INVALID index is cleaned up');
 is(sql("SELECT state FROM schemamig.status() WHERE version = '3'"), 'pending',
 	'and, nothing of it having taken effect, the migration is pending');
+
+# ---- down scripts that change or remove rows in other ways ----
+# each migration builds an index (it takes effect) and then fails, so it is
+# dirty and the worker would recover it on its own with its down script;
+# data the application wrote must survive each
+sql(q{CREATE TABLE nums (id int PRIMARY KEY, n numeric(10,4));
+	INSERT INTO nums VALUES (1, 1.2345);
+	CREATE TABLE parent (id int PRIMARY KEY);
+	CREATE TABLE child (id int, parent_id int REFERENCES parent);
+	INSERT INTO child VALUES (1, NULL);
+	CREATE TABLE notes (id int PRIMARY KEY, v text);
+	INSERT INTO notes VALUES (1, 'written by the application');
+	CREATE TABLE prefs (id int PRIMARY KEY, v text);
+	INSERT INTO prefs VALUES (1, 'chosen by a user');
+	CREATE TABLE wide (id int PRIMARY KEY, v varchar(10));
+	INSERT INTO wide VALUES (1, 'kept')});
+my %down = (
+	'11' => [ 'nums', 'ALTER TABLE nums ALTER COLUMN n TYPE numeric(10,1);',
+		qr/it changes the type \(which may round or cut values\) of column public\.nums\.n, which holds data/ ],
+	'12' => [ 'child', 'TRUNCATE parent CASCADE;', qr/it empties with CASCADE/ ],
+	'13' => [ 'notes', 'WITH gone AS (DELETE FROM notes RETURNING id) SELECT count(*) FROM gone;',
+		qr/it changes rows \(a DELETE, UPDATE or MERGE in WITH/ ],
+	'14' => [ 'prefs', "INSERT INTO prefs VALUES (1, 'default') ON CONFLICT (id) DO UPDATE SET v = excluded.v;",
+		qr/ON CONFLICT DO UPDATE/ ]);
+for my $v (sort keys %down)
+{
+	my ($table, $script, $why) = @{ $down{$v} };
+	$job = queue_job($node, $v, "CREATE INDEX CONCURRENTLY guard_$v ON $table (id);\nSELECT 1 / 0;",
+		"DROP INDEX CONCURRENTLY IF EXISTS guard_$v;\n$script");
+	is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', "migration $v fails after its build");
+	$node->poll_query_until('postgres', "SELECT EXISTS (SELECT FROM schemamig.events WHERE version = '$v' "
+		  . "AND event IN ('recovery_held', 'recovered'))")
+	  or die "migration $v was neither recovered nor held";
+	is(sql("SELECT state FROM schemamig.status() WHERE version = '$v'"), 'dirty',
+		"migration $v ($script): the automatic recovery is held back, it stays dirty");
+	like(sql("SELECT coalesce(string_agg(message, ' '), '') FROM schemamig.events WHERE version = '$v' AND event = 'recovery_held'"),
+		$why, "migration $v: the recovery_held event says why");
+}
+is(sql('SELECT n FROM nums'), '1.2345', 'the numeric value is not rounded');
+is(sql('SELECT count(*) FROM child'), '1', 'the referencing table is not emptied');
+is(sql('SELECT v FROM notes'), 'written by the application', 'the row is not deleted');
+is(sql('SELECT v FROM prefs'), 'chosen by a user', 'the row is not overwritten');
+
+# a type change that keeps every value still recovers on its own
+$job = queue_job($node, '15', "CREATE INDEX CONCURRENTLY guard_15 ON wide (id);\nSELECT 1 / 0;",
+	"DROP INDEX CONCURRENTLY IF EXISTS guard_15;\nALTER TABLE wide ALTER COLUMN v TYPE text;");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'migration 15 fails after its build');
+$node->poll_query_until('postgres', "SELECT NOT EXISTS (SELECT FROM schemamig.applied WHERE version = '15')")
+  or die 'migration 15 was not recovered';
+is(sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'wide'::regclass AND attname = 'v'"),
+	'text', 'varchar(10) to text keeps every value: recovered automatically');
 
 $gate->quit;
 $node->stop;
