@@ -462,6 +462,12 @@ prepare_deploy(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 	double		busy_since = 0;
 	int			busy_pauses = 0;
 
+	/*
+	 * A --target that is not one of the folder's versions is for the plan to
+	 * judge (it refuses an unknown one): an applied folder is no answer to it.
+	 */
+	bool		target_in_folder = opts->target == NULL || folder_find(folder, opts->target) != NULL;
+
 	*fast = false;
 	for (;;)
 	{
@@ -469,7 +475,7 @@ prepare_deploy(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		bool		up_to_date;
 
 		*context = "cannot register the migrations";
-		if (digest_says_up_to_date(digest, folder))
+		if (digest_says_up_to_date(digest, folder) && target_in_folder)
 		{
 			/* an unchanged, applied folder: the digest says so, nothing to compare */
 			*registered = 0;
@@ -484,7 +490,7 @@ prepare_deploy(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		up_to_date = all_applied(registrations);
 		*registered = register_folder(conn, registrations, folder, &res);
 		registrations = NULL;
-		if (*registered == 0 && up_to_date)
+		if (*registered == 0 && up_to_date && target_in_folder)
 		{
 			*fast = true;
 			return NULL;

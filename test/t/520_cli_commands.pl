@@ -78,6 +78,14 @@ my $events = sql('SELECT count(*) FROM schemamig.events');
 is($code, 0, 'no-op re-run exits 0');
 like($out, qr/nothing to apply: postgres is up to date \(3 migration\(s\) in /, 'no-op says so');
 is(sql('SELECT count(*) FROM schemamig.events'), $events, 'no-op re-run registers nothing again');
+# an up-to-date folder is no answer to a --target that is not registered:
+# refused as when there is work to do, never "up to date"
+($code, $out, $err) = cli('migrate', '--dir', $dir, '--target', '0009');
+is($code, 1, 'no-op re-run with an unknown --target exits 1');
+like($err, qr/migration "0009" is not registered/, 'and says the target is not registered');
+unlike($out, qr/up to date/, 'not "up to date"');
+($code, $out) = cli('migrate', '--dir', $dir, '--target', '0002');
+like($out, qr/nothing to apply: postgres is up to date/, 'with a --target of the folder it is up to date');
 ($code, $doc) = cli_json('migrate', '--dir', $dir);
 is($doc->{registered}, 0, 'no-op re-run sends no migration to register()');
 
