@@ -12,6 +12,8 @@
  * COMMITTED, so the stricter isolation levels are refused
  * (require_read_committed, which enqueue() uses for its own lock too).
  *
+ * On a standby (in recovery) it refuses at once: nothing there can write.
+ *
  * The background worker holds the same lock, at session level, while it
  * runs jobs; callers do not wait for it (see migration_lock_acquire).
  *
@@ -28,6 +30,7 @@
 #include <limits.h>
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -162,6 +165,17 @@ migration_lock_acquire(void)
 	TimestampTz deadline;
 
 	require_read_committed("migrations must run", "a migration another session committed");
+
+	/*
+	 * A standby cannot write: say so before anything is attempted, instead of
+	 * the read-only error of the first catalog write deep inside.
+	 */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("schemamig cannot migrate a standby server"),
+				 errdetail("This server is in recovery (a hot standby): it cannot register, apply or roll back migrations; it receives them from the primary by replication."),
+				 errhint("Connect to the primary; with libpq, add target_session_attrs=read-write to the connection string to find it.")));
 
 	set_lock_tag(&tag);
 	if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)

@@ -2,12 +2,15 @@
 # nothing: queued jobs stay queued and nothing tries to write; once the
 # standby is promoted, the same worker drains the queue.  The jobs are
 # queued on the primary with schemamig.skip on, so they stay queued there.
+# A deploy sent to the standby (apply(), schemamig migrate) is refused at
+# once with 25006 and a hint to connect to the primary.
 use strict;
 use warnings;
 
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
 use SchemamigWorker;
+use SchemamigCLI;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -44,6 +47,17 @@ is($standby->safe_psql('postgres', "SELECT to_regclass('items_v_idx') IS NULL AN
 is(worker_pid($standby), $worker, 'the worker did not exit or restart');
 unlike(slurp_file($standby->logfile), qr/read-only transaction|schemamig worker.*exited/,
 	'the worker tried nothing on the standby');
+
+# a deploy sent to the standby is refused at once, with a clear error
+my ($ret, $stdout, $stderr) = $standby->psql('postgres', "SELECT schemamig.apply('3', 'CREATE TABLE t3 (id int)')");
+isnt($ret, 0, 'apply() on the standby fails');
+like($stderr, qr/ERROR:  schemamig cannot migrate a standby server/, 'it says a standby cannot be migrated');
+like($stderr, qr/HINT:  Connect to the primary; .*target_session_attrs=read-write/, 'and to connect to the primary');
+unlike($stderr, qr/INSERT INTO schemamig/, 'not the read-only error of a catalog write');
+cli_use_node($standby);
+my ($code, $out, $err) = cli('migrate', '--dir', folder_of('0003_t3.up.sql' => "CREATE TABLE t3 (id int);\n"));
+is($code, 1, 'schemamig migrate against the standby exits 1');
+like($err, qr/schemamig cannot migrate a standby server \(SQLSTATE 25006\)/, 'with the same error');
 
 $standby->promote;
 is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'), 'f', 'the standby is promoted');
