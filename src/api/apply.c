@@ -13,6 +13,7 @@
 
 #include <math.h>
 
+#include "access/xlog.h"
 #include "executor/spi.h"
 #include "nodes/execnodes.h"
 #include "nodes/parsenodes.h"
@@ -261,6 +262,26 @@ explain_one_transaction_limit(MemoryContext context, const char *version, int ap
 	ReThrowError(edata);
 }
 
+/*
+ * A standby cannot write, and migration_lock_acquire() refuses there; but a
+ * migrate() or run() that has nothing to do (the application calling it at
+ * start on a replica) is answered as on the primary: with nothing.
+ */
+static bool
+nothing_to_do_on_standby(const char *target)
+{
+	List	   *all;
+	ListCell   *lc;
+
+	if (!RecoveryInProgress())
+		return false;
+	all = catalog_load_all(false);
+	foreach(lc, all)
+		if (((MigrationState *) lfirst(lc))->dirty)
+			return false;
+	return pending_migrations(all, target) == NIL;
+}
+
 Datum
 schemamig_migrate(PG_FUNCTION_ARGS)
 {
@@ -271,6 +292,11 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	api_begin();
+	if (nothing_to_do_on_standby(target))
+	{
+		api_end();
+		return (Datum) 0;
+	}
 	migration_lock_acquire();
 	all = catalog_load_all(false);
 	if (!skipping() && recover_dirty(rsinfo, &all))
@@ -329,6 +355,11 @@ schemamig_run(PG_FUNCTION_ARGS)
 
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	if (nothing_to_do_on_standby(target))
+	{
+		api_end();
+		PG_RETURN_VOID();
+	}
 	migration_lock_acquire();
 	all = catalog_load_all(false);
 	if (skipping() || !recover_dirty(NULL, &all))

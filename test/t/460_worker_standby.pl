@@ -3,7 +3,8 @@
 # standby is promoted, the same worker drains the queue.  The jobs are
 # queued on the primary with schemamig.skip on, so they stay queued there.
 # A deploy sent to the standby (apply(), schemamig migrate) is refused at
-# once with 25006 and a hint to connect to the primary.
+# once with 25006 and a hint to connect to the primary; migrate() and run()
+# with nothing to do answer with nothing, as on the primary.
 use strict;
 use warnings;
 
@@ -54,6 +55,14 @@ isnt($ret, 0, 'apply() on the standby fails');
 like($stderr, qr/ERROR:  schemamig cannot migrate a standby server/, 'it says a standby cannot be migrated');
 like($stderr, qr/HINT:  Connect to the primary; .*target_session_attrs=read-write/, 'and to connect to the primary');
 unlike($stderr, qr/INSERT INTO schemamig/, 'not the read-only error of a catalog write');
+# the applied-and-caught-up case: migrate() with nothing to do on the standby is a no-op, as on the primary
+$primary->safe_psql('postgres', q{CREATE DATABASE caught_up});
+$primary->safe_psql('caught_up', q{CREATE EXTENSION schemamig; SELECT schemamig.apply('1', 'CREATE TABLE c1 (id int)')});
+$primary->wait_for_catchup($standby);
+is($standby->safe_psql('caught_up', 'SELECT count(*) FROM schemamig.migrate()'), '0',
+	'migrate() with nothing to do on the standby answers with nothing');
+($ret, $stdout, $stderr) = $standby->psql('caught_up', 'CALL schemamig.run()');
+is($ret, 0, 'so does CALL run()') or diag($stderr);
 cli_use_node($standby);
 my ($code, $out, $err) = cli('migrate', '--dir', folder_of('0003_t3.up.sql' => "CREATE TABLE t3 (id int);\n"));
 is($code, 1, 'schemamig migrate against the standby exits 1');
