@@ -6,12 +6,14 @@
  *		and cancellation (doc/backfill.md).
  *
  * Invariants:
- *	- one pass along the key in ascending order: a batch first reads the
- *	  next size keys after the last one done (lo), the highest of them is
- *	  hi, then the statement runs with its own WHERE and lo < key <= hi.
+ *	- one pass along the key in ascending order, in its index's
+ *	  collation: a batch first reads the next size keys after the last one
+ *	  done (lo), the highest of them is hi, then the statement runs with its own WHERE and lo < key <= hi.
  *	  The key may not be assigned (backfill_directive.c), so a row is met
  *	  by one batch only and changed at most once, even if the statement's
- *	  WHERE still matches it afterwards;
+ *	  WHERE still matches it afterwards.  A trigger that moves a row's key
+ *	  out of the batch's range (RETURNING sees it) fails the batch;
+ *	- last_key is written under fixed output settings (render_key);
  *	- a batch and its progress row (last key done, rows, batches) commit
  *	  in one transaction: after a crash, SIGKILL or restart the walk goes
  *	  on from the last committed batch, so no batch is applied twice and
@@ -59,7 +61,9 @@
 #include "postmaster/interrupt.h"
 #include "storage/latch.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -262,15 +266,18 @@ start_walk(Walk *w)
 		MemoryContext old = MemoryContextSwitchTo(w->context);
 		char	  **columns = palloc(sizeof(char *) * w->key.ncolumns);
 		char	  **types = palloc(sizeof(char *) * w->key.ncolumns);
+		char	  **collations = palloc(sizeof(char *) * w->key.ncolumns);
 		int			i;
 
 		for (i = 0; i < w->key.ncolumns; i++)
 		{
 			columns[i] = pstrdup(w->key.columns[i]);
 			types[i] = pstrdup(w->key.types[i]);
+			collations[i] = w->key.collations[i] ? pstrdup(w->key.collations[i]) : NULL;
 		}
 		w->key.columns = columns;
 		w->key.types = types;
+		w->key.collations = collations;
 		w->key.relation = pstrdup(w->key.relation);
 		w->key.column = pstrdup(w->key.column);
 		MemoryContextSwitchTo(old);
@@ -287,7 +294,6 @@ start_walk(Walk *w)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		bool		done = strcmp(SPI_getvalue(row, desc, 5), "done") == 0;
-
 		char	   *last_key = SPI_getvalue(row, desc, 1);
 
 		w->last_key = last_key ? MemoryContextStrdup(w->context, last_key) : NULL;
@@ -369,9 +375,22 @@ start_walk_or_error(Walk *w)
 /* ---- one batch ---- */
 
 /*
- * The key's columns as one SQL expression, each qualified by prefix (NULL:
- * not qualified): "t.id", or "(t.tenant, t.id)" for a composite key, which
- * compares as a row, in the order of its btree index.
+ * One key column as SQL, qualified by prefix (NULL: not qualified), in the
+ * collation of the key's index: the walk's order and comparisons are the
+ * index's, so the index serves them and the order is the one it keeps.
+ */
+static void
+append_key_column(StringInfo buf, const BackfillKey *key, int i, const char *prefix)
+{
+	appendStringInfo(buf, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", key->columns[i]);
+	if (key->collations[i])
+		appendStringInfo(buf, " COLLATE %s", key->collations[i]);
+}
+
+/*
+ * The key's columns as one SQL expression: "t.id", or "(t.tenant, t.id)"
+ * for a composite key, which compares as a row, in the order of its btree
+ * index.
  */
 static char *
 key_expr(const BackfillKey *key, const char *prefix)
@@ -383,8 +402,11 @@ key_expr(const BackfillKey *key, const char *prefix)
 	if (key->ncolumns > 1)
 		appendStringInfoChar(&buf, '(');
 	for (i = 0; i < key->ncolumns; i++)
-		appendStringInfo(&buf, "%s%s%s%s", i > 0 ? ", " : "", prefix ? prefix : "", prefix ? "." : "",
-						 key->columns[i]);
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		append_key_column(&buf, key, i, prefix);
+	}
 	if (key->ncolumns > 1)
 		appendStringInfoChar(&buf, ')');
 	return buf.data;
@@ -393,7 +415,9 @@ key_expr(const BackfillKey *key, const char *prefix)
 /*
  * A key as text (the progress row's last_key) back as an SQL value of the
  * key's type(s): "'42'::bigint", or, for a composite key, whose text is a
- * text[] of its columns, "(('{7,42}'::text[])[1]::integer, ...)".
+ * text[] of its columns, "(('{7,42}'::text[])[1]::integer, ...)".  The
+ * text is in the formats render_key() writes, which read back the same
+ * whatever the script has set (ISO dates, every digit of a float).
  */
 static char *
 key_value(const BackfillKey *key, const char *text)
@@ -412,6 +436,52 @@ key_value(const BackfillKey *key, const char *text)
 	return buf.data;
 }
 
+/*
+ * The text of the key in columns first .. first + ncolumns - 1 of row: the
+ * value's output, or a text[] of the columns' outputs for a composite key.
+ * Written under fixed output settings, not the script's (which SET
+ * extra_float_digits = -3 would round a float key, and DateStyle would
+ * spell a date in a way another setting reads otherwise): last_key means
+ * the same key to every later batch and every resume.
+ */
+static char *
+render_key(const BackfillKey *key, HeapTuple row, TupleDesc desc, int first)
+{
+	static const char *const fixed[][2] = {
+		{"DateStyle", "ISO, YMD"},
+		{"IntervalStyle", "postgres"},
+		{"extra_float_digits", "3"},
+		{"bytea_output", "hex"},
+	};
+	Datum	   *texts = palloc(sizeof(Datum) * key->ncolumns);
+	char	   *result = NULL;
+	int			nestlevel = NewGUCNestLevel();
+	int			i;
+
+	for (i = 0; i < (int) lengthof(fixed); i++)
+		(void) set_config_option(fixed[i][0], fixed[i][1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	for (i = 0; i < key->ncolumns; i++)
+	{
+		bool		isnull;
+		Datum		value = SPI_getbinval(row, desc, first + i, &isnull);
+		Oid			output;
+		bool		varlena;
+
+		if (isnull)
+			elog(ERROR, "a batched statement's key column %s is NULL", key->columns[i]);
+		getTypeOutputInfo(SPI_gettypeid(desc, first + i), &output, &varlena);
+		result = OidOutputFunctionCall(output, value);
+		texts[i] = CStringGetTextDatum(result);
+	}
+	if (key->ncolumns > 1)
+		result = OidOutputFunctionCall(F_ARRAY_OUT,
+									   PointerGetDatum(construct_array(texts, key->ncolumns, TEXTOID,
+																	   -1, false, TYPALIGN_INT)));
+	AtEOXact_GUC(false, nestlevel);
+	return result;
+}
+
 /* "key > lo" for the batch (true before the first batch) */
 static char *
 lower_bound(Walk *w, const char *prefix)
@@ -423,9 +493,8 @@ lower_bound(Walk *w, const char *prefix)
 
 /*
  * The batch's keys as the CTE schemamig_batch holds them (k1, k2, ...),
- * ordered, and the last one's text: the value itself, or a text[] of the
- * columns of a composite key.  The text is named apart (schemamig_last) so
- * that ORDER BY k1 sorts the keys, not their text ("999" > "1000").
+ * ordered: one row, the count of keys and the last key's columns (none
+ * when there are no keys left).
  */
 static char *
 batch_keys_sql(Walk *w)
@@ -433,30 +502,32 @@ batch_keys_sql(Walk *w)
 	StringInfoData select;
 	StringInfoData order;
 	StringInfoData desc;
-	StringInfoData text;
+	StringInfoData last;
 	int			i;
 
 	initStringInfo(&select);
 	initStringInfo(&order);
 	initStringInfo(&desc);
-	initStringInfo(&text);
+	initStringInfo(&last);
 	for (i = 0; i < w->key.ncolumns; i++)
 	{
 		const char *sep = i > 0 ? ", " : "";
 
 		appendStringInfo(&select, "%s%s AS k%d", sep, w->key.columns[i], i + 1);
-		appendStringInfo(&order, "%s%s", sep, w->key.columns[i]);
-		appendStringInfo(&desc, "%sk%d DESC", sep, i + 1);
-		appendStringInfo(&text, "%sk%d::pg_catalog.text", sep, i + 1);
+		appendStringInfoString(&order, sep);
+		append_key_column(&order, &w->key, i, NULL);
+		appendStringInfo(&desc, "%sk%d", sep, i + 1);
+		if (w->key.collations[i])
+			appendStringInfo(&desc, " COLLATE %s", w->key.collations[i]);
+		appendStringInfoString(&desc, " DESC");
+		appendStringInfo(&last, ", k%d", i + 1);
 	}
 	return psprintf("WITH schemamig_batch AS MATERIALIZED ("
 					"SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT %d) "
-					"SELECT (SELECT %s%s%s AS schemamig_last FROM schemamig_batch ORDER BY %s LIMIT 1)::pg_catalog.text, "
-					"  (SELECT pg_catalog.count(*) FROM schemamig_batch)",
+					"SELECT (SELECT pg_catalog.count(*) FROM schemamig_batch)%s "
+					"FROM schemamig_batch ORDER BY %s LIMIT 1",
 					select.data, w->batch->relation->inh ? "" : "ONLY ", w->key.relation,
-					lower_bound(w, NULL), order.data, w->size,
-					w->key.ncolumns > 1 ? "ARRAY[" : "", text.data, w->key.ncolumns > 1 ? "]" : "",
-					desc.data);
+					lower_bound(w, NULL), order.data, w->size, last.data, desc.data);
 }
 
 /*
@@ -498,18 +569,43 @@ run_batch(Walk *w, ErrorData **edata, bool *cancelled)
 			(void) executor_run_batch(w->run->version, w->run->direction, w->s, keys_sql,
 									  w->run->settings);
 			MemoryContextSwitchTo(w->scratch);
-			hi = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-			walked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+			if (SPI_processed == 1)
+			{
+				walked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+				hi = render_key(&w->key, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+			}
 			if (walked > 0)
 			{
-				sql = psprintf("WITH schemamig_changed AS (%s WHERE (\n%s\n) AND %s AND %s <= %s "
-							   "RETURNING 1) SELECT pg_catalog.count(*) FROM schemamig_changed",
-							   w->batch->head, w->batch->condition, lower_bound(w, ref),
-							   key_expr(&w->key, ref), key_value(&w->key, hi));
+				char	   *range = psprintf("%s AND %s <= %s", lower_bound(w, ref),
+											 key_expr(&w->key, ref), key_value(&w->key, hi));
+				int64		moved;
+
+				/*
+				 * RETURNING sees a row as the UPDATE left it: a key out of the
+				 * batch's range was moved (by a trigger) to where the walk
+				 * would meet it again, or never.
+				 */
+				sql = psprintf("WITH schemamig_changed AS (%s WHERE (\n%s\n) AND %s "
+							   "RETURNING %s AS schemamig_kept) "
+							   "SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE NOT schemamig_kept) "
+							   "FROM schemamig_changed",
+							   w->batch->head, w->batch->condition, range,
+							   w->batch->is_delete ? "true" : range);
 				(void) executor_run_batch(w->run->version, w->run->direction, w->s, sql,
 										  w->run->settings);
 				MemoryContextSwitchTo(w->scratch);
 				changed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+				moved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+				if (moved > 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("the key of a row of %s changed during batch %lld (keys %s%s up to %s)",
+									w->key.relation, (long long) w->batches + 1,
+									w->last_key ? "after " : "", w->last_key ? w->last_key : "", hi),
+							 errdetail("%lld row(s) updated by statement %d of migration \"%s\" left the batch's key range: a trigger changed the key %s the batches walk. The batch is rolled back; the batches before it stay committed.",
+									   (long long) moved, w->s->number, w->run->version, w->key.column),
+							 errhint("Make the table's triggers leave %s alone during the backfill, then queue the migration again: it goes on after the last committed batch.",
+									 w->key.column)));
 
 				row_key(w, argtypes, values);
 				memset(nulls, ' ', sizeof(nulls));

@@ -21,7 +21,8 @@
  *	- the key walked is the primary key, else a unique, immediate,
  *	  non-partial btree index without expressions on NOT NULL columns; a
  *	  key of several columns is walked as a row, in the index's column
- *	  order.  An UPDATE may not assign a key column, nor walk a generated one (the walk would
+ *	  order, each column compared in the index's collation.  An UPDATE may
+ *	  not assign a key column, nor walk a generated one (the walk would
  *	  meet a row again); a temporary table (the worker cannot see it) and a
  *	  table with a rule for the statement's command (it rewrites the
  *	  batches) are refused.  A table that does not exist yet at registration (a migration
@@ -336,7 +337,7 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 	 * index without expressions whose key columns are all NOT NULL: its
 	 * key columns in index order (a composite key is walked as a row).
 	 */
-	if (SPI_execute_with_args("WITH k AS (SELECT i.indexrelid, i.indisprimary, i.indkey, i.indnkeyatts "
+	if (SPI_execute_with_args("WITH k AS (SELECT i.indexrelid, i.indisprimary, i.indkey, i.indnkeyatts, i.indcollation "
 							  "  FROM pg_catalog.pg_index i "
 							  "  JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
 							  "  JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam "
@@ -349,7 +350,11 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 							  "      WHERE NOT a.attnotnull) "
 							  "  ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) "
 							  "SELECT a.attname::pg_catalog.text, pg_catalog.format_type(a.atttypid, a.atttypmod), "
-							  "  a.attgenerated OPERATOR(pg_catalog.<>) '' "
+							  "  a.attgenerated OPERATOR(pg_catalog.<>) '', "
+							  "  (SELECT pg_catalog.format('%I.%I', cn.nspname, co.collname) "
+							  "     FROM pg_catalog.pg_collation co "
+							  "     JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) co.collnamespace "
+							  "     WHERE co.oid OPERATOR(pg_catalog.=) k.indcollation[n]) "
 							  "FROM k, pg_catalog.generate_series(0, k.indnkeyatts OPERATOR(pg_catalog.-) 1) n "
 							  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) $1 "
 							  "WHERE a.attnum OPERATOR(pg_catalog.=) k.indkey[n] ORDER BY n",
@@ -362,6 +367,7 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 	key->ncolumns = (int) SPI_processed;
 	key->columns = palloc(sizeof(char *) * key->ncolumns);
 	key->types = palloc(sizeof(char *) * key->ncolumns);
+	key->collations = palloc(sizeof(char *) * key->ncolumns);
 	{
 		StringInfoData list;
 		int			i;
@@ -391,6 +397,7 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 								column);
 			key->columns[i] = pstrdup(quote_identifier(column));
 			key->types[i] = SPI_getvalue(tuple, desc, 2);
+			key->collations[i] = SPI_getvalue(tuple, desc, 4);
 			appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", key->columns[i]);
 		}
 		key->column = list.data;

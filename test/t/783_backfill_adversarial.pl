@@ -1,7 +1,10 @@
 # 783_backfill_adversarial.pl — batched backfills (issue 16) against tables
 # and scripts that try to make the key walk go wrong: what cannot be walked
 # safely is refused at registration with its reason (a generated key, a
-# temporary table, a table with rules, a repeated option).
+# temporary table, a table with rules, a repeated option), a trigger that
+# moves a row's key fails the batch instead of skipping or repeating rows,
+# the key's text does not depend on the script's settings, and the walk
+# compares in the index's collation.
 use strict;
 use warnings;
 
@@ -12,7 +15,10 @@ use SchemamigWorker;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = worker_node('backfill_adversarial', conf => "schemamig.auto_recover = off\n");
+# auto_explain shows how the worker's batches find their rows
+my $node = worker_node('backfill_adversarial',
+	conf => "schemamig.auto_recover = off\n"
+	  . "shared_preload_libraries = 'schemamig, auto_explain'\n");
 my $worker = wait_for_worker($node);
 sub sql { return $node->safe_psql('postgres', $_[0]); }
 
@@ -69,5 +75,67 @@ UPDATE ruled SET n = 1 WHERE true;\$s\$)});
 }
 is(sql("SELECT count(*) FROM schemamig.migrations WHERE version IN ('0001', '0002', '0004')"), '0',
 	'nothing refused was registered');
+
+# ---- a trigger that moves a row's key: the batch is rolled back, the job fails ----
+
+sql(q{CREATE TABLE moving (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO moving (id) SELECT g FROM generate_series(1, 100) g;
+	  CREATE FUNCTION move_key() RETURNS trigger LANGUAGE plpgsql AS
+	    $$BEGIN IF OLD.id = 55 THEN NEW.id := 1000; END IF; RETURN NEW; END$$;
+	  CREATE TRIGGER move_key BEFORE UPDATE ON moving FOR EACH ROW EXECUTE FUNCTION move_key();});
+my $job = queue_job($node, '0010', "-- schemamig:batch size=10\nUPDATE moving SET n = n + 1 WHERE true;\n");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'a batch whose trigger moves a key fails the job');
+is(job_field($node, $job, 'sqlstate'), '55000', 'with SQLSTATE 55000');
+like(job_field($node, $job, 'error'), qr/the key of a row of public\.moving changed during batch 6 \(keys after 50 up to 60\)/,
+	'the error says which batch moved a key');
+is(sql("SELECT count(*) FILTER (WHERE n = 1) || '/' || count(*) FILTER (WHERE n = 1 AND id > 50) || '/' || count(*) FROM moving"),
+	'50/0/100', 'the five batches before it stay committed, the failed one is rolled back');
+is(sql('SELECT count(*) FROM moving WHERE id = 55'), '1', 'the row keeps its key');
+is(sql("SELECT state || ' ' || batches || ' ' || last_key FROM schemamig.backfills WHERE job = $job"), 'failed 5 50',
+	'the progress row says failed after five batches');
+
+# ---- the key's text does not depend on the script's settings ----
+
+sql(q{CREATE TABLE floats (id float8 PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO floats (id) SELECT g + 3e-12 FROM generate_series(1, 50) g;});
+$job = queue_job($node, '0020', "SET extra_float_digits = -3;\n-- schemamig:batch size=10\nUPDATE floats SET n = n + 1 WHERE true;\n");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'a float key under extra_float_digits = -3 is walked')
+  or diag(job_field($node, $job, 'error'));
+is(sql("SELECT count(*) FILTER (WHERE n = 1) || '/' || count(*) FROM floats"), '50/50',
+	'every row was changed exactly once (no key rounded by the script\'s setting)');
+is(sql("SELECT last_key::float8 = max(id) FROM schemamig.backfills, floats WHERE job = $job GROUP BY last_key"), 't',
+	'the last key is the exact float');
+
+sql(q{CREATE TABLE stamps (at timestamp PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO stamps (at) SELECT timestamp '2026-01-01' + g * interval '1 day'
+	  FROM generate_series(1, 40) g;
+	  CREATE TABLE spans (span interval PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO spans (span) SELECT g * interval '-1 day 2 hours' FROM generate_series(1, 40) g;});
+$job = queue_job($node, '0021', "SET DateStyle = 'SQL, DMY';\nSET IntervalStyle = 'sql_standard';\n"
+	  . "-- schemamig:batch size=10\nUPDATE stamps SET n = n + 1 WHERE true;\n"
+	  . "-- schemamig:batch size=10\nUPDATE spans SET n = n + 1 WHERE true;\n");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'keys walked under DateStyle SQL, DMY and IntervalStyle sql_standard')
+  or diag(job_field($node, $job, 'error'));
+is(sql("SELECT string_agg(last_key, ' | ' ORDER BY statement_no) FROM schemamig.backfills WHERE job = $job"),
+	'2026-02-10 00:00:00 | -1 days +02:00:00', 'the last keys are in ISO and postgres formats, whatever the script set');
+is(sql("SELECT (SELECT count(*) FILTER (WHERE n = 1) FROM stamps) || '/' || (SELECT count(*) FILTER (WHERE n = 1) FROM spans)"),
+	'40/40', 'every row of both was changed exactly once');
+
+# ---- the walk compares in the index's collation ----
+
+sql(q{CREATE TABLE coded (code text COLLATE "C" NOT NULL, n int NOT NULL DEFAULT 0);
+	  CREATE UNIQUE INDEX coded_code ON coded (code COLLATE "POSIX");
+	  INSERT INTO coded (code) SELECT 'code-' || g FROM generate_series(1, 20000) g; ANALYZE coded;
+	  ALTER SYSTEM SET auto_explain.log_min_duration = 0; SELECT pg_reload_conf();});
+wait_for_worker_loops($node, $worker);
+my $log_offset = -s $node->logfile;
+$job = queue_job($node, '0030', "-- schemamig:batch size=500\nUPDATE coded SET n = n + 1 WHERE true;\n");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'a key with an index collation of its own is walked')
+  or diag(job_field($node, $job, 'error'));
+sql('ALTER SYSTEM RESET auto_explain.log_min_duration; SELECT pg_reload_conf();');
+is(sql("SELECT count(*) FILTER (WHERE n = 1) || '/' || count(*) FROM coded"), '20000/20000', 'every row was changed exactly once');
+my $plans = substr(slurp_file($node->logfile), $log_offset);
+like($plans, qr/Index (Only )?Scan using coded_code on (public\.)?coded/, 'the batches find their keys through the key\'s index');
+unlike($plans, qr/Seq Scan on (public\.)?coded/, 'no batch scans the whole table');
 
 done_testing();
