@@ -13,7 +13,8 @@
  *	  by one batch only and changed at most once, even if the statement's
  *	  WHERE still matches it afterwards.  A trigger that moves a row's key
  *	  out of the batch's range (RETURNING sees it) fails the batch;
- *	- last_key is written under fixed output settings (render_key);
+ *	- last_key is written under fixed output settings (render_key), and a
+ *	  resume refuses a key whose columns, types or collations changed;
  *	- a batch and its progress row (last key done, rows, batches) commit
  *	  in one transaction: after a crash, SIGKILL or restart the walk goes
  *	  on from the last committed batch, so no batch is applied twice and
@@ -242,9 +243,9 @@ resolve_table(Walk *w)
 static void
 start_walk(Walk *w)
 {
-	Oid			argtypes[10];
-	Datum		values[10];
-	char		nulls[10];
+	Oid			argtypes[11];
+	Datum		values[11];
+	char		nulls[11];
 	const char *why;
 	Oid			relid;
 
@@ -278,6 +279,7 @@ start_walk(Walk *w)
 		w->key.columns = columns;
 		w->key.types = types;
 		w->key.collations = collations;
+		w->key.definition = pstrdup(w->key.definition);
 		w->key.relation = pstrdup(w->key.relation);
 		w->key.column = pstrdup(w->key.column);
 		MemoryContextSwitchTo(old);
@@ -286,7 +288,7 @@ start_walk(Walk *w)
 	row_key(w, argtypes, values);
 	memset(nulls, ' ', sizeof(nulls));
 	if (w->run->resume &&
-		progress_sql(w, "SELECT last_key, rows_changed, batches, batch_size, state "
+		progress_sql(w, "SELECT last_key, rows_changed, batches, batch_size, state, key_definition "
 					 "FROM schemamig.backfills " ROW_WHERE,
 					 ROW_ARGS, argtypes, values, NULL) == 1)
 	{
@@ -295,6 +297,24 @@ start_walk(Walk *w)
 		bool		isnull;
 		bool		done = strcmp(SPI_getvalue(row, desc, 5), "done") == 0;
 		char	   *last_key = SPI_getvalue(row, desc, 1);
+		char	   *definition = SPI_getvalue(row, desc, 6);
+
+		/*
+		 * The last key done means something only along the key it was
+		 * taken from: another type, column or collation orders the rows
+		 * otherwise, and the walk would skip some and repeat others.
+		 */
+		if (!done && definition && strcmp(definition, w->key.definition) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the key of %s changed since the backfill began: it was %s, it is %s",
+							w->key.relation, definition, w->key.definition),
+					 errdetail("Statement %d of migration \"%s\" walked %lld batches up to key %s; that position means nothing along the new key.",
+							   w->s->number, w->run->version,
+							   (long long) DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull)),
+							   last_key ? last_key : "(none)"),
+					 errhint("Put the key back as it was and queue the migration again, or undo the batches with schemamig.recover('%s') (its down script) and apply it again from the start.",
+							 w->run->version)));
 
 		w->last_key = last_key ? MemoryContextStrdup(w->context, last_key) : NULL;
 		w->rows_changed = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
@@ -303,11 +323,14 @@ start_walk(Walk *w)
 		w->run->took_effect = w->batches > 0;
 		argtypes[ROW_ARGS] = INT8OID;
 		values[ROW_ARGS] = Int64GetDatum(w->run->job);
+		argtypes[ROW_ARGS + 1] = TEXTOID;
+		values[ROW_ARGS + 1] = CStringGetTextDatum(w->key.definition);
 		(void) progress_sql(w, "UPDATE schemamig.backfills SET job = $4, "
+							"  key_definition = COALESCE(key_definition, $5), "
 							"  state = CASE WHEN state OPERATOR(pg_catalog.=) 'done' THEN state ELSE 'running' END, "
 							"  finished_at = CASE WHEN state OPERATOR(pg_catalog.=) 'done' THEN finished_at END, "
 							"  updated_at = pg_catalog.clock_timestamp() " ROW_WHERE,
-							ROW_ARGS + 1, argtypes, values, NULL);
+							ROW_ARGS + 2, argtypes, values, NULL);
 		walk_event(w, "info", "backfill_resumed", NULL,
 				   done
 				   ? psprintf("statement %d: the batched %s of %s was done already", w->s->number,
@@ -338,15 +361,17 @@ start_walk(Walk *w)
 	values[8] = Int32GetDatum(w->batch->pause_ms);
 	argtypes[9] = OIDOID;
 	values[9] = ObjectIdGetDatum(w->key.relid);
+	argtypes[10] = TEXTOID;
+	values[10] = CStringGetTextDatum(w->key.definition);
 	(void) progress_sql(w, "INSERT INTO schemamig.backfills (version, direction, statement_no, job, relation, "
-						"  key_column, command, batch_size, pause_ms, estimated_rows) "
+						"  key_column, command, batch_size, pause_ms, estimated_rows, key_definition) "
 						"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, "
 						"  (SELECT CASE WHEN pg_catalog.bool_and(c.reltuples OPERATOR(pg_catalog.>=) 0) "
 						"     THEN pg_catalog.sum(c.reltuples)::pg_catalog.int8 END "
 						"   FROM pg_catalog.pg_class c WHERE c.relkind OPERATOR(pg_catalog.=) 'r' "
 						"     AND (c.oid OPERATOR(pg_catalog.=) $10 OR c.oid OPERATOR(pg_catalog.=) ANY ("
-						"       SELECT p.relid FROM pg_catalog.pg_partition_tree($10::pg_catalog.regclass) p)))",
-						10, argtypes, values, nulls);
+						"       SELECT p.relid FROM pg_catalog.pg_partition_tree($10::pg_catalog.regclass) p))), $11",
+						11, argtypes, values, nulls);
 	walk_event(w, "info", "backfill_started", NULL,
 			   psprintf("statement %d: batched %s of %s by key %s, %d rows a batch, pause %d ms",
 						w->s->number, w->batch->is_delete ? "DELETE" : "UPDATE", w->key.relation,

@@ -370,9 +370,11 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 	key->collations = palloc(sizeof(char *) * key->ncolumns);
 	{
 		StringInfoData list;
+		StringInfoData definition;
 		int			i;
 
 		initStringInfo(&list);
+		initStringInfo(&definition);
 		for (i = 0; i < key->ncolumns; i++)
 		{
 			char	   *column;
@@ -399,8 +401,12 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 			key->types[i] = SPI_getvalue(tuple, desc, 2);
 			key->collations[i] = SPI_getvalue(tuple, desc, 4);
 			appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", key->columns[i]);
+			appendStringInfo(&definition, "%s%s %s", i > 0 ? ", " : "", key->columns[i], key->types[i]);
+			if (key->collations[i])
+				appendStringInfo(&definition, " COLLATE %s", key->collations[i]);
 		}
 		key->column = list.data;
+		key->definition = definition.data;
 	}
 	return NULL;
 }

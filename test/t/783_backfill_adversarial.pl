@@ -3,8 +3,9 @@
 # safely is refused at registration with its reason (a generated key, a
 # temporary table, a table with rules, a repeated option), a trigger that
 # moves a row's key fails the batch instead of skipping or repeating rows,
-# the key's text does not depend on the script's settings, and the walk
-# compares in the index's collation.
+# the key's text does not depend on the script's settings, the walk
+# compares in the index's collation, and a resume after the key changed is
+# refused.
 use strict;
 use warnings;
 
@@ -137,5 +138,37 @@ is(sql("SELECT count(*) FILTER (WHERE n = 1) || '/' || count(*) FROM coded"), '2
 my $plans = substr(slurp_file($node->logfile), $log_offset);
 like($plans, qr/Index (Only )?Scan using coded_code on (public\.)?coded/, 'the batches find their keys through the key\'s index');
 unlike($plans, qr/Seq Scan on (public\.)?coded/, 'no batch scans the whole table');
+
+# ---- a resume after the key changed is refused ----
+
+sql(q{CREATE TABLE retyped (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO retyped (id) SELECT g FROM generate_series(1, 3000) g;});
+$job = queue_job($node, '0040', "-- schemamig:batch size=100 pause=200ms\nUPDATE retyped SET n = n + 1 WHERE true;\n",
+	"UPDATE retyped SET n = 0;\n");
+poll("SELECT batches >= 2 FROM schemamig.backfills WHERE job = $job", 'two batches');
+sql("SELECT schemamig.cancel($job)");
+is(wait_for_job_status($node, $job, 'cancelled', 'done', 'failed'), 'cancelled', 'the backfill is cancelled part-way');
+my $changed = sql('SELECT count(*) FROM retyped WHERE n = 1');
+sql('ALTER TABLE retyped ALTER COLUMN id TYPE text');
+my ($again) = sql("SELECT schemamig.enqueue('0040')");
+is(wait_for_job_status($node, $again, 'done', 'failed'), 'failed', 'queued again after its key changed type, it fails');
+is(job_field($node, $again, 'sqlstate'), '55000', 'with SQLSTATE 55000');
+like(job_field($node, $again, 'error'),
+	qr/the key of public\.retyped changed since the backfill began: it was id integer, it is id text/,
+	'the error says how the key changed');
+is(sql('SELECT count(*) FROM retyped WHERE n = 1'), $changed, 'no row was changed by the refused resume');
+
+sql(q{CREATE TABLE rekeyed (a int NOT NULL, b int NOT NULL, n int NOT NULL DEFAULT 0, PRIMARY KEY (a));
+	  CREATE UNIQUE INDEX rekeyed_b ON rekeyed (b);
+	  INSERT INTO rekeyed (a, b) SELECT g, 3001 - g FROM generate_series(1, 3000) g;});
+$job = queue_job($node, '0041', "-- schemamig:batch size=100 pause=200ms\nUPDATE rekeyed SET n = n + 1 WHERE true;\n",
+	"UPDATE rekeyed SET n = 0;\n");
+poll("SELECT batches >= 2 FROM schemamig.backfills WHERE job = $job", 'two batches');
+sql("SELECT schemamig.cancel($job)");
+is(wait_for_job_status($node, $job, 'cancelled', 'done', 'failed'), 'cancelled', 'a second backfill is cancelled part-way');
+sql('ALTER TABLE rekeyed DROP CONSTRAINT rekeyed_pkey');
+($again) = sql("SELECT schemamig.enqueue('0041')");
+is(wait_for_job_status($node, $again, 'done', 'failed'), 'failed', 'queued again after its key index was dropped, it fails');
+like(job_field($node, $again, 'error'), qr/it was a integer, it is b integer/, 'the error names the old and the new key');
 
 done_testing();
