@@ -35,7 +35,8 @@
  *	  replay_lag and the age of the oldest batch commit it has not replayed
  *	  (replay_lag goes stale while replay is paused);
  *	- schemamig.cancel(job) (jobs.c) asks the worker to stop: a backfill
- *	  stops before its next batch (or while it waits for a replica), the
+ *	  stops before its next batch, during the pause between batches (the
+ *	  cancel wakes it) or while it waits for a replica, the
  *	  progress row says 'cancelled' and how far it got, and the job ends
  *	  cancelled (job_runner.c);
  *	- progress and events are written as the extension owner
@@ -787,6 +788,19 @@ remember_commit(Walk *w)
 	MemoryContextSwitchTo(old);
 }
 
+/* worker_pause_unless(): was the job cancelled during the pause? */
+static bool
+cancelled_during_pause(void *arg)
+{
+	Walk	   *w = (Walk *) arg;
+	bool		cancel;
+
+	walk_begin(w, w->run->worker_role);
+	cancel = cancel_requested(w);
+	walk_commit(w);
+	return cancel;
+}
+
 /* ---- after an error ---- */
 
 /*
@@ -925,8 +939,11 @@ backfill_run(BackfillRun *run, ScriptStatement *s)
 		remember_commit(&w);
 		if (walked < w.size)
 			break;
-		if (w.batch->pause_ms > 0)
-			worker_pause(w.batch->pause_ms);
+		if (w.batch->pause_ms > 0 && worker_pause_unless(w.batch->pause_ms, cancelled_during_pause, &w))
+		{
+			outcome = BACKFILL_CANCELLED;
+			break;
+		}
 		CHECK_FOR_INTERRUPTS();
 	}
 

@@ -4,8 +4,8 @@
 # temporary table, a table with rules, a repeated option), a trigger that
 # moves a row's key fails the batch instead of skipping or repeating rows,
 # the key's text does not depend on the script's settings, the walk
-# compares in the index's collation, and a resume after the key changed is
-# refused.
+# compares in the index's collation, a resume after the key changed is
+# refused, and a cancel takes effect during a long pause.
 use strict;
 use warnings;
 
@@ -170,5 +170,18 @@ sql('ALTER TABLE rekeyed DROP CONSTRAINT rekeyed_pkey');
 ($again) = sql("SELECT schemamig.enqueue('0041')");
 is(wait_for_job_status($node, $again, 'done', 'failed'), 'failed', 'queued again after its key index was dropped, it fails');
 like(job_field($node, $again, 'error'), qr/it was a integer, it is b integer/, 'the error names the old and the new key');
+
+# ---- a cancel during a long pause takes effect then, not after it ----
+
+sql(q{CREATE TABLE paused (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO paused (id) SELECT g FROM generate_series(1, 100) g;});
+$job = queue_job($node, '0060', "-- schemamig:batch size=10 pause=1h\nUPDATE paused SET n = n + 1 WHERE true;\n");
+poll("SELECT batches = 1 FROM schemamig.backfills WHERE job = $job", 'the first batch');
+sql("SELECT schemamig.cancel($job)");
+# an hour's pause outlasts the poll (180 s by default): only a cancel that wakes the pause ends the job
+ok($node->poll_query_until('postgres', "SELECT status = 'cancelled' FROM schemamig.jobs WHERE id = $job"),
+	'a cancel during a pause of an hour ends the job');
+is(sql("SELECT state || ' ' || batches FROM schemamig.backfills WHERE job = $job"), 'cancelled 1',
+	'after its one batch');
 
 done_testing();
