@@ -5,7 +5,8 @@
 # moves a row's key fails the batch instead of skipping or repeating rows,
 # the key's text does not depend on the script's settings, the walk
 # compares in the index's collation, a resume after the key changed is
-# refused, and a cancel takes effect during a long pause.
+# refused, a stored script that does not parse fails its job (the worker
+# goes on), and a cancel takes effect during a long pause.
 use strict;
 use warnings;
 
@@ -170,6 +171,28 @@ sql('ALTER TABLE rekeyed DROP CONSTRAINT rekeyed_pkey');
 ($again) = sql("SELECT schemamig.enqueue('0041')");
 is(wait_for_job_status($node, $again, 'done', 'failed'), 'failed', 'queued again after its key index was dropped, it fails');
 like(job_field($node, $again, 'error'), qr/it was a integer, it is b integer/, 'the error names the old and the new key');
+
+# ---- a stored script that does not parse fails its job; the worker goes on ----
+
+sql(q{SELECT schemamig.register('0050', 'CREATE TABLE parsed (id int);');
+	  UPDATE schemamig.migrations SET up_sql = 'CREATE TABLE parsed (id int;' WHERE version = '0050';});
+($job) = sql("SELECT schemamig.enqueue('0050')");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'a job whose stored script does not parse fails');
+is(job_field($node, $job, 'sqlstate'), '42601', 'with the syntax error\'s SQLSTATE');
+like(job_field($node, $job, 'error'), qr/syntax error/, 'and its message');
+is(sql("SELECT count(*) FROM schemamig.events WHERE version = '0050' AND event = 'failed'"), '1', 'an event says so');
+is(worker_pid($node), $worker, 'the worker did not stop');
+sql(q{SELECT schemamig.register('0051', $s$-- schemamig:batch size=10
+UPDATE floats SET n = n + 1 WHERE true;$s$);
+	  UPDATE schemamig.migrations SET up_sql = replace(up_sql, 'size=10', 'size=0') WHERE version = '0051';});
+($job) = sql("SELECT schemamig.enqueue('0051')");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'a job whose stored directive is malformed fails');
+like(job_field($node, $job, 'error'), qr/invalid schemamig:batch directive: size must be a number of rows/, 'with the reason');
+sql(q{CREATE TABLE after_parse_errors (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO after_parse_errors (id) SELECT g FROM generate_series(1, 30) g;});
+$job = queue_job($node, '0052', "-- schemamig:batch size=10\nUPDATE after_parse_errors SET n = n + 1 WHERE true;\n");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'done', 'the next job runs');
+is(worker_pid($node), $worker, 'in the same worker');
 
 # ---- a cancel during a long pause takes effect then, not after it ----
 
