@@ -35,8 +35,9 @@
  *	  replay_lag and the age of the oldest batch commit it has not replayed
  *	  (replay_lag goes stale while replay is paused);
  *	- schemamig.cancel(job) (jobs.c) asks the worker to stop: a backfill
- *	  stops before its next batch, during the pause between batches (the
- *	  cancel wakes it) or while it waits for a replica, the
+ *	  stops before its next batch, during the pause between batches or
+ *	  after a lock timeout (the cancel wakes it) or while it waits for a
+ *	  replica, the
  *	  progress row says 'cancelled' and how far it got, and the job ends
  *	  cancelled (job_runner.c);
  *	- progress and events are written as the extension owner
@@ -834,7 +835,8 @@ retry_batch(Walk *w, ErrorData *edata, long batch_ms, TimestampTz *first_failure
 		if (elapsed + pause > schemamig_lock_retry_budget)
 			return false;
 		(*attempt)++;
-		worker_pause(pause);
+		/* a cancel ends the pause; the next batch's check stops the walk */
+		(void) worker_pause_unless(pause, cancelled_during_pause, w);
 		return true;
 	}
 	/* a cancel of the statement that took the whole statement_timeout is the timeout's */

@@ -216,6 +216,13 @@ cancel_requested(Job *job)
 	return requested;
 }
 
+/* worker_pause_unless(): was the job cancelled during a pause? */
+static bool
+cancelled_during_pause(void *arg)
+{
+	return cancel_requested((Job *) arg);
+}
+
 /* ---- INVALID indexes of failed CONCURRENTLY builds ---- */
 
 /*
@@ -472,7 +479,9 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 		}
 		record_lock_retry(job, role, failed_statement(statements), edata, attempt,
 						  waited_ms, pause_ms, elapsed_ms);
-		worker_pause(pause_ms);
+		/* a cancel wakes the pause; the caller records it (record_failure) */
+		if (worker_pause_unless(pause_ms, cancelled_during_pause, job))
+			return edata;
 	}
 }
 

@@ -11,8 +11,9 @@
  *	  worker exits if the postmaster dies;
  *	- worker_pause_unless() asks its caller, at each wake-up, whether to
  *	  stop: schemamig.cancel() sets the worker's latch when it commits, so
- *	  a backfill's long pause between batches ends at the cancel, not
- *	  after the pause.
+ *	  a backfill's long pause between batches, or the pause before a
+ *	  statement or batch is tried again after a lock timeout, ends at the
+ *	  cancel, not after the pause.
  *
  *-------------------------------------------------------------------------
  */

@@ -6,7 +6,8 @@
 # the key's text does not depend on the script's settings, the walk
 # compares in the index's collation, a resume after the key changed is
 # refused, a stored script that does not parse fails its job (the worker
-# goes on), and a cancel takes effect during a long pause.
+# goes on), and a cancel takes effect during a long pause, between batches
+# or after a lock timeout.
 use strict;
 use warnings;
 
@@ -14,6 +15,7 @@ use FindBin;
 use lib "$FindBin::RealBin/../perl";
 use SchemamigWorker;
 
+use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
@@ -206,5 +208,51 @@ ok($node->poll_query_until('postgres', "SELECT status = 'cancelled' FROM schemam
 	'a cancel during a pause of an hour ends the job');
 is(sql("SELECT state || ' ' || batches FROM schemamig.backfills WHERE job = $job"), 'cancelled 1',
 	'after its one batch');
+
+# ---- a cancel during the pause after a lock timeout takes effect then ----
+
+# a lock_timeout of 20 s makes the pause before the next attempt at least
+# 300 s (15 lock timeouts): the job must end before the end of the pause
+# its lock_retry event announced ("next in N ms"), which only a cancel that
+# wakes the pause does
+
+# whether job $job of migration $version ended before its pause was over
+sub ended_within_pause
+{
+	my ($version, $job) = @_;
+	return sql("SELECT j.finished_at < e.at + (substring(e.message FROM 'next in ([0-9]+) ms')::int * interval '1 ms') "
+		  . "FROM schemamig.jobs j, schemamig.events e WHERE j.id = $job AND e.version = '$version' AND e.event = 'lock_retry'");
+}
+sql(q{ALTER SYSTEM SET schemamig.lock_retry_budget = '1h'; SELECT pg_reload_conf();});
+wait_for_worker_loops($node, $worker);
+sql(q{CREATE TABLE held (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
+	  INSERT INTO held (id) SELECT g FROM generate_series(1, 100) g;});
+# the holder keeps row 50 locked until both jobs below have ended
+my $holder = IPC::Run::start([ 'psql', '-XAtq', '-d', $node->connstr('postgres'), '-c',
+	q{BEGIN; SELECT id FROM held WHERE id = 50 FOR UPDATE;
+	  DO $$BEGIN FOR i IN 1 .. 600 LOOP
+		EXIT WHEN EXISTS (SELECT FROM schemamig.jobs WHERE version = '0071' AND status IN ('cancelled', 'failed', 'done'));
+		PERFORM pg_sleep(0.5); END LOOP; END$$ /* holding_row_50 */; COMMIT;} ],
+	'>', \my $holder_out, '2>', \my $holder_err);
+poll(q{SELECT count(*) = 1 FROM pg_stat_activity WHERE query LIKE '%holding_row_50%' AND wait_event = 'PgSleep'},
+	'the row lock holder');
+
+$job = queue_job($node, '0070', "SET lock_timeout = '20s';\n-- schemamig:batch size=10\nUPDATE held SET n = n + 1 WHERE true;\n");
+poll("SELECT count(*) = 1 FROM schemamig.events WHERE version = '0070' AND event = 'lock_retry'", 'the batch\'s lock timeout');
+sql("SELECT schemamig.cancel($job)");
+is(wait_for_job_status($node, $job, 'cancelled', 'done', 'failed'), 'cancelled', 'the backfill is cancelled');
+is(ended_within_pause('0070', $job), 't', 'a cancel during the pause after a batch\'s lock timeout ends the job before the pause would have');
+is(sql("SELECT state || ' ' || batches FROM schemamig.backfills WHERE job = $job"), 'cancelled 4',
+	'after the four batches before the locked row');
+
+sql(q{SELECT schemamig.register('0071', $s$SET lock_timeout = '20s';
+UPDATE held SET n = n + 1 WHERE id = 50;$s$)});
+($job) = sql("SELECT schemamig.enqueue('0071')");
+poll("SELECT count(*) = 1 FROM schemamig.events WHERE version = '0071' AND event = 'lock_retry'", 'the statement\'s lock timeout');
+sql("SELECT schemamig.cancel($job)");
+is(wait_for_job_status($node, $job, 'cancelled', 'done', 'failed'), 'cancelled', 'the statement\'s job is cancelled');
+is(ended_within_pause('0071', $job), 't', 'a cancel during the pause after a statement\'s lock timeout ends the job before the pause would have');
+$holder->finish;
+is(sql('SELECT n FROM held WHERE id = 50'), '0', 'the locked row was never changed');
 
 done_testing();
