@@ -25,9 +25,9 @@
  *	  not assign a key column, nor walk a generated one (the walk would
  *	  meet a row again); a temporary table (the worker cannot see it) and a
  *	  table with a rule for the statement's command (it rewrites the
- *	  batches) are refused.  A table that does not exist yet at registration (a migration
- *	  still to apply creates it) is checked when the worker runs the
- *	  statement.
+ *	  batches) are refused.  A table that does not exist yet at
+ *	  registration (a migration still to apply creates it) is checked when
+ *	  the worker runs the statement.
  *
  *-------------------------------------------------------------------------
  */
@@ -290,7 +290,7 @@ backfill_directive_read(ScriptStatement *s, bool migration, const char *version,
 const char *
 backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, BackfillKey *key)
 {
-	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Oid			argtypes[2] = {OIDOID, CHAROID};
 	Datum		values[2];
 	char		relkind;
 	HeapTuple	tuple;
@@ -316,7 +316,6 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 	 * others the walk knows nothing of (DO INSTEAD may even change no row).
 	 */
 	values[0] = ObjectIdGetDatum(key->relid);
-	argtypes[1] = CHAROID;
 	values[1] = CharGetDatum(batch->is_delete ? '4' : '2');
 	if (SPI_execute_with_args("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rulename::pg_catalog.text), ', ' "
 							  "  ORDER BY r.rulename) FROM pg_catalog.pg_rewrite r "
