@@ -154,6 +154,7 @@ CREATE TABLE schemamig.backfills (
     job              bigint,
     relation         text NOT NULL,
     key_column       text NOT NULL,
+    key_definition   text,
     command          text NOT NULL CHECK (command IN ('UPDATE', 'DELETE')),
     state            text NOT NULL DEFAULT 'running'
                      CHECK (state IN ('running', 'waiting_for_replica', 'done', 'cancelled', 'failed')),

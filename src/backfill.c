@@ -6,12 +6,15 @@
  *		and cancellation (doc/backfill.md).
  *
  * Invariants:
- *	- one pass along the key in ascending order: a batch first reads the
- *	  next size keys after the last one done (lo), the highest of them is
- *	  hi, then the statement runs with its own WHERE and lo < key <= hi.
+ *	- one pass along the key in ascending order, in its index's
+ *	  collation: a batch first reads the next size keys after the last one
+ *	  done (lo), the highest of them is hi, then the statement runs with its own WHERE and lo < key <= hi.
  *	  The key may not be assigned (backfill_directive.c), so a row is met
  *	  by one batch only and changed at most once, even if the statement's
- *	  WHERE still matches it afterwards;
+ *	  WHERE still matches it afterwards.  A trigger that moves a row's key
+ *	  out of the batch's range (RETURNING sees it) fails the batch;
+ *	- last_key is written under fixed output settings (render_key), and a
+ *	  resume refuses a key whose columns, types or collations changed;
  *	- a batch and its progress row (last key done, rows, batches) commit
  *	  in one transaction: after a crash, SIGKILL or restart the walk goes
  *	  on from the last committed batch, so no batch is applied twice and
@@ -32,7 +35,9 @@
  *	  replay_lag and the age of the oldest batch commit it has not replayed
  *	  (replay_lag goes stale while replay is paused);
  *	- schemamig.cancel(job) (jobs.c) asks the worker to stop: a backfill
- *	  stops before its next batch (or while it waits for a replica), the
+ *	  stops before its next batch, during the pause between batches or
+ *	  after a lock timeout (the cancel wakes it) or while it waits for a
+ *	  replica, the
  *	  progress row says 'cancelled' and how far it got, and the job ends
  *	  cancelled (job_runner.c);
  *	- progress and events are written as the extension owner
@@ -59,7 +64,9 @@
 #include "postmaster/interrupt.h"
 #include "storage/latch.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -238,9 +245,9 @@ resolve_table(Walk *w)
 static void
 start_walk(Walk *w)
 {
-	Oid			argtypes[10];
-	Datum		values[10];
-	char		nulls[10];
+	Oid			argtypes[11];
+	Datum		values[11];
+	char		nulls[11];
 	const char *why;
 	Oid			relid;
 
@@ -262,15 +269,19 @@ start_walk(Walk *w)
 		MemoryContext old = MemoryContextSwitchTo(w->context);
 		char	  **columns = palloc(sizeof(char *) * w->key.ncolumns);
 		char	  **types = palloc(sizeof(char *) * w->key.ncolumns);
+		char	  **collations = palloc(sizeof(char *) * w->key.ncolumns);
 		int			i;
 
 		for (i = 0; i < w->key.ncolumns; i++)
 		{
 			columns[i] = pstrdup(w->key.columns[i]);
 			types[i] = pstrdup(w->key.types[i]);
+			collations[i] = w->key.collations[i] ? pstrdup(w->key.collations[i]) : NULL;
 		}
 		w->key.columns = columns;
 		w->key.types = types;
+		w->key.collations = collations;
+		w->key.definition = pstrdup(w->key.definition);
 		w->key.relation = pstrdup(w->key.relation);
 		w->key.column = pstrdup(w->key.column);
 		MemoryContextSwitchTo(old);
@@ -279,7 +290,7 @@ start_walk(Walk *w)
 	row_key(w, argtypes, values);
 	memset(nulls, ' ', sizeof(nulls));
 	if (w->run->resume &&
-		progress_sql(w, "SELECT last_key, rows_changed, batches, batch_size, state "
+		progress_sql(w, "SELECT last_key, rows_changed, batches, batch_size, state, key_definition "
 					 "FROM schemamig.backfills " ROW_WHERE,
 					 ROW_ARGS, argtypes, values, NULL) == 1)
 	{
@@ -287,8 +298,25 @@ start_walk(Walk *w)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		bool		done = strcmp(SPI_getvalue(row, desc, 5), "done") == 0;
-
 		char	   *last_key = SPI_getvalue(row, desc, 1);
+		char	   *definition = SPI_getvalue(row, desc, 6);
+
+		/*
+		 * The last key done means something only along the key it was
+		 * taken from: another type, column or collation orders the rows
+		 * otherwise, and the walk would skip some and repeat others.
+		 */
+		if (!done && definition && strcmp(definition, w->key.definition) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the key of %s changed since the backfill began: it was %s, it is %s",
+							w->key.relation, definition, w->key.definition),
+					 errdetail("Statement %d of migration \"%s\" walked %lld batches up to key %s; that position means nothing along the new key.",
+							   w->s->number, w->run->version,
+							   (long long) DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull)),
+							   last_key ? last_key : "(none)"),
+					 errhint("Put the key back as it was and queue the migration again, or undo the batches with schemamig.recover('%s') (its down script) and apply it again from the start.",
+							 w->run->version)));
 
 		w->last_key = last_key ? MemoryContextStrdup(w->context, last_key) : NULL;
 		w->rows_changed = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
@@ -297,11 +325,14 @@ start_walk(Walk *w)
 		w->run->took_effect = w->batches > 0;
 		argtypes[ROW_ARGS] = INT8OID;
 		values[ROW_ARGS] = Int64GetDatum(w->run->job);
+		argtypes[ROW_ARGS + 1] = TEXTOID;
+		values[ROW_ARGS + 1] = CStringGetTextDatum(w->key.definition);
 		(void) progress_sql(w, "UPDATE schemamig.backfills SET job = $4, "
+							"  key_definition = COALESCE(key_definition, $5), "
 							"  state = CASE WHEN state OPERATOR(pg_catalog.=) 'done' THEN state ELSE 'running' END, "
 							"  finished_at = CASE WHEN state OPERATOR(pg_catalog.=) 'done' THEN finished_at END, "
 							"  updated_at = pg_catalog.clock_timestamp() " ROW_WHERE,
-							ROW_ARGS + 1, argtypes, values, NULL);
+							ROW_ARGS + 2, argtypes, values, NULL);
 		walk_event(w, "info", "backfill_resumed", NULL,
 				   done
 				   ? psprintf("statement %d: the batched %s of %s was done already", w->s->number,
@@ -332,15 +363,17 @@ start_walk(Walk *w)
 	values[8] = Int32GetDatum(w->batch->pause_ms);
 	argtypes[9] = OIDOID;
 	values[9] = ObjectIdGetDatum(w->key.relid);
+	argtypes[10] = TEXTOID;
+	values[10] = CStringGetTextDatum(w->key.definition);
 	(void) progress_sql(w, "INSERT INTO schemamig.backfills (version, direction, statement_no, job, relation, "
-						"  key_column, command, batch_size, pause_ms, estimated_rows) "
+						"  key_column, command, batch_size, pause_ms, estimated_rows, key_definition) "
 						"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, "
 						"  (SELECT CASE WHEN pg_catalog.bool_and(c.reltuples OPERATOR(pg_catalog.>=) 0) "
 						"     THEN pg_catalog.sum(c.reltuples)::pg_catalog.int8 END "
 						"   FROM pg_catalog.pg_class c WHERE c.relkind OPERATOR(pg_catalog.=) 'r' "
 						"     AND (c.oid OPERATOR(pg_catalog.=) $10 OR c.oid OPERATOR(pg_catalog.=) ANY ("
-						"       SELECT p.relid FROM pg_catalog.pg_partition_tree($10::pg_catalog.regclass) p)))",
-						10, argtypes, values, nulls);
+						"       SELECT p.relid FROM pg_catalog.pg_partition_tree($10::pg_catalog.regclass) p))), $11",
+						11, argtypes, values, nulls);
 	walk_event(w, "info", "backfill_started", NULL,
 			   psprintf("statement %d: batched %s of %s by key %s, %d rows a batch, pause %d ms",
 						w->s->number, w->batch->is_delete ? "DELETE" : "UPDATE", w->key.relation,
@@ -369,9 +402,22 @@ start_walk_or_error(Walk *w)
 /* ---- one batch ---- */
 
 /*
- * The key's columns as one SQL expression, each qualified by prefix (NULL:
- * not qualified): "t.id", or "(t.tenant, t.id)" for a composite key, which
- * compares as a row, in the order of its btree index.
+ * One key column as SQL, qualified by prefix (NULL: not qualified), in the
+ * collation of the key's index: the walk's order and comparisons are the
+ * index's, so the index serves them and the order is the one it keeps.
+ */
+static void
+append_key_column(StringInfo buf, const BackfillKey *key, int i, const char *prefix)
+{
+	appendStringInfo(buf, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", key->columns[i]);
+	if (key->collations[i])
+		appendStringInfo(buf, " COLLATE %s", key->collations[i]);
+}
+
+/*
+ * The key's columns as one SQL expression: "t.id", or "(t.tenant, t.id)"
+ * for a composite key, which compares as a row, in the order of its btree
+ * index.
  */
 static char *
 key_expr(const BackfillKey *key, const char *prefix)
@@ -383,8 +429,11 @@ key_expr(const BackfillKey *key, const char *prefix)
 	if (key->ncolumns > 1)
 		appendStringInfoChar(&buf, '(');
 	for (i = 0; i < key->ncolumns; i++)
-		appendStringInfo(&buf, "%s%s%s%s", i > 0 ? ", " : "", prefix ? prefix : "", prefix ? "." : "",
-						 key->columns[i]);
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		append_key_column(&buf, key, i, prefix);
+	}
 	if (key->ncolumns > 1)
 		appendStringInfoChar(&buf, ')');
 	return buf.data;
@@ -393,7 +442,9 @@ key_expr(const BackfillKey *key, const char *prefix)
 /*
  * A key as text (the progress row's last_key) back as an SQL value of the
  * key's type(s): "'42'::bigint", or, for a composite key, whose text is a
- * text[] of its columns, "(('{7,42}'::text[])[1]::integer, ...)".
+ * text[] of its columns, "(('{7,42}'::text[])[1]::integer, ...)".  The
+ * text is in the formats render_key() writes, which read back the same
+ * whatever the script has set (ISO dates, every digit of a float).
  */
 static char *
 key_value(const BackfillKey *key, const char *text)
@@ -412,6 +463,52 @@ key_value(const BackfillKey *key, const char *text)
 	return buf.data;
 }
 
+/*
+ * The text of the key in columns first .. first + ncolumns - 1 of row: the
+ * value's output, or a text[] of the columns' outputs for a composite key.
+ * Written under fixed output settings, not the script's (which SET
+ * extra_float_digits = -3 would round a float key, and DateStyle would
+ * spell a date in a way another setting reads otherwise): last_key means
+ * the same key to every later batch and every resume.
+ */
+static char *
+render_key(const BackfillKey *key, HeapTuple row, TupleDesc desc, int first)
+{
+	static const char *const fixed[][2] = {
+		{"DateStyle", "ISO, YMD"},
+		{"IntervalStyle", "postgres"},
+		{"extra_float_digits", "3"},
+		{"bytea_output", "hex"},
+	};
+	Datum	   *texts = palloc(sizeof(Datum) * key->ncolumns);
+	char	   *result = NULL;
+	int			nestlevel = NewGUCNestLevel();
+	int			i;
+
+	for (i = 0; i < (int) lengthof(fixed); i++)
+		(void) set_config_option(fixed[i][0], fixed[i][1], PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	for (i = 0; i < key->ncolumns; i++)
+	{
+		bool		isnull;
+		Datum		value = SPI_getbinval(row, desc, first + i, &isnull);
+		Oid			output;
+		bool		varlena;
+
+		if (isnull)
+			elog(ERROR, "a batched statement's key column %s is NULL", key->columns[i]);
+		getTypeOutputInfo(SPI_gettypeid(desc, first + i), &output, &varlena);
+		result = OidOutputFunctionCall(output, value);
+		texts[i] = CStringGetTextDatum(result);
+	}
+	if (key->ncolumns > 1)
+		result = OidOutputFunctionCall(F_ARRAY_OUT,
+									   PointerGetDatum(construct_array(texts, key->ncolumns, TEXTOID,
+																	   -1, false, TYPALIGN_INT)));
+	AtEOXact_GUC(false, nestlevel);
+	return result;
+}
+
 /* "key > lo" for the batch (true before the first batch) */
 static char *
 lower_bound(Walk *w, const char *prefix)
@@ -423,9 +520,8 @@ lower_bound(Walk *w, const char *prefix)
 
 /*
  * The batch's keys as the CTE schemamig_batch holds them (k1, k2, ...),
- * ordered, and the last one's text: the value itself, or a text[] of the
- * columns of a composite key.  The text is named apart (schemamig_last) so
- * that ORDER BY k1 sorts the keys, not their text ("999" > "1000").
+ * ordered: one row, the count of keys and the last key's columns (none
+ * when there are no keys left).
  */
 static char *
 batch_keys_sql(Walk *w)
@@ -433,30 +529,32 @@ batch_keys_sql(Walk *w)
 	StringInfoData select;
 	StringInfoData order;
 	StringInfoData desc;
-	StringInfoData text;
+	StringInfoData last;
 	int			i;
 
 	initStringInfo(&select);
 	initStringInfo(&order);
 	initStringInfo(&desc);
-	initStringInfo(&text);
+	initStringInfo(&last);
 	for (i = 0; i < w->key.ncolumns; i++)
 	{
 		const char *sep = i > 0 ? ", " : "";
 
 		appendStringInfo(&select, "%s%s AS k%d", sep, w->key.columns[i], i + 1);
-		appendStringInfo(&order, "%s%s", sep, w->key.columns[i]);
-		appendStringInfo(&desc, "%sk%d DESC", sep, i + 1);
-		appendStringInfo(&text, "%sk%d::pg_catalog.text", sep, i + 1);
+		appendStringInfoString(&order, sep);
+		append_key_column(&order, &w->key, i, NULL);
+		appendStringInfo(&desc, "%sk%d", sep, i + 1);
+		if (w->key.collations[i])
+			appendStringInfo(&desc, " COLLATE %s", w->key.collations[i]);
+		appendStringInfoString(&desc, " DESC");
+		appendStringInfo(&last, ", k%d", i + 1);
 	}
 	return psprintf("WITH schemamig_batch AS MATERIALIZED ("
 					"SELECT %s FROM %s%s WHERE %s ORDER BY %s LIMIT %d) "
-					"SELECT (SELECT %s%s%s AS schemamig_last FROM schemamig_batch ORDER BY %s LIMIT 1)::pg_catalog.text, "
-					"  (SELECT pg_catalog.count(*) FROM schemamig_batch)",
+					"SELECT (SELECT pg_catalog.count(*) FROM schemamig_batch)%s "
+					"FROM schemamig_batch ORDER BY %s LIMIT 1",
 					select.data, w->batch->relation->inh ? "" : "ONLY ", w->key.relation,
-					lower_bound(w, NULL), order.data, w->size,
-					w->key.ncolumns > 1 ? "ARRAY[" : "", text.data, w->key.ncolumns > 1 ? "]" : "",
-					desc.data);
+					lower_bound(w, NULL), order.data, w->size, last.data, desc.data);
 }
 
 /*
@@ -498,18 +596,43 @@ run_batch(Walk *w, ErrorData **edata, bool *cancelled)
 			(void) executor_run_batch(w->run->version, w->run->direction, w->s, keys_sql,
 									  w->run->settings);
 			MemoryContextSwitchTo(w->scratch);
-			hi = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-			walked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+			if (SPI_processed == 1)
+			{
+				walked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+				hi = render_key(&w->key, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+			}
 			if (walked > 0)
 			{
-				sql = psprintf("WITH schemamig_changed AS (%s WHERE (\n%s\n) AND %s AND %s <= %s "
-							   "RETURNING 1) SELECT pg_catalog.count(*) FROM schemamig_changed",
-							   w->batch->head, w->batch->condition, lower_bound(w, ref),
-							   key_expr(&w->key, ref), key_value(&w->key, hi));
+				char	   *range = psprintf("%s AND %s <= %s", lower_bound(w, ref),
+											 key_expr(&w->key, ref), key_value(&w->key, hi));
+				int64		moved;
+
+				/*
+				 * RETURNING sees a row as the UPDATE left it: a key out of the
+				 * batch's range was moved (by a trigger) to where the walk
+				 * would meet it again, or never.
+				 */
+				sql = psprintf("WITH schemamig_changed AS (%s WHERE (\n%s\n) AND %s "
+							   "RETURNING %s AS schemamig_kept) "
+							   "SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE NOT schemamig_kept) "
+							   "FROM schemamig_changed",
+							   w->batch->head, w->batch->condition, range,
+							   w->batch->is_delete ? "true" : range);
 				(void) executor_run_batch(w->run->version, w->run->direction, w->s, sql,
 										  w->run->settings);
 				MemoryContextSwitchTo(w->scratch);
 				changed = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+				moved = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+				if (moved > 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("the key of a row of %s changed during batch %lld (keys %s%s up to %s)",
+									w->key.relation, (long long) w->batches + 1,
+									w->last_key ? "after " : "", w->last_key ? w->last_key : "", hi),
+							 errdetail("%lld row(s) updated by statement %d of migration \"%s\" left the batch's key range: a trigger changed the key %s the batches walk. The batch is rolled back; the batches before it stay committed.",
+									   (long long) moved, w->s->number, w->run->version, w->key.column),
+							 errhint("Make the table's triggers leave %s alone during the backfill, then queue the migration again: it goes on after the last committed batch.",
+									 w->key.column)));
 
 				row_key(w, argtypes, values);
 				memset(nulls, ' ', sizeof(nulls));
@@ -666,6 +789,19 @@ remember_commit(Walk *w)
 	MemoryContextSwitchTo(old);
 }
 
+/* worker_pause_unless(): was the job cancelled during the pause? */
+static bool
+cancelled_during_pause(void *arg)
+{
+	Walk	   *w = (Walk *) arg;
+	bool		cancel;
+
+	walk_begin(w, w->run->worker_role);
+	cancel = cancel_requested(w);
+	walk_commit(w);
+	return cancel;
+}
+
 /* ---- after an error ---- */
 
 /*
@@ -699,7 +835,8 @@ retry_batch(Walk *w, ErrorData *edata, long batch_ms, TimestampTz *first_failure
 		if (elapsed + pause > schemamig_lock_retry_budget)
 			return false;
 		(*attempt)++;
-		worker_pause(pause);
+		/* a cancel ends the pause; the next batch's check stops the walk */
+		(void) worker_pause_unless(pause, cancelled_during_pause, w);
 		return true;
 	}
 	/* a cancel of the statement that took the whole statement_timeout is the timeout's */
@@ -804,8 +941,11 @@ backfill_run(BackfillRun *run, ScriptStatement *s)
 		remember_commit(&w);
 		if (walked < w.size)
 			break;
-		if (w.batch->pause_ms > 0)
-			worker_pause(w.batch->pause_ms);
+		if (w.batch->pause_ms > 0 && worker_pause_unless(w.batch->pause_ms, cancelled_during_pause, &w))
+		{
+			outcome = BACKFILL_CANCELLED;
+			break;
+		}
 		CHECK_FOR_INTERRUPTS();
 	}
 

@@ -49,6 +49,10 @@ typedef struct BackfillKey
 	int			ncolumns;		/* 1, or more for a composite key */
 	char	  **columns;		/* quoted, in the index's order */
 	char	  **types;			/* format_type of each */
+	char	  **collations;		/* the index's collation of each, quoted, or
+								 * NULL (a type without collation) */
+	char	   *definition;		/* "id integer", "code text COLLATE pg_catalog.\"C\"":
+								 * a resume refuses a key that differs */
 	char	   *column;			/* the columns, ", "-separated (progress, events) */
 } BackfillKey;
 

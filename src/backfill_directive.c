@@ -21,10 +21,13 @@
  *	- the key walked is the primary key, else a unique, immediate,
  *	  non-partial btree index without expressions on NOT NULL columns; a
  *	  key of several columns is walked as a row, in the index's column
- *	  order.  An UPDATE may not assign a key column (the walk would meet a
- *	  row again).  A table that does not exist yet at registration (a migration
- *	  still to apply creates it) is checked when the worker runs the
- *	  statement.
+ *	  order, each column compared in the index's collation.  An UPDATE may
+ *	  not assign a key column, nor walk a generated one (the walk would
+ *	  meet a row again); a temporary table (the worker cannot see it) and a
+ *	  table with a rule for the statement's command (it rewrites the
+ *	  batches) are refused.  A table that does not exist yet at
+ *	  registration (a migration still to apply creates it) is checked when
+ *	  the worker runs the statement.
  *
  *-------------------------------------------------------------------------
  */
@@ -84,6 +87,8 @@ read_options(BackfillDirective *batch, const char *options, ScriptStatement *s,
 	char	   *copy = pstrdup(options);
 	char	   *save = NULL;
 	char	   *word;
+	bool		size_given = false;
+	bool		pause_given = false;
 
 	for (word = strtok_r(copy, " \t\r\f\v", &save); word; word = strtok_r(NULL, " \t\r\f\v", &save))
 	{
@@ -95,8 +100,13 @@ read_options(BackfillDirective *batch, const char *options, ScriptStatement *s,
 		if (*value == '\0')
 			directive_error(s, version, direction, psprintf("option \"%s\" has no value", word));
 		word[name_len] = '\0';
+		/* a second value would silently win over the first: say which was meant */
+		if ((strcmp(word, "size") == 0 && size_given) || (strcmp(word, "pause") == 0 && pause_given))
+			directive_error(s, version, direction,
+							psprintf("option \"%s\" is given more than once", word));
 		if (strcmp(word, "size") == 0)
 		{
+			size_given = true;
 			if (!parse_int(value, &number, 0, &hint) || number < 1 || number > BACKFILL_MAX_SIZE)
 				directive_error(s, version, direction,
 								psprintf("size must be a number of rows from 1 to %d, not \"%s\"",
@@ -105,6 +115,7 @@ read_options(BackfillDirective *batch, const char *options, ScriptStatement *s,
 		}
 		else if (strcmp(word, "pause") == 0)
 		{
+			pause_given = true;
 			if (!parse_int(value, &number, GUC_UNIT_MS, &hint) || number < 0)
 				directive_error(s, version, direction,
 								psprintf("pause must be a duration such as 100ms or 2s, not \"%s\"", value));
@@ -279,8 +290,8 @@ backfill_directive_read(ScriptStatement *s, bool migration, const char *version,
 const char *
 backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, BackfillKey *key)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		values[1];
+	Oid			argtypes[2] = {OIDOID, CHAROID};
+	Datum		values[2];
 	char		relkind;
 	HeapTuple	tuple;
 	TupleDesc	desc;
@@ -293,16 +304,39 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 	if (relkind == RELKIND_RELATION && batch->relation->inh && has_subclass(key->relid))
 		return psprintf("table \"%s\" has inheritance children, whose keys its key does not cover; batch UPDATE ONLY or DELETE FROM ONLY, once per table",
 						batch->relation->relname);
+	/* the registering session's temporary table is not the worker's */
+	if (get_rel_persistence(key->relid) == RELPERSISTENCE_TEMP)
+		return psprintf("\"%s\" is a temporary table, which the worker's session cannot see; batch a permanent or unlogged table",
+						batch->relation->relname);
 	key->relation = quote_qualified_identifier(get_namespace_name(get_rel_namespace(key->relid)),
 											   get_rel_name(key->relid));
+
+	/*
+	 * A rule ON UPDATE (ON DELETE) rewrites each batch's statement into
+	 * others the walk knows nothing of (DO INSTEAD may even change no row).
+	 */
+	values[0] = ObjectIdGetDatum(key->relid);
+	values[1] = CharGetDatum(batch->is_delete ? '4' : '2');
+	if (SPI_execute_with_args("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rulename::pg_catalog.text), ', ' "
+							  "  ORDER BY r.rulename) FROM pg_catalog.pg_rewrite r "
+							  "WHERE r.ev_class OPERATOR(pg_catalog.=) $1 AND r.ev_type OPERATOR(pg_catalog.=) $2",
+							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the rules of a batched statement's table");
+	{
+		char	   *rules = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (rules)
+			return psprintf("table \"%s\" has a rule ON %s (%s), which rewrites the batches' %s; batching cannot tell which rows it changes",
+							batch->relation->relname, batch->is_delete ? "DELETE" : "UPDATE", rules,
+							batch->is_delete ? "DELETE" : "UPDATE");
+	}
 
 	/*
 	 * The primary key, else the first unique, immediate, non-partial btree
 	 * index without expressions whose key columns are all NOT NULL: its
 	 * key columns in index order (a composite key is walked as a row).
 	 */
-	values[0] = ObjectIdGetDatum(key->relid);
-	if (SPI_execute_with_args("WITH k AS (SELECT i.indexrelid, i.indisprimary, i.indkey, i.indnkeyatts "
+	if (SPI_execute_with_args("WITH k AS (SELECT i.indexrelid, i.indisprimary, i.indkey, i.indnkeyatts, i.indcollation "
 							  "  FROM pg_catalog.pg_index i "
 							  "  JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid "
 							  "  JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam "
@@ -314,7 +348,12 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 							  "        AND a.attnum OPERATOR(pg_catalog.=) i.indkey[n] "
 							  "      WHERE NOT a.attnotnull) "
 							  "  ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1) "
-							  "SELECT a.attname::pg_catalog.text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+							  "SELECT a.attname::pg_catalog.text, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+							  "  a.attgenerated OPERATOR(pg_catalog.<>) '', "
+							  "  (SELECT pg_catalog.format('%I.%I', cn.nspname, co.collname) "
+							  "     FROM pg_catalog.pg_collation co "
+							  "     JOIN pg_catalog.pg_namespace cn ON cn.oid OPERATOR(pg_catalog.=) co.collnamespace "
+							  "     WHERE co.oid OPERATOR(pg_catalog.=) k.indcollation[n]) "
 							  "FROM k, pg_catalog.generate_series(0, k.indnkeyatts OPERATOR(pg_catalog.-) 1) n "
 							  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) $1 "
 							  "WHERE a.attnum OPERATOR(pg_catalog.=) k.indkey[n] ORDER BY n",
@@ -327,11 +366,14 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 	key->ncolumns = (int) SPI_processed;
 	key->columns = palloc(sizeof(char *) * key->ncolumns);
 	key->types = palloc(sizeof(char *) * key->ncolumns);
+	key->collations = palloc(sizeof(char *) * key->ncolumns);
 	{
 		StringInfoData list;
+		StringInfoData definition;
 		int			i;
 
 		initStringInfo(&list);
+		initStringInfo(&definition);
 		for (i = 0; i < key->ncolumns; i++)
 		{
 			char	   *column;
@@ -350,11 +392,20 @@ backfill_key_of(BackfillDirective *batch, ScriptStatement *s, Oid relid, Backfil
 						return psprintf("the UPDATE assigns the key column \"%s\" that the batches walk", column);
 				}
 			}
+			/* an UPDATE of the columns it is generated from moves the row along the walk */
+			if (!batch->is_delete && strcmp(SPI_getvalue(tuple, desc, 3), "t") == 0)
+				return psprintf("the key column \"%s\" that the batches walk is generated (GENERATED ALWAYS AS ... STORED): the UPDATE may change it",
+								column);
 			key->columns[i] = pstrdup(quote_identifier(column));
 			key->types[i] = SPI_getvalue(tuple, desc, 2);
+			key->collations[i] = SPI_getvalue(tuple, desc, 4);
 			appendStringInfo(&list, "%s%s", i > 0 ? ", " : "", key->columns[i]);
+			appendStringInfo(&definition, "%s%s %s", i > 0 ? ", " : "", key->columns[i], key->types[i]);
+			if (key->collations[i])
+				appendStringInfo(&definition, " COLLATE %s", key->collations[i]);
 		}
 		key->column = list.data;
+		key->definition = definition.data;
 	}
 	return NULL;
 }

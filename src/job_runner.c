@@ -219,6 +219,13 @@ cancel_requested(Job *job)
 	return requested;
 }
 
+/* worker_pause_unless(): was the job cancelled during a pause? */
+static bool
+cancelled_during_pause(void *arg)
+{
+	return cancel_requested((Job *) arg);
+}
+
 /* ---- INVALID indexes of failed CONCURRENTLY builds ---- */
 
 /*
@@ -475,7 +482,9 @@ run_stretch(Job *job, Oid role, MigrationState *m, List *statements, bool top_le
 		}
 		record_lock_retry(job, role, failed_statement(statements), edata, attempt,
 						  waited_ms, pause_ms, elapsed_ms);
-		worker_pause(pause_ms);
+		/* a cancel wakes the pause; the caller records it (record_failure) */
+		if (worker_pause_unless(pause_ms, cancelled_during_pause, job))
+			return edata;
 	}
 }
 
@@ -785,6 +794,44 @@ recovery_held(Job *job, Oid role, MigrationState *m)
 	return why != NULL;
 }
 
+/*
+ * The job's stored script, split into statements; or NULL after failing
+ * the job (its event says why) when it does not parse: a script changed
+ * in the catalog by hand, or a directive that reads differently now, is
+ * that job's failure, not the worker's.  No transaction is open.
+ */
+static Script *
+split_stored_script(Job *job, const char *sql, MigrationDirection direction)
+{
+	Script	   *volatile script = NULL;
+	ErrorData  *volatile edata = NULL;
+	char	   *message;
+
+	PG_TRY();
+	{
+		script = script_split(sql, job->version, direction);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(job_context);
+		EmitErrorReport();
+		edata = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	if (edata == NULL)
+		return script;
+	message = psprintf("%s script of migration %s does not parse: %s%s%s",
+					   direction_name(direction), job->version, edata->message,
+					   edata->detail ? " " : "", edata->detail ? edata->detail : "");
+	txn_begin(worker_userid);
+	finish_job(job, JOB_FAILED, message, edata->sqlerrcode);
+	catalog_record_outcome(MIGRATION_OUTCOME_FAILED, job->version, direction, NULL, NAN,
+						   edata->sqlerrcode, message, NULL);
+	txn_commit();
+	return NULL;
+}
+
 static void
 run_job_script(Job *job)
 {
@@ -858,7 +905,9 @@ run_job_script(Job *job)
 			txn_commit();
 			return;
 		}
-		script = script_split(m->up_sql, job->version, MIGRATION_UP);
+		script = split_stored_script(job, m->up_sql, MIGRATION_UP);
+		if (script == NULL)
+			return;
 		if (resume_at == 0)
 		{
 			txn_begin(role);
@@ -908,9 +957,12 @@ run_job_script(Job *job)
 		/* a dirty migration may have left INVALID indexes: drop them first */
 		if (recovering)
 		{
+			Script	   *up = split_stored_script(job, m->up_sql, MIGRATION_UP);
 			ListCell   *lc;
 
-			foreach(lc, script_split(m->up_sql, job->version, MIGRATION_UP)->statements)
+			if (up == NULL)
+				return;
+			foreach(lc, up->statements)
 			{
 				ScriptStatement *s = lfirst(lc);
 
@@ -923,8 +975,8 @@ run_job_script(Job *job)
 			if (job->id == 0 && recovery_held(job, role, m))
 				return;
 		}
-		script = script_split(m->down_sql, job->version, MIGRATION_DOWN);
-		if (!run_script(job, role, m, script, 0, &ms))
+		script = split_stored_script(job, m->down_sql, MIGRATION_DOWN);
+		if (script == NULL || !run_script(job, role, m, script, 0, &ms))
 			return;
 		txn_begin(role);
 		finish_job(job, JOB_DONE, NULL, 0);

@@ -8,7 +8,12 @@
  *	  waking the worker for a new job) does not cut it short, and is set
  *	  again afterwards so the wake-up is not lost;
  *	- interrupts are served during the pause (SIGTERM, cancel), and the
- *	  worker exits if the postmaster dies.
+ *	  worker exits if the postmaster dies;
+ *	- worker_pause_unless() asks its caller, at each wake-up, whether to
+ *	  stop: schemamig.cancel() sets the worker's latch when it commits, so
+ *	  a backfill's long pause between batches, or the pause before a
+ *	  statement or batch is tried again after a lock timeout, ends at the
+ *	  cancel, not after the pause.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,10 +29,21 @@
 void
 worker_pause(long ms)
 {
+	(void) worker_pause_unless(ms, NULL, NULL);
+}
+
+/*
+ * Pause for ms, or until stop(arg), asked at each wake-up of the latch,
+ * says true: then returns true.  The wake-up is not lost either way.
+ */
+bool
+worker_pause_unless(long ms, bool (*stop) (void *arg), void *arg)
+{
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
 	bool		woken = false;
+	bool		stopped = false;
 
-	for (;;)
+	while (!stopped)
 	{
 		long		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 
@@ -38,9 +54,12 @@ worker_pause(long ms)
 		{
 			ResetLatch(MyLatch);
 			woken = true;
+			CHECK_FOR_INTERRUPTS();
+			stopped = stop != NULL && stop(arg);
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (woken)
 		SetLatch(MyLatch);
+	return stopped;
 }

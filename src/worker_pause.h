@@ -13,5 +13,6 @@
 #define SCHEMAMIG_WORKER_PAUSE_H
 
 extern void worker_pause(long ms);
+extern bool worker_pause_unless(long ms, bool (*stop) (void *arg), void *arg);
 
 #endif							/* SCHEMAMIG_WORKER_PAUSE_H */
