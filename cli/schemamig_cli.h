@@ -144,6 +144,8 @@ typedef struct MigrationFolder
 extern bool folder_read_subfolders(const char *dir, MigrationLayout layout,
 								   MigrationFolder *folder);
 extern void folder_add_error(MigrationFolder *folder, char *message);
+extern char *diesel_version(const char *version);
+extern const char *layout_target_version(const char *target, const MigrationFolder *folder);
 extern bool folder_read_sqitch(const char *dir, MigrationFolder *folder);
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
