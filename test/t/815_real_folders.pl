@@ -70,4 +70,34 @@ sub fresh_db
 	like($err, qr/duplicate version "2017-06-22-180843"/, 'diesel: as a duplicate version');
 }
 
+# errors in a script name the file and the line in the file, not the line
+# in the section the server was sent (a goose or dbmate section starts
+# further down its file)
+{
+	my $db = fresh_db();
+	my $dir = folder_of(
+		'001_a.sql' => "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (id int);\n\nCREATE TABLEE b (id int);\n"
+		  . "-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE a;\n",
+		'002_b.sql' => "-- a comment\n-- +goose Up\nCREATE TABLE c (id int);\nSELECT \$\$unterminated;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 1, 'a syntax error in a goose section: migrate exits 1');
+	like($err, qr{001_a\.sql:5: syntax error at or near "TABLEE"}, 'migrate names the file and its line 5');
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr($db));
+	like($err, qr{cannot lint \S*001_a\.sql:5: syntax error at or near "TABLEE"}, 'lint names line 5 of the file');
+	like($err, qr{cannot lint \S*002_b\.sql:4: unterminated dollar-quoted string}, 'an unterminated string: line 4 of its file');
+	my $doc;
+	($code, $doc, $err) = cli_json('lint', '--dir', $dir, '--db', $node->connstr($db));
+	is( join(' ', map { ($_->{file} =~ s{.*/}{}r) . ':' . $_->{line} } @{ $doc->{findings} }),
+		'001_a.sql:5 002_b.sql:4', 'lint --json gives the lines in the files');
+	$dir = folder_of('001_a.sql' => "-- migrate:up\n\nCREATE TABLE t1 (id int);\nSELECT * FROM nosuch;\n-- migrate:down\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 1, 'a dbmate statement that fails: migrate exits 1');
+	like($err, qr{001_a\.sql:4: relation "nosuch" does not exist}, 'the failed statement is named by its line in the file');
+	$dir = folder_of('001_a.sql' => "-- migrate:up\nCREATE TABLE t3 (id int);\n\n-- migrate:down\n\nDROPP TABLE t3;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'a dbmate down section that does not parse: migrate exits 0') or diag($err);
+	like($err, qr{warning: \S*001_a\.sql:6: down script of migration "001" does not parse},
+		'the warning names the line of the down section in the file');
+}
+
 done_testing();
