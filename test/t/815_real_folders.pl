@@ -100,4 +100,27 @@ sub fresh_db
 		'the warning names the line of the down section in the file');
 }
 
+# goose's Go migrations cannot run here: refused by name, not passed over
+# (the SQL migrations after one would run without it); a folder's other Go
+# files (migrations.go, tests) are not migrations
+{
+	my $db = fresh_db();
+	my $dir = folder_of(
+		'00001_a.sql'    => "-- +goose Up\nCREATE TABLE go_a (id int);\n",
+		'00002_fill.go'  => "package migrations\n",
+		'00003_b.sql'    => "-- +goose Up\nCREATE TABLE go_b (id int);\n",
+		'migrations.go'  => "package migrations\n",
+		'00002_x_test.go' => "package migrations\n");
+	for my $layout ([], [ '--layout', 'goose' ])
+	{
+		($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db), @$layout);
+		is($code, 1, "a goose Go migration is refused (@$layout)");
+		like($err, qr{00002_fill\.go: a goose Go migration: schemamig runs SQL only}, 'naming the file and why');
+		unlike($err, qr{migrations\.go|_test\.go}, 'the other Go files are not named');
+	}
+	is($node->safe_psql($db, 'SELECT count(*) FROM schemamig.migrations'), '0', 'and nothing was sent');
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr($db));
+	like($err, qr{00002_fill\.go: a goose Go migration}, 'lint --dir refuses it too');
+}
+
 done_testing();
