@@ -123,4 +123,25 @@ sub fresh_db
 	like($err, qr{00002_fill\.go: a goose Go migration}, 'lint --dir refuses it too');
 }
 
+# goose NO TRANSACTION: each statement commits on its own, as goose runs
+# it, so a statement after ALTER TYPE ... ADD VALUE can use the new value
+# (in one transaction PostgreSQL refuses it: "unsafe use of new value")
+{
+	my $dir = folder_of(
+		'00001_moods.sql' => "-- +goose Up\nCREATE TYPE mood AS ENUM ('sad');\nCREATE TABLE feelings (m mood);\n"
+		  . "-- +goose Down\nDROP TABLE feelings;\nDROP TYPE mood;\n",
+		'00002_happy.sql' => "-- +goose NO TRANSACTION\n-- +goose Up\nALTER TYPE mood ADD VALUE 'happy';\n"
+		  . "ALTER TABLE feelings ALTER COLUMN m SET DEFAULT 'happy';\nINSERT INTO feelings VALUES (DEFAULT);\n"
+		  . "-- +goose Down\nALTER TABLE feelings ALTER COLUMN m DROP DEFAULT;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir);
+	is($code, 0, 'goose NO TRANSACTION with ALTER TYPE ... ADD VALUE: migrate exits 0') or diag($out . $err);
+	$node->poll_query_until('postgres', "SELECT count(*) = 0 FROM schemamig.jobs WHERE status IN ('queued', 'running')")
+	  or die 'the worker did not finish';
+	is($node->safe_psql('postgres', "SELECT string_agg(version || '=' || state, ' ' ORDER BY version) FROM schemamig.status()"),
+		'00001=applied 00002=applied', 'the worker applied it, not dirty');
+	is($node->safe_psql('postgres', 'SELECT string_agg(m::text, \',\') FROM feelings'), 'happy',
+		'the statements after ADD VALUE used the new value');
+	is($node->safe_psql('postgres', "SELECT count(*) FROM schemamig.jobs WHERE status = 'failed'"), '0', 'no job failed');
+}
+
 done_testing();
