@@ -56,8 +56,10 @@ read_optional(MigrationFolder *folder, const char *path)
  * A diesel version as schemamig keeps it.  diesel compares versions with
  * their dashes dropped; a version whose digits, dashes dropped, number 14
  * or more (a timestamp, YYYYMMDDHHMMSS and beyond) is written with
- * diesel's dashes, YYYY-MM-DD-HHMMSS..., so that "20170622180843" sorts
- * and matches as "2017-06-22-180843" does.  The all-zero version of
+ * diesel's dashes, YYYY-MM-DD-HHMMSS and "-" before any further digits
+ * (diesel 2's "2024-02-01-101500-0000"), so that "20170622180843" sorts
+ * and matches as "2017-06-22-180843" does, and a longer version of the
+ * same second after it, as diesel's comparison of the digits puts it.  The all-zero version of
  * diesel_initial_setup and any other name are kept as they are.
  */
 char *
@@ -80,7 +82,9 @@ diesel_version(const char *version)
 	digits[n] = '\0';
 	if (n < 14 || zeros)
 		return pstrdup(version);
-	return psprintf("%.4s-%.2s-%.2s-%s", digits, digits + 4, digits + 6, digits + 8);
+	if (n == 14)
+		return psprintf("%.4s-%.2s-%.2s-%s", digits, digits + 4, digits + 6, digits + 8);
+	return psprintf("%.4s-%.2s-%.2s-%.6s-%s", digits, digits + 4, digits + 6, digits + 8, digits + 14);
 }
 
 /* does diesel's metadata.toml say run_in_transaction = false? */

@@ -68,6 +68,18 @@ sub fresh_db
 	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
 	is($code, 1, 'diesel: the same version in both spellings is refused');
 	like($err, qr/duplicate version "2017-06-22-180843"/, 'diesel: as a duplicate version');
+	# diesel 2 names folders 2024-02-01-101500-0000_x: more digits, same order
+	$db = fresh_db();
+	$dir = folder_of(
+		'201706221808430001_b/up.sql'   => "SELECT 2;\n",
+		'2017-06-22-180843_a/up.sql'    => "SELECT 1;\n",
+		'2017-06-22-180900-0000_c/up.sql' => "SELECT 3;\n");
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'diesel: versions with more than 14 digits apply') or diag($err);
+	is( $node->safe_psql($db,
+			'SELECT string_agg(version, \' \' ORDER BY schemamig.version_sort_key(version)) FROM schemamig.migrations'),
+		'2017-06-22-180843 2017-06-22-180843-0001 2017-06-22-180900-0000',
+		'diesel: the digits after the seconds get a dash of their own, in diesel\'s order');
 }
 
 # errors in a script name the file and the line in the file, not the line
