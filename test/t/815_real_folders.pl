@@ -156,4 +156,53 @@ sub fresh_db
 	is($node->safe_psql('postgres', "SELECT count(*) FROM schemamig.jobs WHERE status = 'failed'"), '0', 'no job failed');
 }
 
+# sqitch and LOCK TABLE: a deploy script that locks the table it just
+# created is no finding; a lock on a table that was there before stays
+# ban-lock-table, sqitch's own "LOCK TABLE changes IN EXCLUSIVE MODE" on
+# its registry included: at lint_scope = all sqitch itself is blocked, and
+# runs under a role whose lint_scope is "migrations" (doc/switching.md)
+{
+	my $db = fresh_db();
+	my $plan = "%project=locks\n\nwidgets 2024-01-01T00:00:00Z A <a\@b.c>\n";
+	my $dir = folder_of(
+		'sqitch.plan'        => $plan,
+		'deploy/widgets.sql' => "BEGIN;\nCREATE TABLE widgets (id int);\nLOCK TABLE widgets IN ACCESS EXCLUSIVE MODE;\nCOMMIT;\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'sqitch: LOCK TABLE of the table the script created is no finding') or diag($out . $err);
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'sqitch: and migrate agrees') or diag($err);
+	$dir = folder_of(
+		'sqitch.plan'        => $plan,
+		'deploy/widgets.sql' => "BEGIN;\nLOCK TABLE widgets IN EXCLUSIVE MODE;\nCOMMIT;\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 1, 'sqitch: LOCK TABLE of a table that was there before is a finding');
+	like($out, qr{deploy/widgets\.sql:2: .*\[ban-lock-table\]}, 'ban-lock-table, at line 2 of the file');
+  SKIP:
+	{
+		skip 'sqitch or DBD::Pg is not installed', 3
+		  unless system('sh', '-c', 'command -v sqitch >/dev/null && perl -MDBD::Pg -e1 2>/dev/null') == 0;
+		my $sqitch = sub {
+			my ($role, $target) = @_;
+			my ($o, $e) = ('', '');
+			local $ENV{PGHOST}              = $node->host;
+			local $ENV{PGPORT}              = $node->port;
+			local $ENV{PGUSER}              = $role;
+			local $ENV{SQITCH_FULLNAME}     = 'Deploy Bot';
+			local $ENV{SQITCH_EMAIL}        = 'deploy@example.com';
+			local $ENV{SQITCH_USER_CONFIG}  = '/dev/null';
+			IPC::Run::run([ 'sqitch', 'deploy', "db:pg:$target" ], '>', \$o, '2>', \$e,
+				init => sub { chdir "$FindBin::RealBin/../layouts/sqitch" });
+			return ($? >> 8, $o . $e);
+		};
+		my ($rc, $output) = $sqitch->('postgres', fresh_db());
+		isnt($rc, 0, 'sqitch: at lint_scope = all, sqitch deploy is blocked');
+		like($output, qr/ban-lock-table.*\n.*LOCK TABLE takes an EXCLUSIVE lock on "changes"/,
+			'by ban-lock-table on its registry table');
+		$node->safe_psql('postgres', 'CREATE ROLE sqitch_deployer LOGIN SUPERUSER');
+		$node->safe_psql('postgres', 'ALTER ROLE sqitch_deployer SET schemamig.lint_scope = migrations');
+		($rc, $output) = $sqitch->('sqitch_deployer', fresh_db());
+		is($rc, 0, 'sqitch: a role with lint_scope = migrations deploys') or diag($output);
+	}
+}
+
 done_testing();
