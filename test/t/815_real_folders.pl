@@ -205,4 +205,31 @@ sub fresh_db
 	}
 }
 
+# lint --dir and migrate --dir agree: a table an earlier migration of the
+# deploy created, renamed and then changed by a later one, is new to both
+# (harbor's 0004 renames replication_target to registry, then its columns)
+{
+	my $dir = folder_of(
+		'1_a.up.sql' => "CREATE TABLE replication_target (id int, username text);\n",
+		'2_b.up.sql' => "ALTER TABLE replication_target RENAME TO registry;\n"
+		  . "ALTER TABLE registry RENAME COLUMN username TO access_key;\nALTER TABLE registry ALTER COLUMN access_key TYPE varchar(256);\n");
+	my $db = fresh_db();
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'lint --dir: the renamed table of an earlier file is new') or diag($out . $err);
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'migrate --dir agrees: nothing blocked') or diag($err);
+	is($node->safe_psql($db, "SELECT count(*) FROM schemamig.events WHERE event = 'lint_blocked'"), '0',
+		'no lint_blocked event');
+	# and a table that was there before the deploy still is not
+	$db = fresh_db();
+	$node->safe_psql($db, 'CREATE TABLE replication_target (id int, username text)');
+	$dir = folder_of('2_b.up.sql' => "ALTER TABLE replication_target RENAME TO registry;\n"
+		  . "ALTER TABLE registry RENAME COLUMN username TO access_key;\n");
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr($db));
+	like($out, qr{2_b\.up\.sql:1: .*\[renaming-table\]}, 'lint --dir: renaming a pre-existing table is a finding');
+	like($out, qr{2_b\.up\.sql:2: .*\[renaming-column\]}, 'lint --dir: and renaming its column');
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	like($err, qr{2_b\.up\.sql:1: statement blocked by schemamig lint rule "renaming-table"}, 'migrate blocks the first of them');
+}
+
 done_testing();
