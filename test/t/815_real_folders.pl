@@ -232,4 +232,18 @@ sub fresh_db
 	like($err, qr{2_b\.up\.sql:1: statement blocked by schemamig lint rule "renaming-table"}, 'migrate blocks the first of them');
 }
 
+# lint --dir and migrate --dir agree on an index an earlier file created
+# without a name and a later one drops by the name the server gave it
+# (crates.io drops reserved_crate_names_canon_crate_name_idx): new to both
+{
+	my $dir = folder_of(
+		'1_a.up.sql' => "CREATE TABLE rcn (name text);\nCREATE INDEX ON rcn (lower(name));\nCREATE INDEX ON rcn (name, lower(name));\n",
+		'2_b.up.sql' => "DROP INDEX rcn_lower_idx;\nDROP INDEX rcn_name_lower_idx;\n");
+	my $db = fresh_db();
+	($code, $out, $err) = cli('lint', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'lint --dir: an unnamed index of an earlier file is new, by its generated name') or diag($out . $err);
+	($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', $node->connstr($db));
+	is($code, 0, 'migrate --dir agrees') or diag($err);
+}
+
 done_testing();
