@@ -35,9 +35,20 @@ notices_name_files_of(const MigrationFolder *folder)
 	notice_folder = folder;
 }
 
-/* the file of the down script a server warning is about, or NULL */
+const MigrationFolder *
+notices_folder(void)
+{
+	return notice_folder;
+}
+
+/*
+ * The file of the down script a server warning is about, or NULL; *line
+ * is the line in that file of the "line N" the warning gives in the
+ * script (the script may start further down: a goose or dbmate section),
+ * or 0.
+ */
 static const char *
-down_file_of_warning(const char *primary)
+down_file_of_warning(const char *primary, int *line)
 {
 	static const char prefix[] = "down script of migration \"";
 	const char *version;
@@ -56,7 +67,12 @@ down_file_of_warning(const char *primary)
 
 		if (file->down_path && strncmp(file->version, version, end - version) == 0 &&
 			file->version[end - version] == '\0')
+		{
+			const char *at = strstr(end, ": line ");
+
+			*line = at ? file->down_line + atoi(at + strlen(": line ")) - 1 : 0;
 			return file->down_path;
+		}
 	}
 	return NULL;
 }
@@ -70,9 +86,12 @@ receive_notice(void *arg, const PGresult *res)
 {
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	const char *path = down_file_of_warning(primary);
+	int			line = 0;
+	const char *path = down_file_of_warning(primary, &line);
 
-	if (path)
+	if (path && line > 0)
+		report_note("warning: %s:%d: %s%s%s", path, line, primary, detail ? " " : "", detail ? detail : "");
+	else if (path)
 		report_note("warning: %s: %s%s%s", path, primary, detail ? " " : "", detail ? detail : "");
 	else
 		print_redacted(stderr, PQresultErrorMessage(res));

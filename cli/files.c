@@ -13,7 +13,8 @@
  * and diesel and Prisma folders are read by layout_folders.c.  The
  * version is the name up to the first "_" (the whole name when there is
  * none); it must be a valid schemamig version.  Files that do not end in
- * ".sql", hidden files and subfolders are ignored.
+ * ".sql", hidden files and subfolders are ignored, except goose's Go
+ * migrations ({version}_{name}.go), which are refused by name.
  *
  * Invariants:
  *	- every problem in the folder is collected, so the user sees all of
@@ -227,6 +228,26 @@ expected_names(MigrationLayout layout)
 	}
 }
 
+/*
+ * Is this goose's Go migration, {version}_{name}.go with a numeric version
+ * (goose's own rule; migrations.go, main.go and _test.go files are not)?
+ * schemamig runs SQL only: such a file is a folder problem, never passed
+ * over, since the migrations after it would run without it.
+ */
+static bool
+is_goose_go_migration(const char *name)
+{
+	size_t		len = strlen(name);
+	const char *p = name;
+
+	if (len <= 3 || strcmp(name + len - 3, ".go") != 0 ||
+		(len > 8 && strcmp(name + len - 8, "_test.go") == 0))
+		return false;
+	while (version_is_digit(*p))
+		p++;
+	return p > name && *p == '_';
+}
+
 static bool
 is_sql_name(const char *name)
 {
@@ -431,6 +452,15 @@ list_entries(int dir_fd, const char *dir, const FolderName *names, int nnames,
 		const FolderName *name = &names[i];
 		FolderEntry entry;
 
+		if (name->name[0] != '.' && (layout == LAYOUT_SCHEMAMIG || layout == LAYOUT_GOOSE) &&
+			is_goose_go_migration(name->name))
+		{
+			folder_add_error(folder, psprintf("%s: a goose Go migration: schemamig runs SQL only; "
+											  "write it as a .sql migration of the same version "
+											  "(-- +goose Up / -- +goose Down), or remove it from the folder",
+											  path_join(dir, name->name)));
+			continue;
+		}
 		if (name->name[0] == '.' || !is_sql_name(name->name))
 			continue;
 		/* subfolders are skipped; d_type saves a stat per file where the file system fills it */

@@ -5,7 +5,11 @@
  *		down.sql) and Prisma ({timestamp}_{name}/migration.sql).
  *
  * The version is the subfolder's name up to its first "_" (diesel's own
- * rule), e.g. "2024-02-01-101500" or "00000000000000".  Files in the
+ * rule), e.g. "2024-02-01-101500" or "00000000000000".  diesel drops the
+ * dashes of a version, so "2024-02-01-101500" and "20240201101500" are
+ * one version to it, ordered by those digits: diesel_version() writes
+ * both spellings one way, with diesel's dashes, so that they sort and
+ * match alike (also for rollback --to and migrate --target).  Files in the
  * top folder (Prisma's migration_lock.toml, a README) are not migrations
  * and are passed over.  A diesel metadata.toml saying
  * "run_in_transaction = false" makes the migration non-transactional.
@@ -46,6 +50,41 @@ read_optional(MigrationFolder *folder, const char *path)
 		return NULL;
 	}
 	return text;
+}
+
+/*
+ * A diesel version as schemamig keeps it.  diesel compares versions with
+ * their dashes dropped; a version whose digits, dashes dropped, number 14
+ * or more (a timestamp, YYYYMMDDHHMMSS and beyond) is written with
+ * diesel's dashes, YYYY-MM-DD-HHMMSS and "-" before any further digits
+ * (diesel 2's "2024-02-01-101500-0000"), so that "20170622180843" sorts
+ * and matches as "2017-06-22-180843" does, and a longer version of the
+ * same second after it, as diesel's comparison of the digits puts it.  The all-zero version of
+ * diesel_initial_setup and any other name are kept as they are.
+ */
+char *
+diesel_version(const char *version)
+{
+	char		digits[SCHEMAMIG_MAX_VERSION_LEN + 1];
+	int			n = 0;
+	bool		zeros = true;
+	const char *p;
+
+	for (p = version; *p; p++)
+	{
+		if (*p == '-')
+			continue;
+		if (!version_is_digit(*p) || n >= SCHEMAMIG_MAX_VERSION_LEN)
+			return pstrdup(version);
+		zeros = zeros && *p == '0';
+		digits[n++] = *p;
+	}
+	digits[n] = '\0';
+	if (n < 14 || zeros)
+		return pstrdup(version);
+	if (n == 14)
+		return psprintf("%.4s-%.2s-%.2s-%s", digits, digits + 4, digits + 6, digits + 8);
+	return psprintf("%.4s-%.2s-%.2s-%.6s-%s", digits, digits + 4, digits + 6, digits + 8, digits + 14);
 }
 
 /* does diesel's metadata.toml say run_in_transaction = false? */
@@ -105,6 +144,8 @@ folder_read_subfolders(const char *dir, MigrationLayout layout, MigrationFolder 
 
 		memset(file, 0, sizeof(*file));
 		file->version = underscore ? pnstrdup(names[i], underscore - names[i]) : pstrdup(names[i]);
+		if (layout == LAYOUT_DIESEL)
+			file->version = diesel_version(file->version);
 		file->description = underscore && underscore[1] ? pstrdup(underscore + 1) : NULL;
 		file->up_path = path_join(sub, up_name);
 		file->up_line = 1;

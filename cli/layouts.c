@@ -137,3 +137,19 @@ layout_of_names(int dir_fd, const FolderName *names, int n)
 	}
 	return LAYOUT_SCHEMAMIG;
 }
+
+/*
+ * A --target or --to version as the folder's layout spells versions: in a
+ * diesel folder (read, or forced with --layout diesel) "20170622180843"
+ * names the migration of "2017-06-22-180843_..." (diesel_version).  NULL
+ * stays NULL.
+ */
+const char *
+layout_target_version(const char *target, const MigrationFolder *folder)
+{
+	MigrationLayout layout = folder ? folder->layout : forced_layout;
+
+	if (target == NULL || layout != LAYOUT_DIESEL)
+		return target;
+	return diesel_version(target);
+}

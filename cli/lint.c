@@ -266,7 +266,11 @@ lint_one_by_one(PGconn *conn, const LintInput *inputs, int n, bool as_deploy, Ou
 			linted[nlinted++] = inputs[i];
 		else
 		{
-			(void) report_server_error(res, psprintf("cannot lint %s", inputs[i].path));
+			bool		down;
+			int			line = server_error_script_line(res, &down);
+			int			file_line = line > 0 ? inputs[i].first_line + line - 1 : inputs[i].first_line;
+
+			(void) report_server_error(res, psprintf("cannot lint %s:%d", inputs[i].path, file_line));
 			if (format == FORMAT_JSON)
 			{
 				if (*findings > 0)
@@ -276,7 +280,7 @@ lint_one_by_one(PGconn *conn, const LintInput *inputs, int n, bool as_deploy, Ou
 				json_key(json, "file", false);
 				json_string(json, inputs[i].path);
 				json_key(json, "line", false);
-				appendPQExpBuffer(json, "%d", inputs[i].first_line);
+				appendPQExpBuffer(json, "%d", file_line);
 				json_key(json, "direction", false);
 				json_string(json, inputs[i].direction);
 				json_key(json, "rule", false);

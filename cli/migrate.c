@@ -90,7 +90,7 @@ plan_deploy(PGconn *conn, const CliOptions *opts, const MigrationFolder *folder)
 	initPQExpBuffer(&array);
 	text_array_literal(&array, versions, folder->nfiles);
 	params[0] = array.data;
-	params[1] = opts->target;
+	params[1] = layout_target_version(opts->target, folder);
 	res = db_query(conn, "SELECT version, result, duration_ms"
 				   " FROM schemamig.deploy_plan($1::pg_catalog.text[], $2)", 2, params);
 	termPQExpBuffer(&array);

@@ -382,6 +382,66 @@ error_version(const PGresult *res)
 }
 
 /*
+ * The line of the script a server error is at, from the parser's context
+ * ("up script of migration \"V\", line N") or the executor's ("schemamig
+ * migration \"V\" (up), statement K at line N"): lines of the script as
+ * sent, which a goose or dbmate section or a stripped wrapper starts
+ * further down its file.  *down says which script.  0 when neither says.
+ */
+int
+server_error_script_line(const PGresult *res, bool *down)
+{
+	const char *errcontext = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
+	const char *p;
+	const char *line;
+
+	*down = false;
+	if (errcontext == NULL)
+		return 0;
+	if ((p = strstr(errcontext, " script of migration \"")) != NULL)
+	{
+		*down = p - errcontext >= 4 && strncmp(p - 4, "down", 4) == 0;
+		line = strstr(p, "\", line ");
+		return line ? atoi(line + strlen("\", line ")) : 0;
+	}
+	if ((p = strstr(errcontext, "schemamig migration \"")) != NULL)
+	{
+		*down = strstr(p, "\" (down)") != NULL;
+		line = strstr(p, " at line ");
+		return line ? atoi(line + strlen(" at line ")) : 0;
+	}
+	return 0;
+}
+
+/*
+ * "path:line" of a server error about a script of the folder's migration
+ * (the folder whose files name the migrations, notices_folder()), or NULL.
+ */
+static char *
+server_error_file_line(const PGresult *res, const char *version)
+{
+	const MigrationFolder *folder = notices_folder();
+	bool		down;
+	int			line = server_error_script_line(res, &down);
+	int			i;
+
+	if (folder == NULL || version == NULL || line <= 0)
+		return NULL;
+	for (i = 0; i < folder->nfiles; i++)
+	{
+		const MigrationFile *file = &folder->files[i];
+
+		if (strcmp(file->version, version) != 0)
+			continue;
+		if (down && file->down_path)
+			return psprintf("%s:%d", file->down_path, file->down_line + line - 1);
+		if (!down && file->up_path)
+			return psprintf("%s:%d", file->up_path, file->up_line + line - 1);
+	}
+	return NULL;
+}
+
+/*
  * Print a server error (message, SQLSTATE, detail, hint, context) to
  * stderr and the log.  Returns the exit code it calls for: 2 when the
  * connection broke, else 1.
@@ -396,11 +456,14 @@ report_server_error(const PGresult *res, const char *context)
 	const char *errcontext = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	PQExpBufferData msg;
 	char	   *version = error_version(res);
+	char	   *file_line = server_error_file_line(res, version);
 
 	progress_clear();
 	initPQExpBuffer(&msg);
 	if (context)
 		appendPQExpBuffer(&msg, "%s: ", context);
+	if (file_line)
+		appendPQExpBuffer(&msg, "%s: ", file_line);
 	if (primary)
 		appendPQExpBufferStr(&msg, primary);
 	else

@@ -116,6 +116,7 @@ cmd_rollback(const CliOptions *opts)
 	res = deploy_read_limits(conn, opts, &limits);
 	if (res != NULL)
 		return command_failed(opts, conn, res, NULL);
+	params[1] = layout_target_version(opts->target, opts->dir_given ? &folder : NULL);
 	if (opts->target == NULL)
 	{
 		snprintf(steps, sizeof(steps), "%d", opts->steps);

@@ -144,6 +144,8 @@ typedef struct MigrationFolder
 extern bool folder_read_subfolders(const char *dir, MigrationLayout layout,
 								   MigrationFolder *folder);
 extern void folder_add_error(MigrationFolder *folder, char *message);
+extern char *diesel_version(const char *version);
+extern const char *layout_target_version(const char *target, const MigrationFolder *folder);
 extern bool folder_read_sqitch(const char *dir, MigrationFolder *folder);
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
@@ -169,6 +171,7 @@ typedef struct ServerInfo
 } ServerInfo;
 
 extern void notices_name_files_of(const MigrationFolder *folder);
+extern const MigrationFolder *notices_folder(void);
 
 typedef struct EarlyConnection EarlyConnection;
 
@@ -196,6 +199,7 @@ extern void log_event(const char *level, const char *message, const char *versio
 extern void report_error(const char *fmt,...) pg_attribute_printf(1, 2);
 extern void report_note(const char *fmt,...) pg_attribute_printf(1, 2);
 extern int	report_server_error(const PGresult *res, const char *context);
+extern int	server_error_script_line(const PGresult *res, bool *down);
 extern void json_error_fields(PQExpBuffer buf, const PGresult *res);
 extern void json_string(PQExpBuffer buf, const char *s);
 extern void json_key(PQExpBuffer buf, const char *key, bool first);

@@ -21,8 +21,10 @@
  *	  transactions of that role, so applied_by and the events name it, not
  *	  the worker;
  *	- the script is cut into stretches: consecutive statements that can run
- *	  in a transaction block run in one transaction through SPI; each other
- *	  statement runs alone at top level (executor_run_top_level).  Before the
+ *	  in a transaction block run in one transaction through SPI, a stretch
+ *	  ending after an ALTER TYPE ... ADD VALUE so that the statements after
+ *	  it can use the value; each other statement runs alone at top level
+ *	  (executor_run_top_level).  Before the
  *	  first stretch the migration is recorded as applied and dirty; each
  *	  stretch's commit records how far it got (dirty_statement); the last
  *	  one clears dirty.  A crash therefore leaves a dirty migration that says
@@ -626,6 +628,20 @@ replay_settings(Job *job, Oid role, Script *script, int resume_at)
 }
 
 /*
+ * Does s add a value to an enum (ALTER TYPE ... ADD VALUE)?  A value added
+ * in a transaction cannot be used before that transaction commits (55P04,
+ * "unsafe use of new value"), while a script that runs outside a
+ * transaction block (goose's NO TRANSACTION, dbmate's transaction:false)
+ * is written for each statement committing on its own, as those tools run
+ * it: its stretch ends there, so the statements after it see the value.
+ */
+static bool
+adds_enum_value(const ScriptStatement *s)
+{
+	return IsA(s->parsetree, AlterEnumStmt) && ((AlterEnumStmt *) s->parsetree)->oldVal == NULL;
+}
+
+/*
  * Run a job's script stretch by stretch: the whole script (resume_at 0),
  * or from batched statement resume_at on, resuming it.  Returns false if
  * it failed (the failure is recorded).  Whether a failure took effect: a
@@ -657,8 +673,11 @@ run_script(Job *job, Oid role, MigrationState *m, Script *script, int resume_at,
 			continue;
 		if (!alone)
 			stretch = lappend(stretch, s);
-		/* end of a transactional stretch: before a top-level one, or at the end */
-		if (stretch != NIL && (alone || lnext(script->statements, lc) == NULL))
+		/*
+		 * end of a transactional stretch: before a top-level one, after an
+		 * enum value is added, or at the end
+		 */
+		if (stretch != NIL && (alone || adds_enum_value(s) || lnext(script->statements, lc) == NULL))
 		{
 			if (cancel_requested(job))
 			{

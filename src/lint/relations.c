@@ -26,6 +26,7 @@
 #include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
 #include "access/htup_details.h"
+#include "access/sysattr.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -79,8 +80,13 @@ lock_blocks(LOCKMODE mode)
 
 /*
  * Did an earlier migration of this session's deploy create the relation
- * (see deploy_run.c)?  Asked of its row type's pg_type row where it has
- * one, which later ALTER TABLEs leave alone (unlike its pg_class row).
+ * (see deploy_run.c)?  Asked first of the pg_attribute row of its ctid
+ * system column, which no ALTER rewrites (ALTER TABLE ... RENAME TO
+ * rewrites the pg_class and pg_type rows: a table an earlier migration
+ * created and this one renamed was called pre-existing by migrate, new by
+ * lint --dir); then of its row type's pg_type row where it has one, which
+ * later ALTER TABLEs other than RENAME leave alone (views have no system
+ * columns); else of its pg_class row.
  */
 static bool
 created_by_deploy_run(Relation rel)
@@ -89,6 +95,15 @@ created_by_deploy_run(Relation rel)
 	HeapTuple	tup;
 	bool		result;
 
+	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(RelationGetRelid(rel)),
+						  Int16GetDatum(SelfItemPointerAttributeNumber));
+	if (HeapTupleIsValid(tup))
+	{
+		result = deploy_run_created(HeapTupleHeaderGetXmin(tup->t_data));
+		ReleaseSysCache(tup);
+		if (result)
+			return true;
+	}
 	tup = OidIsValid(reltype)
 		? SearchSysCache1(TYPEOID, ObjectIdGetDatum(reltype))
 		: SearchSysCache1(RELOID, ObjectIdGetDatum(RelationGetRelid(rel)));

@@ -16,8 +16,11 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "commands/defrem.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "parser/parse_target.h"
 #include "utils/guc.h"
 
 #include "compat.h"
@@ -181,6 +184,39 @@ index_columns(IndexStmt *stmt)
 }
 
 /*
+ * The name the server gives an index created without one, as
+ * ChooseIndexName() chooses it when no relation of that name exists:
+ * table, column names (an expression's as FigureIndexColname() calls it)
+ * and "idx", joined by "_" and truncated as makeObjectName() does.  A
+ * later statement of the script that drops or alters the index by that
+ * name then finds the index the script created.
+ */
+static char *
+generated_index_name(IndexStmt *stmt)
+{
+	StringInfoData cols;
+	ListCell   *lc;
+
+	initStringInfo(&cols);
+	foreach(lc, stmt->indexParams)
+	{
+		IndexElem  *e = lfirst_node(IndexElem, lc);
+		const char *name = e->indexcolname ? e->indexcolname
+			: e->name ? e->name
+			: e->expr ? FigureIndexColname(e->expr) : NULL;
+
+		if (name == NULL)
+			name = "expr";
+		if (cols.len > 0)
+			appendStringInfoChar(&cols, '_');
+		appendStringInfoString(&cols, name);
+		if (cols.len >= NAMEDATALEN)
+			break;
+	}
+	return makeObjectName(stmt->relation->relname, cols.data, "idx");
+}
+
+/*
  * After a statement passed: remember what it changed that later
  * statements of the same transaction or script depend on.  Call with the
  * state's memory context current.
@@ -264,6 +300,8 @@ lint_track_statement(LintState *st, Node *stmt)
 					li->columns = index_columns(ix);
 					st->indexes = lappend(st->indexes, li);
 				}
+				else if (!ix->primary && !ix->isconstraint && ix->excludeOpNames == NIL)
+					remember_name(st, LINT_NAME_INDEX, NULL, generated_index_name(ix), NULL);
 				break;
 			}
 		case T_ReassignOwnedStmt:

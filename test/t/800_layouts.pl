@@ -236,7 +236,7 @@ is( $node->safe_psql('sqitch',
 		'2_b.down.sql' => "DROP TABLE unparsed_b;\n");
 	($code, $out, $err) = cli('migrate', '--dir', $dir);
 	is($code, 0, 'a down script that does not parse: migrate exits 0') or diag($err);
-	like($err, qr{warning: \S*1_a\.down\.sql: down script of migration "1" does not parse: line 1: syntax error at or near "DROPP"},
+	like($err, qr{warning: \S*1_a\.down\.sql:1: down script of migration "1" does not parse: line 1: syntax error at or near "DROPP"},
 		'the client warns, naming the file and the line');
 	is($node->safe_psql('postgres', "SELECT string_agg(version, ',' ORDER BY version) FROM schemamig.applied"),
 		'1,2', 'both up scripts were applied');
