@@ -44,6 +44,7 @@ OBJS = \
 	src/lint/track.o \
 	src/lint/text.o \
 	src/lint/statement.o \
+	src/lint/inner.o \
 	src/lint/rules_alter_table.o \
 	src/lint/rules_index.o \
 	src/lint/rules_drop.o \

@@ -24,6 +24,8 @@ CREATE UNIQUE INDEX acct_code_idx ON acct (code);
 CREATE MATERIALIZED VIEW user_names AS SELECT id, name FROM users;
 CREATE TYPE mood AS ENUM ('sad', 'ok');
 CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE TABLE stock (id bigint, qty posint);
+CREATE DOMAIN unused_posint AS int;
 CREATE TABLE measurements (id bigint, at timestamptz) PARTITION BY RANGE (at);
 CREATE TABLE measurements_2024 PARTITION OF measurements
     FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -124,6 +126,7 @@ INSERT INTO cases (name, verdict, script) VALUES
 ('lock-table-share-update', 'safe', 'LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE'),
 ('alter-domain-add-constraint', 'unsafe', 'ALTER DOMAIN posint ADD CONSTRAINT small CHECK (VALUE < 1000000)'),
 ('alter-domain-add-constraint-not-valid', 'safe', 'ALTER DOMAIN posint ADD CONSTRAINT small CHECK (VALUE < 1000000) NOT VALID'),
+('alter-domain-add-constraint-unused', 'safe', 'ALTER DOMAIN unused_posint ADD CONSTRAINT small CHECK (VALUE < 1000000)'),
 ('backfill-while-exclusive', 'unsafe', 'ALTER TABLE orders ADD COLUMN flag bool; UPDATE orders SET flag = true WHERE id > 0'),
 ('lock-timeout-zero', 'unsafe', 'SET lock_timeout = 0; ALTER TABLE orders ADD COLUMN memo text'),
 ('lock-timeout-zero-new-table', 'safe', 'SET lock_timeout = 0; CREATE TABLE t6 (id int); ALTER TABLE t6 ADD COLUMN memo text'),

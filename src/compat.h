@@ -126,8 +126,12 @@ generated_constraint_is_stored(const Constraint *c)
  */
 #if PG_VERSION_NUM >= 170000
 #define MergeClauseIsMatched(clause)	((clause)->matchKind == MERGE_WHEN_MATCHED)
+#define MergeClauseIsNotMatchedBySource(clause) \
+	((clause)->matchKind == MERGE_WHEN_NOT_MATCHED_BY_SOURCE)
 #else
 #define MergeClauseIsMatched(clause)	((clause)->matched)
+/* before 17 there is no WHEN NOT MATCHED BY SOURCE */
+#define MergeClauseIsNotMatchedBySource(clause)	false
 #endif
 
 /*

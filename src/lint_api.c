@@ -129,9 +129,13 @@ lint_script(LintState *st, const char *sql, ReturnSetInfo *rsinfo, int script_no
 	script_check_text(sql, "lint", MIGRATION_UP);
 
 	reader = script_open(sql, "lint", MIGRATION_UP, false, false);
+	st->policies = NIL;
 	while ((s = script_next(reader)) != NULL)
+	{
 		if (IsA(s->parsetree, TransactionStmt) || s->top_level_only != NULL)
 			whole_transaction = false;
+		lint_prescan_statement(st, s->parsetree);
+	}
 	script_rewind(reader);
 
 	/* SET search_path / timezone in the script apply until the script ends */
@@ -140,6 +144,7 @@ lint_script(LintState *st, const char *sql, ReturnSetInfo *rsinfo, int script_no
 
 	statement_context = AllocSetContextCreate(state_context, "schemamig lint statement",
 											  ALLOCSET_DEFAULT_SIZES);
+	st->track_context = state_context;
 	while ((s = script_next(reader)) != NULL)
 	{
 		Node	   *stmt = s->parsetree;

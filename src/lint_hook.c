@@ -47,6 +47,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "optimizer/optimizer.h"
 #include "parser/analyze.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
@@ -448,18 +449,19 @@ query_may_matter(Query *query)
 			/* FALLTHROUGH */
 		case CMD_INSERT:
 		case CMD_MERGE:
-			/* MERGE ... ON true: every row matches (rules_dml.c) */
+			/* MERGE ... ON true or ON 1 = 1: every row matches (rules_dml.c) */
 			if (query->commandType == CMD_MERGE &&
 				MergeQueryJoinCondition(query) != NULL &&
-				IsA(MergeQueryJoinCondition(query), Const))
+				!contain_var_clause(MergeQueryJoinCondition(query)))
 				return true;
 			/* slow work while an ACCESS EXCLUSIVE lock is held */
 			return live_lxid == MyProcLocalTransactionId &&
 				(live_state.exclusive != NIL || live_state.exclusive_oids != NIL);
 		case CMD_SELECT:
-			/* FOR UPDATE ... of every row (rules_dml.c) */
-			return query->rowMarks != NIL && query->limitCount == NULL &&
-				query->jointree != NULL && query->jointree->quals == NULL;
+			/* FOR UPDATE ... of every row (rules_dml.c); setval() (rules_sequence.c) */
+			return (query->rowMarks != NIL && query->limitCount == NULL &&
+					query->jointree != NULL && query->jointree->quals == NULL) ||
+				lint_query_calls_setval(query);
 		default:
 			return false;
 	}
@@ -483,10 +485,12 @@ lint_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 		/*
 		 * A SELECT matters only with a data-modifying CTE, or, in a
 		 * migration, when it locks rows (FOR UPDATE ...): an application's
-		 * own row locks are its business.
+		 * own row locks are its business.  One that calls setval() may move
+		 * a sequence back (restarting-sequence).
 		 */
 		if (!query->hasModifyingCTE &&
-			!(query->commandType == CMD_SELECT && query->rowMarks != NIL && schemamig_running != NULL))
+			!(query->commandType == CMD_SELECT && query->rowMarks != NIL && schemamig_running != NULL) &&
+			!lint_query_calls_setval(query))
 			return;
 	}
 	in_migration = schemamig_running != NULL;

@@ -78,6 +78,11 @@ typedef struct LintState
 								 * validated earlier */
 	List	   *checks;			/* script mode: LintCheck * added earlier */
 	List	   *indexes;		/* script mode: LintIndex * created earlier */
+	MemoryContext track_context;	/* script mode: where lint_track_statement()
+									 * keeps what it remembers */
+	List	   *policies;		/* script mode: LintName * of the relations
+								 * a CREATE POLICY of the script names,
+								 * anywhere in the script */
 	List	   *added_columns;	/* LintName * of columns added to
 								 * pre-existing tables earlier in the script
 								 * (live: in this transaction) */
@@ -108,6 +113,9 @@ extern List *lint_statement(LintState *state, Node *stmt);
 extern List *lint_query(LintState *state, Query *query);
 extern bool lint_explain_executes(Node *stmt);
 
+/* rules_sequence.c: may the hook's SELECT move a sequence (setval)? */
+extern bool lint_query_calls_setval(Query *query);
+
 /* rules_transaction.c: a script that ends inside BEGIN (lint() only) */
 extern List *lint_script_end(LintState *state, int begin_line);
 
@@ -117,6 +125,7 @@ extern void lint_drop_extension(LintState *state, Node *stmt);
 /* track.c: what a statement leaves behind for the next ones */
 extern void lint_track_statement(LintState *state, Node *stmt);
 extern void lint_reset_transaction(LintState *state);
+extern void lint_prescan_statement(LintState *state, Node *stmt);
 
 /* text.c: the statement's text */
 extern void lint_identifiers(LintState *state, const char *text);

@@ -98,7 +98,7 @@ extern const char *type_base_name(TypeName *tn);
 extern bool type_is_serial(TypeName *tn);
 extern bool type_is_constrained_domain(LintState *st, TypeName *tn);
 extern bool type_is_new(LintState *st, List *names);
-extern bool raw_expr_volatile(Node *expr);
+extern bool raw_expr_volatile(LintState *st, Node *expr);
 extern bool constraint_added_in_transaction(LintState *st, LintRel *r, const char *conname);
 
 /* ---- track.c: names remembered in script mode ---- */
@@ -118,7 +118,9 @@ typedef enum LintNameKind
 									 * any more */
 	LINT_NAME_OWNER_CHANGED = 'w',	/* ALTER TABLE ... OWNER TO; owner: the
 									 * new owner */
-	LINT_NAME_DROPPED_CONSTRAINT = 'x'	/* owner: its relation */
+	LINT_NAME_DROPPED_CONSTRAINT = 'x',	/* owner: its relation */
+	LINT_NAME_VOLATILE_FUNCTION = 'f'	/* created without IMMUTABLE or
+										 * STABLE */
 } LintNameKind;
 
 typedef struct LintName
@@ -176,7 +178,12 @@ extern void lint_create_rule(LintState *st, RuleStmt *stmt);
 extern void lint_alter_table_move_all(LintState *st, AlterTableMoveAllStmt *stmt);
 extern void lint_alter_sequence(LintState *st, AlterSeqStmt *stmt);
 extern void lint_identity_restart(LintState *st, LintRel *table, const char *colname, List *options);
+extern void lint_identity_added(LintState *st, LintRel *table, const char *colname, List *options);
+extern void lint_setval(LintState *st, Oid seq, int64 value, bool is_called);
+extern void lint_raw_setval(LintState *st, SelectStmt *sel);
+extern void lint_query_setval(LintState *st, Query *q);
 extern void lint_raw_dml(LintState *st, Node *stmt);
+extern List *lint_inner_statements(LintState *st, Node *stmt);
 extern void lint_query_dml(LintState *st, Query *q);
 extern void lint_rule_action(LintState *st, const char *rulename, Node *action);
 extern void lint_lock_stmt(LintState *st, LockStmt *stmt);

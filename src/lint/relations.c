@@ -27,6 +27,7 @@
 #include "storage/lmgr.h"
 #include "access/htup_details.h"
 #include "access/sysattr.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -140,6 +141,26 @@ lookup_oid(LintState *st, Oid relid, const char *name)
 	return r;
 }
 
+/*
+ * Did the script create a relation of this name in this schema (or in a
+ * schema it could not tell, when it was created)?
+ */
+static bool
+script_created_in(LintState *st, const char *schema, const char *relname)
+{
+	ListCell   *lc;
+
+	foreach(lc, st->created)
+	{
+		LintName   *n = lfirst(lc);
+
+		if (n->kind == LINT_NAME_RELATION && strcmp(n->name, relname) == 0 &&
+			(n->schema == NULL || strcmp(n->schema, schema) == 0))
+			return true;
+	}
+	return false;
+}
+
 LintRel
 lookup_rangevar(LintState *st, RangeVar *rv)
 {
@@ -153,6 +174,26 @@ lookup_rangevar(LintState *st, RangeVar *rv)
 	{
 		r.kind = LINT_REL_TEMP;
 		return r;
+	}
+	if (!st->live && rv->schemaname == NULL)
+	{
+		/* as the server resolves it: the first schema of search_path that has it */
+		ListCell   *lc;
+
+		foreach(lc, fetch_search_path(false))
+		{
+			Oid			nsp = lfirst_oid(lc);
+			const char *nspname = get_namespace_name(nsp);
+
+			if (nspname && script_created_in(st, nspname, rv->relname))
+			{
+				r.kind = LINT_REL_NEW;
+				return r;
+			}
+			relid = get_relname_relid(rv->relname, nsp);
+			if (OidIsValid(relid))
+				return lookup_oid(st, relid, rv->relname);
+		}
 	}
 	if (!st->live && name_in(st->created, LINT_NAME_RELATION, rv->schemaname, rv->relname, NULL))
 	{

@@ -22,6 +22,7 @@
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_policy.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
 #include "commands/tablespace.h"
@@ -128,7 +129,7 @@ lint_column_def_added(LintState *st, LintRel *r, ColumnDef *col,
 		{
 			case CONSTR_DEFAULT:
 				has_default = true;
-				if (raw_expr_volatile(c->raw_expr))
+				if (raw_expr_volatile(st, c->raw_expr))
 					volatile_default = true;
 				break;
 			case CONSTR_NOTNULL:
@@ -528,6 +529,71 @@ lint_alter_constraint_enforced(LintState *st, LintRel *r, ATAlterConstraint *ac)
 }
 #endif
 
+/* does pg_policy hold a policy for the relation (created earlier, or in this transaction)? */
+static bool
+relation_has_policy(Oid relid)
+{
+	Relation	catalog;
+	SysScanDesc scan;
+	ScanKeyData key;
+	bool		found;
+
+	catalog = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_policy_polrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(catalog, PolicyPolrelidPolnameIndexId, true, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(catalog, AccessShareLock);
+	return found;
+}
+
+/*
+ * row-security-without-policy: ENABLE ROW LEVEL SECURITY on a pre-existing
+ * table that has no policy, or FORCE on one whose row security is on and
+ * has none.  From the commit on, a role the table's policies must let in
+ * (every role but the owner, superusers and BYPASSRLS roles; with FORCE,
+ * the owner too) reads no rows and its UPDATE and DELETE touch none: the
+ * server's default is deny.  A policy counts when it is in the catalog
+ * (created earlier, or earlier in the transaction) or, in lint(), when a
+ * CREATE POLICY of the script names the table; the hook judges the
+ * statement when it runs, so a policy created after it there is too late.
+ * Turning on what is already on changes nothing.
+ */
+static void
+lint_row_security(LintState *st, LintRel *r, bool force)
+{
+	HeapTuple	tup;
+	bool		enabled = false;
+	bool		forced = false;
+
+	if (!rel_preexisting(st, r) ||
+		(r->relkind != 0 && r->relkind != RELKIND_RELATION && r->relkind != RELKIND_PARTITIONED_TABLE))
+		return;
+	if (OidIsValid(r->relid))
+	{
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(r->relid));
+		if (HeapTupleIsValid(tup))
+		{
+			enabled = ((Form_pg_class) GETSTRUCT(tup))->relrowsecurity;
+			forced = ((Form_pg_class) GETSTRUCT(tup))->relforcerowsecurity;
+			ReleaseSysCache(tup);
+		}
+		if (relation_has_policy(r->relid))
+			return;
+	}
+	if (force ? (!enabled || forced) : enabled)
+		return;
+	if (!st->live && name_in(st->policies, LINT_NAME_RELATION, NULL, r->name, NULL))
+		return;
+	add_finding(st, LINT_RULE_ROW_SECURITY_WITHOUT_POLICY,
+				"Create the table's policies first (CREATE POLICY ... ON the table), in the same migration, then turn row level security on.",
+				force
+				? "FORCE ROW LEVEL SECURITY makes the policies of \"%s\" apply to its owner, and it has none: once this commits, the owner's queries return no rows and its updates and deletes change none."
+				: "ENABLE ROW LEVEL SECURITY on \"%s\", which has no policy: once this commits, every role that does not own the table (and is neither superuser nor BYPASSRLS) reads no rows, and its updates and deletes change none.",
+				r->name);
+}
+
 void
 lint_alter_table(LintState *st, AlterTableStmt *stmt)
 {
@@ -699,6 +765,14 @@ lint_alter_table(LintState *st, AlterTableStmt *stmt)
 			case AT_SetIdentity:
 				if (existing)
 					lint_identity_restart(st, &r, cmd->name, castNode(List, cmd->def));
+				break;
+			case AT_AddIdentity:
+				if (existing)
+					lint_identity_added(st, &r, cmd->name, castNode(Constraint, cmd->def)->options);
+				break;
+			case AT_EnableRowSecurity:
+			case AT_ForceRowSecurity:
+				lint_row_security(st, &r, alter_table_cmd_subtype(cmd) == AT_ForceRowSecurity);
 				break;
 			case AT_AttachPartition:
 				{

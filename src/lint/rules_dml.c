@@ -10,6 +10,7 @@
 
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
 #include "compat.h"
 #include "lint/lint_internal.h"
@@ -34,20 +35,57 @@ lint_where(LintState *st, LintRel *r, bool has_where, const char *what)
 }
 
 /*
- * MERGE ... ON true with an unconditional WHEN MATCHED THEN DELETE or
- * UPDATE: every row of the target matches, so the action changes every
- * row, as an UPDATE or DELETE without WHERE.  action is the first such
- * action's command (CMD_UNKNOWN: none).
+ * MERGE whose ON condition is always true (ON true, ON 1 = 1) with an
+ * unconditional WHEN MATCHED THEN DELETE or UPDATE: every row of the
+ * target matches, so the action changes every row, as an UPDATE or DELETE
+ * without WHERE.  On 17+ an unconditional WHEN NOT MATCHED BY SOURCE THEN
+ * DELETE or UPDATE with such an ON is judged the same: it changes every
+ * row whenever the source is empty.  action is the first such action's
+ * command (CMD_UNKNOWN: none), clause how it is written.
  */
 static void
-lint_merge_every_row(LintState *st, LintRel *r, bool join_true, CmdType action)
+lint_merge_every_row(LintState *st, LintRel *r, bool join_true, CmdType action,
+					 const char *clause)
 {
 	if (!join_true || action == CMD_UNKNOWN || !rel_preexisting(st, r))
 		return;
 	add_finding(st, LINT_RULE_REQUIRE_WHERE_CLAUSE,
 				"Join on a condition that selects the rows to change, or use UPDATE/DELETE with a WHERE clause in batches.",
-				"MERGE ... ON true WHEN MATCHED THEN %s changes every row of \"%s\" under a ROW EXCLUSIVE lock, each row locked until the transaction ends.",
-				action == CMD_DELETE ? "DELETE" : "UPDATE", r->name);
+				"MERGE ... ON true %s THEN %s changes every row of \"%s\" under a ROW EXCLUSIVE lock, each row locked until the transaction ends.",
+				clause, action == CMD_DELETE ? "DELETE" : "UPDATE", r->name);
+}
+
+/* a raw ON condition that is true whatever the rows: true, or a constant = the same constant */
+static bool
+raw_always_true(Node *on)
+{
+	if (on == NULL)
+		return false;
+	if (IsA(on, A_Const))
+		return !((A_Const *) on)->isnull && IsA(&((A_Const *) on)->val, Boolean) &&
+			boolVal(&((A_Const *) on)->val);
+	if (IsA(on, A_Expr))
+	{
+		A_Expr	   *e = (A_Expr *) on;
+
+		return e->kind == AEXPR_OP && list_length(e->name) == 1 &&
+			strcmp(strVal(linitial(e->name)), "=") == 0 &&
+			e->lexpr != NULL && IsA(e->lexpr, A_Const) && e->rexpr != NULL && IsA(e->rexpr, A_Const) &&
+			!((A_Const *) e->lexpr)->isnull &&
+			equal(&((A_Const *) e->lexpr)->val, &((A_Const *) e->rexpr)->val);
+	}
+	return false;
+}
+
+/* an analyzed ON condition without columns that folds to true */
+static bool
+query_always_true(Node *on)
+{
+	if (on == NULL || contain_var_clause(on) || contain_volatile_functions(on))
+		return false;
+	on = eval_const_expressions(NULL, copyObject(on));
+	return IsA(on, Const) && ((Const *) on)->consttype == BOOLOID &&
+		!((Const *) on)->constisnull && DatumGetBool(((Const *) on)->constvalue);
 }
 
 /*
@@ -69,9 +107,9 @@ lint_locking_every_row(LintState *st, LintRel *r, LockClauseStrength strength)
 				r->name);
 }
 
-/* the first unconditional WHEN MATCHED UPDATE/DELETE of a raw MERGE */
+/* the first unconditional WHEN MATCHED (17+: or NOT MATCHED BY SOURCE) UPDATE/DELETE of a raw MERGE */
 static CmdType
-raw_merge_matched_action(MergeStmt *m)
+raw_merge_every_row_action(MergeStmt *m, const char **clause)
 {
 	ListCell   *lc;
 
@@ -79,9 +117,12 @@ raw_merge_matched_action(MergeStmt *m)
 	{
 		MergeWhenClause *w = lfirst_node(MergeWhenClause, lc);
 
-		if (MergeClauseIsMatched(w) && w->condition == NULL &&
+		if ((MergeClauseIsMatched(w) || MergeClauseIsNotMatchedBySource(w)) && w->condition == NULL &&
 			(w->commandType == CMD_UPDATE || w->commandType == CMD_DELETE))
+		{
+			*clause = MergeClauseIsMatched(w) ? "WHEN MATCHED" : "WHEN NOT MATCHED BY SOURCE";
 			return w->commandType;
+		}
 	}
 	return CMD_UNKNOWN;
 }
@@ -176,14 +217,12 @@ lint_raw_dml(LintState *st, Node *stmt)
 			{
 				MergeStmt  *m = (MergeStmt *) stmt;
 				LintRel		r = lookup_rangevar(st, m->relation);
-				A_Const    *on = (A_Const *) m->joinCondition;
-				bool		join_true;
+				const char *clause = NULL;
+				CmdType		action = raw_merge_every_row_action(m, &clause);
 
 				st->slow = true;
 				lint_with_clause(st, m->withClause);
-				join_true = on != NULL && IsA(on, A_Const) && !on->isnull &&
-					IsA(&on->val, Boolean) && boolVal(&on->val);
-				lint_merge_every_row(st, &r, join_true, raw_merge_matched_action(m));
+				lint_merge_every_row(st, &r, raw_always_true(m->joinCondition), action, clause);
 				break;
 			}
 		case T_SelectStmt:
@@ -191,6 +230,7 @@ lint_raw_dml(LintState *st, Node *stmt)
 				SelectStmt *sel = (SelectStmt *) stmt;
 
 				lint_with_clause(st, sel->withClause);
+				lint_raw_setval(st, sel);
 				/* one table, locked row by row, every row */
 				if (sel->lockingClause != NIL && sel->whereClause == NULL &&
 					sel->limitCount == NULL && sel->op == SETOP_NONE &&
@@ -234,25 +274,25 @@ lint_query_dml(LintState *st, Query *q)
 	{
 		RangeTblEntry *rte = rt_fetch(q->resultRelation, q->rtable);
 		LintRel		r = lookup_oid(st, rte->relid, NULL);
-		Const	   *on = (Const *) MergeQueryJoinCondition(q);
 		CmdType		action = CMD_UNKNOWN;
+		const char *clause = NULL;
 
 		foreach(lc, q->mergeActionList)
 		{
 			MergeAction *a = lfirst_node(MergeAction, lc);
 
-			if (MergeClauseIsMatched(a) && a->qual == NULL &&
+			if ((MergeClauseIsMatched(a) || MergeClauseIsNotMatchedBySource(a)) && a->qual == NULL &&
 				(a->commandType == CMD_UPDATE || a->commandType == CMD_DELETE))
 			{
 				action = a->commandType;
+				clause = MergeClauseIsMatched(a) ? "WHEN MATCHED" : "WHEN NOT MATCHED BY SOURCE";
 				break;
 			}
 		}
-		lint_merge_every_row(st, &r,
-							 on != NULL && IsA(on, Const) && on->consttype == BOOLOID &&
-							 !on->constisnull && DatumGetBool(on->constvalue),
-							 action);
+		lint_merge_every_row(st, &r, query_always_true(MergeQueryJoinCondition(q)), action, clause);
 	}
+	if (q->commandType == CMD_SELECT)
+		lint_query_setval(st, q);
 	/* the hook's view of SELECT ... FOR UPDATE of one table, every row */
 	if (q->commandType == CMD_SELECT && q->rowMarks != NIL && q->limitCount == NULL &&
 		q->setOperations == NULL && q->jointree != NULL && q->jointree->quals == NULL &&

@@ -496,6 +496,8 @@ type_is_constrained_domain(LintState *st, TypeName *tn)
 static bool
 raw_expr_volatile_walker(Node *node, void *context)
 {
+	LintState  *st = context;
+
 	if (node == NULL)
 		return false;
 	if (IsA(node, FuncCall))
@@ -503,6 +505,10 @@ raw_expr_volatile_walker(Node *node, void *context)
 		FuncCall   *fc = (FuncCall *) node;
 		FuncCandidateList cand;
 
+		/* a function the script creates: volatile unless it says IMMUTABLE or STABLE */
+		if (!st->live && name_in(st->created, LINT_NAME_VOLATILE_FUNCTION, NULL,
+								 strVal(llast(fc->funcname)), NULL))
+			return true;
 		cand = FuncnameGetCandidates(fc->funcname, -1, NIL, false, false, false, true);
 		for (; cand != NULL; cand = cand->next)
 			if (func_volatile(cand->oid) == PROVOLATILE_VOLATILE)
@@ -523,9 +529,9 @@ raw_expr_volatile_walker(Node *node, void *context)
 }
 
 bool
-raw_expr_volatile(Node *expr)
+raw_expr_volatile(LintState *st, Node *expr)
 {
-	return raw_expr_volatile_walker(expr, NULL);
+	return raw_expr_volatile_walker(expr, st);
 }
 
 /* ---- advisory column checks ---- */

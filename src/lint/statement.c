@@ -125,6 +125,17 @@ lint_statement(LintState *st, Node *stmt)
 		case T_VariableSetStmt:
 		case T_VariableShowStmt:
 			return st->findings;
+		case T_PrepareStmt:
+		case T_DoStmt:
+			{
+				/* the statements they run, judged one by one (inner.c) */
+				List	   *findings = lint_inner_statements(st, stmt);
+
+				st->findings = findings;
+				st->exclusive_now = NIL;
+				st->exclusive_now_oids = NIL;
+				return st->findings;
+			}
 		case T_UpdateStmt:
 		case T_DeleteStmt:
 		case T_InsertStmt:

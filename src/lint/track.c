@@ -18,6 +18,8 @@
 #include "catalog/namespace.h"
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
+#include "catalog/pg_namespace.h"
+#include "utils/lsyscache.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_target.h"
@@ -26,11 +28,36 @@
 #include "compat.h"
 #include "lint/lint_internal.h"
 
+/*
+ * The schema an unqualified CREATE of a relation puts it in: the first
+ * schema of search_path that exists (the script's SET search_path is in
+ * force), or NULL when none does yet (a schema the script creates: then
+ * the name matches in any schema).
+ */
+static const char *
+creation_schema(void)
+{
+	List	   *path = fetch_search_path(false);
+	ListCell   *lc;
+
+	foreach(lc, path)
+	{
+		Oid			nsp = lfirst_oid(lc);
+
+		if (nsp != PG_CATALOG_NAMESPACE && !isAnyTempNamespace(nsp))
+			return get_namespace_name(nsp);
+	}
+	return NULL;
+}
+
 static void
 remember_name(LintState *st, LintNameKind kind, const char *schema, const char *name,
 			  const char *owner)
 {
 	LintName   *n = palloc0(sizeof(LintName));
+
+	if (kind == LINT_NAME_RELATION && schema == NULL)
+		schema = creation_schema();
 
 	n->kind = kind;
 	n->schema = schema ? pstrdup(schema) : NULL;
@@ -317,6 +344,23 @@ lint_track_statement(LintState *st, Node *stmt)
 			if (((CreateSchemaStmt *) stmt)->schemaname)
 				remember_name(st, LINT_NAME_SCHEMA, NULL, ((CreateSchemaStmt *) stmt)->schemaname, NULL);
 			break;
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *f = (CreateFunctionStmt *) stmt;
+				bool		is_volatile = !f->is_procedure;
+
+				foreach(lc, f->options)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "volatility") == 0 &&
+						strcmp(strVal(opt->arg), "volatile") != 0)
+						is_volatile = false;
+				}
+				if (is_volatile)
+					remember_name(st, LINT_NAME_VOLATILE_FUNCTION, NULL, strVal(llast(f->funcname)), NULL);
+				break;
+			}
 		case T_CreateEnumStmt:
 			remember_name(st, LINT_NAME_TYPE, NULL, strVal(llast(((CreateEnumStmt *) stmt)->typeName)), NULL);
 			break;
@@ -418,6 +462,26 @@ lint_track_statement(LintState *st, Node *stmt)
 			break;
 		default:
 			break;
+	}
+}
+
+/*
+ * What a statement anywhere in the script says about the others, read
+ * before the first one is judged (script mode): the relations a CREATE
+ * POLICY names, for row-security-without-policy.
+ */
+void
+lint_prescan_statement(LintState *st, Node *stmt)
+{
+	if (IsA(stmt, CreatePolicyStmt))
+	{
+		RangeVar   *rv = ((CreatePolicyStmt *) stmt)->table;
+		LintName   *n = palloc0(sizeof(LintName));
+
+		n->kind = LINT_NAME_RELATION;
+		n->schema = rv->schemaname ? pstrdup(rv->schemaname) : NULL;
+		n->name = pstrdup(rv->relname);
+		st->policies = lappend(st->policies, n);
 	}
 }
 

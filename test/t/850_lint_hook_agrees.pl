@@ -61,6 +61,12 @@ $node->safe_psql('postgres', q{
 	INSERT INTO app.customers SELECT g FROM generate_series(1, 100) g;
 	CREATE TABLE app.invoices (id bigint, customer_id bigint REFERENCES app.customers (id));
 	CREATE VIEW app.open_orders AS SELECT id FROM app.orders;
+	CREATE TABLE app.secrets (id bigint, owner_name text);
+	INSERT INTO app.secrets SELECT g, 'alice' FROM generate_series(1, 10) g;
+	CREATE TABLE app.legacy_ids (id bigint NOT NULL PRIMARY KEY, note text);
+	INSERT INTO app.legacy_ids SELECT g, 'n' FROM generate_series(1, 10) g;
+	CREATE TABLE app.tickets (id bigserial PRIMARY KEY, note text);
+	INSERT INTO app.tickets (note) SELECT 'n' FROM generate_series(1, 10) g;
 });
 
 # each case: label, SQL run in one transaction (rolled back), the rule the
@@ -146,6 +152,20 @@ my @cases = (
 	  'DROP TYPE person CASCADE', 'ban-drop-table' ],
 	[ 'CREATE INDEX IF NOT EXISTS of an index that is there',
 	  'CREATE INDEX IF NOT EXISTS orders_customer_idx ON app.orders (customer)', undef ],
+	[ 'ENABLE ROW LEVEL SECURITY of an old table without a policy',
+	  'ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY', 'row-security-without-policy' ],
+	[ 'ENABLE ROW LEVEL SECURITY after CREATE POLICY',
+	  'CREATE POLICY own ON app.secrets USING (owner_name = current_user); ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY',
+	  undef ],
+	[ 'ADD GENERATED AS IDENTITY on a column that holds values',
+	  'ALTER TABLE app.legacy_ids ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY',
+	  'adding-identity-to-existing-column' ],
+	[ 'ADD GENERATED AS IDENTITY starting past the values',
+	  'ALTER TABLE app.legacy_ids ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (START WITH 1000)', undef ],
+	[ 'setval moving a serial column\'s sequence back',
+	  q{SELECT setval('app.tickets_id_seq', 1)}, 'restarting-sequence' ],
+	[ 'setval moving a serial column\'s sequence forward',
+	  q{SELECT setval('app.tickets_id_seq', 1000)}, undef ],
 	[ 'MERGE joined on the key',
 	  'MERGE INTO app.orders o USING app.src s ON o.id = s.id WHEN MATCHED THEN DELETE', undef ],
 );

@@ -1,6 +1,6 @@
--- expect: safe
--- rules: none
--- reason: ADD GENERATED AS IDENTITY on a NOT NULL column is catalog-only
+-- expect: unsafe
+-- rules: adding-identity-to-existing-column
+-- reason: the lock is brief and nothing is rewritten, but the identity starts at 1 while orders.id holds 1..100: the next insert without an id fails with a unique violation (verified: 23505)
 -- setup:
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name varchar(50), age int, created_at timestamp);
 INSERT INTO users SELECT g, 'u' || g || '@example.com', 'n' || g, g % 90, now() FROM generate_series(1, 100) g;
