@@ -17,7 +17,8 @@
  *	  (RAISE, assignments, IF ... THEN with a statement, loops) is parsed
  *	  again from after its last THEN, ELSE, LOOP or BEGIN, so the statement
  *	  of an IF or a loop is judged too; what still does not parse, and
- *	  dynamic SQL (EXECUTE), is passed over;
+ *	  dynamic SQL (EXECUTE), is passed over, and so is what parses as
+ *	  transaction control (an inner block's END reads as COMMIT);
  *	- a piece is parsed in a subtransaction, so a syntax error is caught and
  *	  forgotten; nothing is executed.
  *
@@ -84,7 +85,13 @@ lint_inner_text(LintState *st, const char *text, List **findings)
 	ListCell   *lc;
 
 	foreach(lc, parse_quietly(text))
-		lint_inner_statement(st, lfirst_node(RawStmt, lc)->stmt, findings);
+	{
+		Node	   *stmt = lfirst_node(RawStmt, lc)->stmt;
+
+		/* a block's own END parses as COMMIT: PL/pgSQL keywords, not transaction control */
+		if (!IsA(stmt, TransactionStmt))
+			lint_inner_statement(st, stmt, findings);
+	}
 }
 
 /* one piece of a DO body, from start to end (exclusive) */
