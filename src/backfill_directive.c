@@ -53,19 +53,6 @@
 
 #define DIRECTIVE_MARKER "schemamig:batch"
 
-/* does the token at offset spell word (not quoted, not longer)? */
-static bool
-word_at(const char *text, int offset, const char *word)
-{
-	int			len = strlen(word);
-	char		next;
-
-	if (pg_strncasecmp(text + offset, word, len) != 0)
-		return false;
-	next = text[offset + len];
-	return !(IS_HIGHBIT_SET(next) || isalnum((unsigned char) next) || next == '_' || next == '$');
-}
-
 static void
 directive_error(ScriptStatement *s, const char *version, MigrationDirection direction,
 				const char *what)
@@ -146,7 +133,7 @@ find_directive(const char *text, int first, ScriptStatement *s, const char *vers
 
 			while (len > 0 && (*body == ' ' || *body == '\t'))
 				body++, len--;
-			if (len >= (int) strlen(DIRECTIVE_MARKER) && word_at(body, 0, DIRECTIVE_MARKER))
+			if (len >= (int) strlen(DIRECTIVE_MARKER) && sql_token_is(body, 0, DIRECTIVE_MARKER))
 			{
 				if (found)
 					directive_error(s, version, direction, "more than one before the same statement");
@@ -183,7 +170,7 @@ where_offset(const char *text)
 			depth++;
 		else if (token == ')' || token == ']')
 			depth--;
-		else if (depth == 0 && text[lloc] != '"' && word_at(text, lloc, "where"))
+		else if (depth == 0 && text[lloc] != '"' && sql_token_is(text, lloc, "where"))
 			found = lloc;
 	}
 	scanner_finish(scanner);

@@ -179,4 +179,15 @@ generated_constraint_is_stored(const Constraint *c)
 #define AttrMapByName(indesc, outdesc)	build_attrmap_by_name((indesc), (outdesc))
 #endif
 
+/*
+ * The name list of a possibly qualified name in a string: 16 added
+ * stringToQualifiedNameList's escontext argument; NULL keeps the earlier
+ * meaning (a malformed name is an error).
+ */
+#if PG_VERSION_NUM >= 160000
+#define QualifiedNameListFromString(string)	stringToQualifiedNameList((string), NULL)
+#else
+#define QualifiedNameListFromString(string)	stringToQualifiedNameList(string)
+#endif
+
 #endif							/* SCHEMAMIG_COMPAT_H */

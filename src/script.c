@@ -352,18 +352,6 @@ script_check_text(const char *sql, const char *version, MigrationDirection direc
 				 errhint("Save the migration file in the database encoding.")));
 }
 
-/* does the token at offset spell word (a keyword or bare identifier)? */
-static bool
-token_is(const char *sql, int offset, const char *word)
-{
-	int			len = strlen(word);
-
-	/* sql[offset + len] is read only when the word matched: no read past the end */
-	return pg_strncasecmp(sql + offset, word, len) == 0 &&
-		!(IS_HIGHBIT_SET(sql[offset + len]) || isalnum((unsigned char) sql[offset + len]) ||
-		  sql[offset + len] == '_' || sql[offset + len] == '$');
-}
-
 /*
  * Where the chunk that starts at start ends: just after a semicolon, once
  * the chunk holds enough statements or bytes, or at the end of the script
@@ -405,12 +393,12 @@ find_chunk_end(ScriptReader *reader, int start)
 			end = yylloc + 1;
 		else if (token == ';' && yylloc + 1 - start >= SCRIPT_CHUNK_BYTES)
 			end = yylloc + 1;
-		else if (after_begin && token_is(sql, yylloc, "atomic"))
+		else if (after_begin && sql_token_is(sql, yylloc, "atomic"))
 		{
 			scanner_finish(reader->scanner);
 			reader->scanner = NULL;
 		}
-		after_begin = token_is(sql, yylloc, "begin");
+		after_begin = sql_token_is(sql, yylloc, "begin");
 	}
 	MemoryContextSwitchTo(caller);
 	error_context_stack = callback.previous;

@@ -75,3 +75,23 @@ sql_skip_blanks(const char *sql, int offset, int len)
 	}
 	return offset;
 }
+
+/*
+ * Does the token at offset spell word, case-insensitively, as a keyword or
+ * bare identifier (not quoted, not a longer word)?  The server's scanner
+ * reports keywords by token numbers that only the grammar's generated header
+ * defines, and that header is not installed from PostgreSQL 16 on, so
+ * callers recognise keywords by their text at the token's offset.
+ */
+bool
+sql_token_is(const char *sql, int offset, const char *word)
+{
+	int			len = strlen(word);
+	char		next;
+
+	/* sql[offset + len] is read only when the word matched: no read past the end */
+	if (pg_strncasecmp(sql + offset, word, len) != 0)
+		return false;
+	next = sql[offset + len];
+	return !(IS_HIGHBIT_SET(next) || isalnum((unsigned char) next) || next == '_' || next == '$');
+}

@@ -2,8 +2,10 @@
  *
  * sql_scan.h
  *		Comments and white space in SQL text, skipped as the server's
- *		scanner skips them: one definition for the script splitter
- *		(script.c) and the linter's text rules (lint/text.c).
+ *		scanner skips them, and bare words recognised at a token's offset:
+ *		one definition for the script splitter (script.c), the batch
+ *		directive (backfill_directive.c) and the linter's text rules
+ *		(lint/text.c, lint/inner.c).
  *
  * Invariants:
  *	- block comments nest, as in PostgreSQL (a comment inside a comment
@@ -26,5 +28,6 @@ sql_is_blank(char c)
 
 extern int	sql_comment_end(const char *sql, int offset, int len, bool *closed);
 extern int	sql_skip_blanks(const char *sql, int offset, int len);
+extern bool sql_token_is(const char *sql, int offset, const char *word);
 
 #endif							/* SCHEMAMIG_SQL_SCAN_H */

@@ -27,13 +27,13 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "parser/gramparse.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
 #include "lint/lint_internal.h"
+#include "sql_scan.h"
 
 /* the raw statements of text, or NIL when it is not SQL */
 static List *
@@ -119,7 +119,7 @@ lint_do_body(LintState *st, const char *body)
 	core_yy_extra_type extra;
 	core_yyscan_t scanner;
 	core_YYSTYPE lval;
-	YYLTYPE		lloc;
+	int			lloc;
 	int			token;
 	int			start = -1;
 	int			retry_from = -1;
@@ -127,20 +127,23 @@ lint_do_body(LintState *st, const char *body)
 	List	   *findings = NIL;
 
 	scanner = scanner_init(body, &extra, &ScanKeywords, ScanKeywordTokens);
+	extra.escape_string_warning = false;
 	while ((token = core_yylex(&lval, &lloc, scanner)) != 0)
 	{
-		bool		opens = token == THEN || token == ELSE || token == BEGIN_P ||
-			(token == IDENT && strcmp(lval.str, "loop") == 0);
-		int			after = lloc + (token == IDENT ? 4 : opens ? (int) strlen(lval.keyword) : 0);
+		/* the words that open a statement of their own: THEN, ELSE, LOOP, BEGIN */
+		bool		is_begin = sql_token_is(body, lloc, "begin");
+		bool		opens = is_begin || sql_token_is(body, lloc, "then") ||
+			sql_token_is(body, lloc, "else") || sql_token_is(body, lloc, "loop");
+		int			after = lloc + (is_begin ? 5 : opens ? 4 : 0);
 
 		if (start < 0)
 		{
 			/* the body starts after the first BEGIN (DECLARE comes before it) */
-			if (token == BEGIN_P)
+			if (is_begin)
 				start = retry_from = after;
 			continue;
 		}
-		if (token == END_P)
+		if (sql_token_is(body, lloc, "end"))
 			last_end = lloc;
 		else if (opens)
 			retry_from = after; /* where the statement of an IF, a loop or a block starts */

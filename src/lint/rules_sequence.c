@@ -52,6 +52,7 @@
 #include "storage/bufmgr.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "lint/lint_internal.h"
 
 /* a column default (d) of a pre-existing table that names the sequence */
@@ -346,7 +347,7 @@ lint_raw_setval(LintState *st, SelectStmt *sel)
 			if (errno != 0 || *end != '\0')
 				continue;
 		}
-		r = lookup_names(st, stringToQualifiedNameList(strVal(&name->val)));
+		r = lookup_names(st, QualifiedNameListFromString(strVal(&name->val)));
 		if (OidIsValid(r.relid) && rel_preexisting(st, &r))
 			lint_setval(st, r.relid, n,
 						called == NULL || !IsA(&called->val, Boolean) || boolVal(&called->val));
