@@ -75,7 +75,7 @@ like($dry->{migrations}[1]{reason}, qr/enum value that an earlier migration of t
 is($dry->{unchecked}, 1, 'dry run: one unchecked');
 ($code, $out, $err) = cli('migrate', '--dir', $dir, '--dry-run', '--single-transaction');
 is($code, 1, 'dry run --single-transaction: the real one-transaction run fails on it, so does the dry run');
-like($err, qr/migration 0006 would fail: unsafe use of new value "angry"/, 'dry run --single-transaction: 55P04');
+like($err, qr/migration 0006 would fail: \S*0006_use_angry\.up\.sql:1: unsafe use of new value "angry"/, 'dry run --single-transaction: 55P04');
 ($code, $real, $err) = cli_json('migrate', '--dir', $dir);
 is($code, 0, 'real run: the new value is used after its migration committed') or diag($err);
 
