@@ -9,7 +9,8 @@
  *	  same version (a different description is paired with a warning);
  *	- a single {version}_{description}.sql holding dbmate or goose
  *	  sections (layout_sections.c), or for sqlx the whole up script;
- *	- Flyway's V/U/R names (layout_flyway.c);
+ *	- Flyway's V/U/R/B names (layout_flyway.c; the B files are kept
+ *	  aside in folder->baselines until a command chooses one);
  * and diesel and Prisma folders are read by layout_folders.c.  The
  * version is the name up to the first "_" (the whole name when there is
  * none); it must be a valid schemamig version.  Files that do not end in
@@ -57,6 +58,7 @@ typedef struct FolderEntry
 	char	   *description;
 	FileKind	kind;
 	bool		repeatable;		/* Flyway R__ */
+	bool		baseline;		/* Flyway B{version}__ */
 } FolderEntry;
 
 /* dir/name, malloc'd (without printf: it is called for every file of a folder) */
@@ -190,6 +192,7 @@ parse_name(const char *name, MigrationLayout layout, FolderEntry *entry)
 			return false;
 		entry->kind = kind == FLYWAY_UNDO ? KIND_DOWN : KIND_UP;
 		entry->repeatable = kind == FLYWAY_REPEATABLE;
+		entry->baseline = kind == FLYWAY_BASELINE;
 		return true;
 	}
 	for (i = 0; i < (int) lengthof(suffixes); i++)
@@ -219,8 +222,9 @@ expected_names(MigrationLayout layout)
 	switch (layout)
 	{
 		case LAYOUT_FLYWAY:
-			return "V{version}__{description}.sql, U{version}__{description}.sql or "
-				"R__{description}.sql, where the version is numbers separated by \".\" or \"_\"";
+			return "V{version}__{description}.sql, U{version}__{description}.sql, "
+				"B{version}__{description}.sql or R__{description}.sql, where the version is "
+				"numbers separated by \".\" or \"_\"";
 		case LAYOUT_GOLANG_MIGRATE:
 			return "{version}_{description}.up.sql or .down.sql";
 		default:
@@ -669,6 +673,7 @@ read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
 		file = &folder->files[folder->nfiles];
 		memset(file, 0, sizeof(*file));
 		file->repeatable = e->repeatable;
+		file->baseline = e->baseline;
 		file->version = e->version;
 		file->description = e->description;
 		file->up_path = path;
@@ -769,6 +774,38 @@ pair_down_files(const char *dir, MigrationFolder *folder, FolderEntry *entries,
 }
 
 /*
+ * Move Flyway's B files out of folder->files into folder->baselines, in
+ * version order: a B file shares its version with a V file, and stands in
+ * for it only where a command chooses it (flyway_use_baseline).  Two B
+ * files of one version are a problem.
+ */
+static void
+set_baselines_aside(MigrationFolder *folder)
+{
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < folder->nfiles; i++)
+	{
+		if (!folder->files[i].baseline)
+		{
+			folder->files[kept++] = folder->files[i];
+			continue;
+		}
+		folder->baselines = pg_realloc(folder->baselines, sizeof(MigrationFile) * (folder->nbaselines + 1));
+		folder->baselines[folder->nbaselines++] = folder->files[i];
+	}
+	folder->nfiles = kept;
+	if (folder->nbaselines > 1)
+		qsort(folder->baselines, folder->nbaselines, sizeof(MigrationFile), file_version_cmp);
+	for (i = 1; i < folder->nbaselines; i++)
+		if (version_compare(folder->baselines[i - 1].version, folder->baselines[i].version) == 0)
+			folder_add_error(folder, psprintf("%s: duplicate version \"%s\": %s is a baseline migration of the same version",
+											  folder->baselines[i].up_path, folder->baselines[i].version,
+											  folder->baselines[i - 1].up_path));
+}
+
+/*
  * Read a migration folder in its layout (layout_of_names).  Returns true
  * when it is free of problems; otherwise folder->errors says what is wrong
  * with which file.  Sorting and binary search keep this O(n log n):
@@ -805,6 +842,7 @@ folder_read(const char *dir, MigrationFolder *folder)
 		(void) folder_read_sqitch(dir, folder);
 	else
 		read_files(dir, dirfd(d), names, nnames, layout, folder, &entries, &texts, &n);
+	set_baselines_aside(folder);
 
 	/* one migration per version: after sorting, equal versions are adjacent */
 	if (folder->nfiles > 1)
@@ -838,5 +876,10 @@ folder_read(const char *dir, MigrationFolder *folder)
 		if (finish_file(folder, &folder->files[i]))
 			folder->files[kept++] = folder->files[i];
 	folder->nfiles = kept;
+	kept = 0;
+	for (i = 0; i < folder->nbaselines; i++)
+		if (finish_file(folder, &folder->baselines[i]))
+			folder->baselines[kept++] = folder->baselines[i];
+	folder->nbaselines = kept;
 	return folder->nerrors == 0;
 }
