@@ -21,9 +21,13 @@
  *	- every problem in the folder is collected, so the user sees all of
  *	  them at once, each naming its file; a folder with any problem is
  *	  never sent to the server;
- *	- script text is passed on byte for byte, except one outer
- *	  BEGIN ... COMMIT wrapper (script_text.c); the checksum of record is
- *	  the server's, over exactly what is sent;
+ *	- script text is passed on byte for byte, except a leading UTF-8 byte
+ *	  order mark and one outer BEGIN ... COMMIT wrapper (script_text.c);
+ *	  the checksum of record is the server's, over exactly what is sent;
+ *	- in the schemamig layout, a folder whose single .sql files have no
+ *	  dbmate or goose markers at all is a sqlx folder of one-way scripts:
+ *	  each file is its up script (one file with markers makes every
+ *	  unmarked file a problem, as before);
  *	- a down script that is empty or only comments is sent as it is:
  *	  "nothing to undo", unlike a missing one (NULL: irreversible);
  *	- the natural order here is the server's version order, from one
@@ -130,6 +134,9 @@ read_text_at(int dir_fd, const char *name, char **text, bool *nul)
 		free(buf);
 		return 0;
 	}
+	/* a UTF-8 byte order mark is not SQL: editors on Windows write one, Flyway skips it */
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+		memmove(buf, buf + 3, len - 2);
 	*text = buf;
 	return 0;
 }
@@ -642,6 +649,40 @@ entry_ptr_version_cmp(const void *a, const void *b)
 	return version_compare((*(FolderEntry *const *) a)->version, (*(FolderEntry *const *) b)->version);
 }
 
+/* "migrate:" or "+goose" anywhere in the text, in any case (markers are read in any case) */
+static bool
+has_marker_any_case(const char *text)
+{
+	const char *p;
+
+	for (p = text; *p; p++)
+		if (pg_strncasecmp(p, "migrate:", 8) == 0 || pg_strncasecmp(p, "+goose", 6) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Are there single .sql files, none with dbmate or goose markers?  Then
+ * the folder is sqlx's one-way layout ({version}_{name}.sql, the whole
+ * file the up script), read as --layout sqlx reads it.
+ */
+static bool
+plain_single_files(const FolderEntry *entries, const EntryText *texts, int n)
+{
+	bool		any = false;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (entries[i].kind != KIND_SINGLE || texts[i].text == NULL)
+			continue;
+		if (has_marker_any_case(texts[i].text))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /*
  * Read the files of a one-file-per-script folder: up files and single
  * files make the migrations; down files are paired with them afterwards.
@@ -658,6 +699,8 @@ read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
 
 	list_entries(dir_fd, dir, names, nnames, layout, folder, &entries, &n);
 	texts = read_entries(dir_fd, entries, n);
+	if (layout == LAYOUT_SCHEMAMIG && plain_single_files(entries, texts, n))
+		layout = folder->layout = LAYOUT_SQLX;
 	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
 	for (i = 0; i < n; i++)
 	{

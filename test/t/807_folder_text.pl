@@ -1,0 +1,73 @@
+# 807_folder_text.pl — real folders as editors and tools leave them: a
+# UTF-8 byte order mark at the start of a file is not part of the script
+# (Flyway and golang-migrate folders alike); a folder of plain
+# {version}_{name}.sql files without markers is sqlx's one-way layout,
+# detected without --layout; markers in upper case still make a dbmate
+# folder, never a folder of whole-file scripts.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use SchemamigCLI;
+
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = cli_node('folder_text');
+my ($code, $out, $err);
+my $bom = "\xEF\xBB\xBF";
+
+sub fresh_db
+{
+	my ($db) = @_;
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, 'CREATE EXTENSION schemamig');
+	return $node->connstr($db);
+}
+
+sub tables
+{
+	my ($db) = @_;
+	return $node->safe_psql($db,
+		"SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'");
+}
+
+# a byte order mark, in a Flyway folder and in a golang-migrate folder
+my $flyway = folder_of(
+	'V1__bom.sql' => "${bom}CREATE TABLE bom_flyway (id int);\n",
+	'V2__plain.sql' => "CREATE TABLE plain_flyway (id int);\n");
+($code, $out, $err) = cli('migrate', '--dir', $flyway, '--db', fresh_db('bom_flyway'));
+is($code, 0, 'a Flyway file with a byte order mark is applied') or diag($err);
+is(tables('bom_flyway'), 'bom_flyway plain_flyway', 'both tables are there');
+is($node->safe_psql('bom_flyway', "SELECT checksum = schemamig.checksum('CREATE TABLE bom_flyway (id int);' || chr(10)) FROM schemamig.migrations WHERE version = '1'"),
+	't', 'the script of record is the file without its byte order mark');
+
+my $golang = folder_of(
+	'1_bom.up.sql' => "${bom}BEGIN;\nCREATE TABLE bom_golang (id int);\nCOMMIT;\n",
+	'1_bom.down.sql' => "${bom}DROP TABLE bom_golang;\n");
+($code, $out, $err) = cli('migrate', '--dir', $golang, '--db', fresh_db('bom_golang'));
+is($code, 0, 'a golang-migrate file with a byte order mark (and a BEGIN/COMMIT wrapper) is applied') or diag($err);
+is(tables('bom_golang'), 'bom_golang', 'its table is there');
+($code, $out, $err) = cli('rollback', '--steps', '1', '--dir', $golang, '--db', $node->connstr('bom_golang'));
+is($code, 0, 'its down script with a byte order mark rolls it back') or diag($err);
+is(tables('bom_golang'), '', 'the table is gone');
+
+# sqlx's one-way files, detected
+my $sqlx = folder_of(
+	'20240101000000_items.sql' => "CREATE TABLE items (id int);\n",
+	'20240102000000_tags.sql'  => "CREATE TABLE tags (id int);\n");
+($code, $out, $err) = cli('migrate', '--dir', $sqlx, '--db', fresh_db('sqlx_plain'));
+is($code, 0, 'plain {version}_{name}.sql files migrate without --layout') or diag($err);
+is(tables('sqlx_plain'), 'items tags', 'each file is its whole up script');
+is($node->safe_psql('sqlx_plain', "SELECT count(*) FROM schemamig.migrations WHERE down_sql IS NULL"),
+	'2', 'irreversible: no down script');
+
+# markers in upper case: a dbmate folder, its down section not run as part of the up script
+my $dbmate = folder_of(
+	'20240101000000_a.sql' => "-- MIGRATE:UP\nCREATE TABLE upper_a (id int);\n-- MIGRATE:DOWN\nDROP TABLE upper_a;\n");
+($code, $out, $err) = cli('migrate', '--dir', $dbmate, '--db', fresh_db('upper_markers'));
+is($code, 0, 'a folder with upper-case dbmate markers migrates') or diag($err);
+is(tables('upper_markers'), 'upper_a', 'the up section ran, the down section did not');
+
+done_testing();
