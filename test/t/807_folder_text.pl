@@ -3,7 +3,8 @@
 # (Flyway and golang-migrate folders alike); a folder of plain
 # {version}_{name}.sql files without markers is sqlx's one-way layout,
 # detected without --layout; markers in upper case still make a dbmate
-# folder, never a folder of whole-file scripts.
+# folder, never a folder of whole-file scripts; goose ENVSUB blocks load
+# when goose would substitute nothing in them.
 use strict;
 use warnings;
 
@@ -69,5 +70,18 @@ my $dbmate = folder_of(
 ($code, $out, $err) = cli('migrate', '--dir', $dbmate, '--db', fresh_db('upper_markers'));
 is($code, 0, 'a folder with upper-case dbmate markers migrates') or diag($err);
 is(tables('upper_markers'), 'upper_a', 'the up section ran, the down section did not');
+
+# goose ENVSUB blocks with nothing to substitute load as they are
+my $goose = folder_of(
+	'00001_env.sql' => "-- +goose Up\n-- +goose ENVSUB ON\nCREATE TABLE env_a (id int);\n-- +goose ENVSUB OFF\n"
+	  . "CREATE FUNCTION env_f() RETURNS int LANGUAGE sql AS \$\$ SELECT 1 \$\$;\n"
+	  . "-- +goose Down\nDROP FUNCTION env_f();\nDROP TABLE env_a;\n");
+($code, $out, $err) = cli('migrate', '--dir', $goose, '--db', fresh_db('goose_envsub'));
+is($code, 0, 'a goose ENVSUB block without a "$" loads') or diag($err);
+is(tables('goose_envsub'), 'env_a', 'its table is there');
+write_file("$goose/00002_env.sql", "-- +goose Up\n-- +goose ENVSUB ON\nCREATE TABLE \${TABLE_NAME} (id int);\n");
+($code, $out, $err) = cli('migrate', '--dir', $goose, '--db', $node->connstr('goose_envsub'));
+is($code, 1, 'a line goose would substitute in is a folder problem');
+like($err, qr{00002_env\.sql:3: goose substitutes environment variables in this line}, 'naming the file and line');
 
 done_testing();
