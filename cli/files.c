@@ -738,6 +738,8 @@ read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
 		{
 			file->up_sql = t->text;
 			file->checksum = t->checksum;
+			if (layout == LAYOUT_FLYWAY)
+				file->up_no_transaction = flyway_conf_outside_transaction(path, folder);
 		}
 		folder->nfiles++;
 	}

@@ -6,6 +6,11 @@
  *		R__{description}.sql (repeatable) and B{version}__{description}.sql
  *		(baseline migrations).
  *
+ * A script configuration file beside a script, {script}.sql.conf, saying
+ * executeInTransaction=false makes that migration non-transactional (the
+ * worker runs it, statement by statement), as Flyway runs it outside a
+ * transaction; its other settings do not change what schemamig runs.
+ *
  * Flyway versions are dot- or underscore-separated numbers ("1.1",
  * "2_3"; Flyway reads "_" as "."), compared part by part as numbers.  They
  * become schemamig versions with every "_" written as ".", which the
@@ -35,6 +40,9 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres_fe.h"
+
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "schemamig_cli.h"
 #include "version_rules.h"
@@ -216,4 +224,47 @@ folder_choose_baseline(MigrationFolder *folder, PGresult *res, int version_col,
 	}
 	flyway_use_baseline(folder, flyway_baseline_choice(folder, server, n, target));
 	free(server);
+}
+
+/*
+ * Does the script configuration file of the script at path ({path}.conf)
+ * say executeInTransaction=false?  A problem reading it is added to the
+ * folder.
+ */
+bool
+flyway_conf_outside_transaction(const char *path, MigrationFolder *folder)
+{
+	char	   *conf = psprintf("%s.conf", path);
+	struct stat st;
+	char	   *text;
+	char	   *error;
+	const char *line;
+
+	if (stat(conf, &st) != 0 && errno == ENOENT)
+		return false;
+	if (!file_read_text(conf, &text, &error))
+	{
+		folder_add_error(folder, error);
+		return false;
+	}
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+	{
+		const char *p = line;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (pg_strncasecmp(p, "executeInTransaction", 20) != 0)
+			continue;
+		p += 20;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (pg_strncasecmp(p, "false", 5) == 0)
+			return true;
+	}
+	return false;
 }

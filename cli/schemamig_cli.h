@@ -167,6 +167,7 @@ extern const MigrationFile *flyway_baseline_choice(const MigrationFolder *folder
 												   const ServerMigration *server, int nserver,
 												   const char *target);
 extern void flyway_use_baseline(MigrationFolder *folder, const MigrationFile *baseline);
+extern bool flyway_conf_outside_transaction(const char *path, MigrationFolder *folder);
 extern const MigrationFile *flyway_baseline_at(const MigrationFolder *folder, const char *version);
 extern void folder_choose_baseline(MigrationFolder *folder, PGresult *res, int version_col,
 								   int checksum_col, int applied_col, const char *target);

@@ -4,7 +4,8 @@
 # {version}_{name}.sql files without markers is sqlx's one-way layout,
 # detected without --layout; markers in upper case still make a dbmate
 # folder, never a folder of whole-file scripts; goose ENVSUB blocks load
-# when goose would substitute nothing in them.
+# when goose would substitute nothing in them; a Flyway script
+# configuration file with executeInTransaction=false is honoured.
 use strict;
 use warnings;
 
@@ -83,5 +84,19 @@ write_file("$goose/00002_env.sql", "-- +goose Up\n-- +goose ENVSUB ON\nCREATE TA
 ($code, $out, $err) = cli('migrate', '--dir', $goose, '--db', $node->connstr('goose_envsub'));
 is($code, 1, 'a line goose would substitute in is a folder problem');
 like($err, qr{00002_env\.sql:3: goose substitutes environment variables in this line}, 'naming the file and line');
+
+# a Flyway script configuration file: executeInTransaction=false runs the
+# migration outside a transaction (a new enum value used in the same script)
+my $flyway_conf = folder_of(
+	'V1__enum.sql'     => "CREATE TYPE mood AS ENUM ('a');\n",
+	'V2__add.sql'      => "ALTER TYPE mood ADD VALUE 'b' AFTER 'a';\nCREATE TABLE moods (m mood DEFAULT 'b');\n",
+	'V2__add.sql.conf' => "# Flyway script configuration\nexecuteInTransaction = false\n");
+my $conf_db = fresh_db('flyway_conf');
+$node->safe_psql('flyway_conf', 'SELECT schemamig.start_worker()');
+($code, $out, $err) = cli('migrate', '--dir', $flyway_conf, '--db', $conf_db);
+is($code, 0, 'a migration whose .sql.conf says executeInTransaction=false is applied') or diag($err);
+is($node->safe_psql('flyway_conf', "SELECT transactional FROM schemamig.migrations WHERE version = '2'"),
+	'f', 'registered as non-transactional');
+is(tables('flyway_conf'), 'moods', 'its table is there');
 
 done_testing();
