@@ -27,7 +27,9 @@
  *	- in the schemamig layout, a folder whose single .sql files have no
  *	  dbmate or goose markers at all is a sqlx folder of one-way scripts:
  *	  each file is its up script (one file with markers makes every
- *	  unmarked file a problem, as before);
+ *	  unmarked file a problem, as before); in these layouts an up script
+ *	  whose first bytes are "-- no-transaction" (sqlx's marker) runs
+ *	  outside a transaction;
  *	- a down script that is empty or only comments is sent as it is:
  *	  "nothing to undo", unlike a missing one (NULL: irreversible);
  *	- the natural order here is the server's version order, from one
@@ -268,6 +270,18 @@ is_sql_name(const char *name)
 }
 
 /*
+ * sqlx's marker: a script whose first bytes are "-- no-transaction" runs
+ * outside a transaction (sqlx's own test, in the layouts that read sqlx
+ * files)
+ */
+static bool
+sqlx_no_transaction(const char *text, MigrationLayout layout)
+{
+	return (layout == LAYOUT_SQLX || layout == LAYOUT_SCHEMAMIG) &&
+		strncmp(text, "-- no-transaction", 17) == 0;
+}
+
+/*
  * The scripts of a single .sql file: its sections, or (sqlx) the whole
  * file as the up script.  path names the file in errors.
  */
@@ -278,6 +292,7 @@ single_file_scripts(const char *path, char *text, MigrationLayout layout,
 	if (layout == LAYOUT_SQLX && !sections_present(text))
 	{
 		file->up_sql = text;
+		file->up_no_transaction = sqlx_no_transaction(text, layout);
 		return true;
 	}
 	if (layout == LAYOUT_GOLANG_MIGRATE)
@@ -740,6 +755,8 @@ read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
 			file->checksum = t->checksum;
 			if (layout == LAYOUT_FLYWAY)
 				file->up_no_transaction = flyway_conf_outside_transaction(path, folder);
+			else
+				file->up_no_transaction = sqlx_no_transaction(t->text, layout);
 		}
 		folder->nfiles++;
 	}

@@ -5,7 +5,8 @@
 # detected without --layout; markers in upper case still make a dbmate
 # folder, never a folder of whole-file scripts; goose ENVSUB blocks load
 # when goose would substitute nothing in them; a Flyway script
-# configuration file with executeInTransaction=false is honoured.
+# configuration file with executeInTransaction=false is honoured, and so
+# is sqlx's "-- no-transaction" first line.
 use strict;
 use warnings;
 
@@ -98,5 +99,18 @@ is($code, 0, 'a migration whose .sql.conf says executeInTransaction=false is app
 is($node->safe_psql('flyway_conf', "SELECT transactional FROM schemamig.migrations WHERE version = '2'"),
 	'f', 'registered as non-transactional');
 is(tables('flyway_conf'), 'moods', 'its table is there');
+
+# sqlx's "-- no-transaction" first line: the migration runs outside a transaction
+my $sqlx_no_tx = folder_of(
+	'20240101000000_enum.sql' => "CREATE TYPE tint AS ENUM ('red');\n",
+	'20240102000000_add.sql'  => "-- no-transaction\nALTER TYPE tint ADD VALUE 'blue' AFTER 'red';\n"
+	  . "CREATE TABLE tints (t tint DEFAULT 'blue');\n");
+my $no_tx_db = fresh_db('sqlx_no_tx');
+$node->safe_psql('sqlx_no_tx', 'SELECT schemamig.start_worker()');
+($code, $out, $err) = cli('migrate', '--dir', $sqlx_no_tx, '--db', $no_tx_db);
+is($code, 0, 'a sqlx file starting with "-- no-transaction" is applied') or diag($err);
+is($node->safe_psql('sqlx_no_tx', "SELECT transactional FROM schemamig.migrations WHERE version = '20240102000000'"),
+	'f', 'registered as non-transactional');
+is(tables('sqlx_no_tx'), 'tints', 'its table is there');
 
 done_testing();
