@@ -57,7 +57,9 @@ static char *sqitch_script_hash(const char *text);
 /*
  * How to read one tool's history.  The query returns (version, applied_at,
  * state, checksum), one row per migration as the tool sees it now; state
- * is "applied", "baseline" (Flyway: everything up to here), "gone"
+ * is "applied", "baseline" (Flyway: everything up to here),
+ * "baseline_migration" (Flyway: a B file applied, standing for the V files
+ * up to here), "gone"
  * (rolled back or undone: not applied), or a problem ("dirty", "failed",
  * "unfinished").  The first %s is the table, quoted; sqitch's query has a
  * second, the plan's project as a literal.
@@ -86,6 +88,7 @@ static const ToolHistory tools[] = {
 	{"flyway", "flyway_schema_history", HISTORY_ROWS,
 		"SELECT DISTINCT ON (version) replace(version, '_', '.'), installed_on::timestamptz,"
 		" CASE WHEN NOT success THEN 'failed' WHEN type = 'BASELINE' THEN 'baseline'"
+		"      WHEN type = 'SQL_BASELINE' THEN 'baseline_migration'"
 		"      WHEN type LIKE 'UNDO%%' THEN 'gone' ELSE 'applied' END, checksum::text"
 		" FROM %s WHERE version IS NOT NULL ORDER BY version, installed_rank DESC",
 		false, flyway_checksum,
@@ -238,13 +241,12 @@ history_row(const ToolHistory *tool, PGresult *res, const MigrationFile *file)
 
 /*
  * Which folder migrations the tool applied (applied[i]), and what is
- * wrong.  Returns the number of problems, each added to *problems.
+ * wrong.  Each problem is added to *problems, *nproblems counting them.
  */
-static int
+static void
 compare_history(const ToolHistory *tool, const char *table, PGresult *res,
-				const MigrationFolder *folder, bool *applied, int *row_of, char ***problems)
+				const MigrationFolder *folder, bool *applied, int *row_of, char ***problems, int *nproblems)
 {
-	int			nproblems = 0;
 	int			nrows = PQntuples(res);
 	const char *up_to = NULL;
 	int			last_applied = -1;
@@ -256,7 +258,7 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 		const char *state = PQgetvalue(res, i, 2);
 
 		if (strcmp(state, "dirty") == 0 || strcmp(state, "failed") == 0 || strcmp(state, "unfinished") == 0)
-			add_problem(problems, &nproblems,
+			add_problem(problems, nproblems,
 						psprintf("%s: version %s is %s: finish or undo it with %s first",
 								 table, version, state, tool->name));
 		else if (tool->meaning == HISTORY_UP_TO || strcmp(state, "baseline") == 0)
@@ -271,7 +273,8 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 		int			row = folder->files[i].repeatable ? -1 : history_row(tool, res, &folder->files[i]);
 
 		row_of[i] = row;
-		applied[i] = (row >= 0 && strcmp(PQgetvalue(res, row, 2), "applied") == 0) ||
+		applied[i] = (row >= 0 && (strcmp(PQgetvalue(res, row, 2), "applied") == 0 ||
+								   strcmp(PQgetvalue(res, row, 2), "baseline_migration") == 0)) ||
 			(up_to != NULL && !folder->files[i].repeatable &&
 			 version_compare(tool_version(tool, folder->files[i].version), up_to) <= 0);
 		if (applied[i])
@@ -293,7 +296,7 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 				(tool->meaning == HISTORY_UP_TO &&
 				 version_compare(tool_version(tool, folder->files[j].version), version) == 0);
 		if (!found)
-			add_problem(problems, &nproblems,
+			add_problem(problems, nproblems,
 						psprintf("%s: version %s was applied by %s but has no migration in the folder",
 								 table, version, tool->name));
 	}
@@ -301,7 +304,7 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 	/* not applied there, though a later one is */
 	for (i = 0; i < last_applied; i++)
 		if (!applied[i])
-			add_problem(problems, &nproblems,
+			add_problem(problems, nproblems,
 						psprintf("%s: not applied by %s, but a later migration (%s) is: out of order",
 								 folder->files[i].up_path, tool->name, folder->files[last_applied].version));
 
@@ -317,17 +320,16 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
 				continue;
 			if (!file_read_text(folder->files[i].up_path, &text, &error))
 			{
-				add_problem(problems, &nproblems, error);
+				add_problem(problems, nproblems, error);
 				continue;
 			}
 			ours = tool->checksum(text);
 			if (strcmp(ours, PQgetvalue(res, row_of[i], 3)) != 0)
-				add_problem(problems, &nproblems,
+				add_problem(problems, nproblems,
 							psprintf("%s: changed since %s applied it (%s checksum %s, the file's %s)",
 									 folder->files[i].up_path, tool->name, tool->name,
 									 PQgetvalue(res, row_of[i], 3), ours));
 		}
-	return nproblems;
 }
 
 /*
@@ -335,13 +337,12 @@ compare_history(const ToolHistory *tool, const char *table, PGresult *res,
  * (applied[i], with rep_row[i] their history row in res), and what is
  * wrong: a failed last application, a repeatable row without a file.  A
  * file changed since the tool last applied it is not adopted: a note says
- * so.  Returns the number of problems, each added to *problems.
+ * so.  Each problem is added to *problems, *nproblems counting them.
  */
-static int
+static void
 compare_repeatables(const ToolHistory *tool, const char *table, PGresult *res,
-					const MigrationFolder *folder, bool *applied, int *rep_row, char ***problems)
+					const MigrationFolder *folder, bool *applied, int *rep_row, char ***problems, int *nproblems)
 {
-	int			nproblems = 0;
 	int			i;
 
 	for (i = 0; i < PQntuples(res); i++)
@@ -356,14 +357,14 @@ compare_repeatables(const ToolHistory *tool, const char *table, PGresult *res,
 				file = j;
 		if (file < 0)
 		{
-			add_problem(problems, &nproblems,
+			add_problem(problems, nproblems,
 						psprintf("%s: repeatable migration \"%s\" was applied by %s but has no R__ file in the folder",
 								 table, description, tool->name));
 			continue;
 		}
 		rep_row[file] = i;
 		if (strcmp(PQgetvalue(res, i, 2), "t") != 0)
-			add_problem(problems, &nproblems,
+			add_problem(problems, nproblems,
 						psprintf("%s: repeatable migration \"%s\" failed: finish or undo it with %s first",
 								 table, description, tool->name));
 		else if (PQgetisnull(res, i, 3))
@@ -377,7 +378,7 @@ compare_repeatables(const ToolHistory *tool, const char *table, PGresult *res,
 
 			if (!file_read_text(folder->files[file].up_path, &text, &error))
 			{
-				add_problem(problems, &nproblems, error);
+				add_problem(problems, nproblems, error);
 				continue;
 			}
 			ours = tool->checksum(text);
@@ -390,7 +391,49 @@ compare_repeatables(const ToolHistory *tool, const char *table, PGresult *res,
 							PQgetvalue(res, i, 3), ours);
 		}
 	}
-	return nproblems;
+}
+
+/*
+ * Flyway's baseline migrations: the folder as Flyway's history says it was
+ * deployed.  A SQL_BASELINE row says which B file built the database (it
+ * then stands for the V files up to its version; a missing B file is a
+ * problem); a history with versioned rows but none of those ignores the B
+ * files, and one without versioned rows keeps them for the next migrate
+ * (flyway_baseline_choice).  A problem is added to *problems, *nproblems
+ * counting them.
+ */
+static void
+choose_baseline(const char *table, PGresult *res, MigrationFolder *folder, char ***problems, int *nproblems)
+{
+	ServerMigration *history = pg_malloc0(sizeof(ServerMigration) * (PQntuples(res) + 1));
+	const char *built_from = NULL;
+	int			nhistory = 0;
+	int			i;
+
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const char *version = PQgetvalue(res, i, 0);
+		const char *state = PQgetvalue(res, i, 2);
+
+		if (strcmp(state, "baseline_migration") == 0 &&
+			(built_from == NULL || version_compare(version, built_from) > 0))
+			built_from = version;
+		if (strcmp(state, "gone") == 0)
+			continue;
+		/* no schemamig checksum: only whether versioned rows exist matters here */
+		history[nhistory].version = version;
+		history[nhistory].applied = true;
+		nhistory++;
+	}
+	if (built_from == NULL)
+		flyway_use_baseline(folder, flyway_baseline_choice(folder, history, nhistory, NULL));
+	else if (flyway_baseline_at(folder, built_from) == NULL)
+		add_problem(problems, nproblems,
+					psprintf("%s: version %s was applied by flyway from a baseline migration "
+							 "(B%s__...sql) that is not in the folder", table, built_from, built_from));
+	else
+		flyway_use_baseline(folder, flyway_baseline_at(folder, built_from));
+	free(history);
 }
 
 int
@@ -447,9 +490,14 @@ cmd_adopt(const CliOptions *opts)
 		return command_failed(opts, conn, res, psprintf("cannot read the %s history in table %s",
 														 tool->name, table));
 
+	nproblems = 0;
+	if (strcmp(tool->name, "flyway") == 0)
+		choose_baseline(table, res, &folder, &problems, &nproblems);
 	applied = pg_malloc0(sizeof(bool) * (folder.nfiles + 1));
 	row_of = pg_malloc0(sizeof(int) * (folder.nfiles + 1));
-	nproblems = compare_history(tool, table, res, &folder, applied, row_of, &problems);
+	/* a missing B file explains the rest: its V files would all look wrong */
+	if (nproblems == 0)
+		compare_history(tool, table, res, &folder, applied, row_of, &problems, &nproblems);
 	rep_row = pg_malloc0(sizeof(int) * (folder.nfiles + 1));
 	for (i = 0; i < folder.nfiles; i++)
 		rep_row[i] = -1;
@@ -462,7 +510,7 @@ cmd_adopt(const CliOptions *opts)
 			return command_failed(opts, conn, repeatables,
 								  psprintf("cannot read the %s repeatable migrations in table %s",
 										   tool->name, table));
-		nproblems += compare_repeatables(tool, table, repeatables, &folder, applied, rep_row, &problems);
+		compare_repeatables(tool, table, repeatables, &folder, applied, rep_row, &problems, &nproblems);
 	}
 	if (nproblems > 0)
 	{

@@ -9,7 +9,8 @@
  *	  same version (a different description is paired with a warning);
  *	- a single {version}_{description}.sql holding dbmate or goose
  *	  sections (layout_sections.c), or for sqlx the whole up script;
- *	- Flyway's V/U/R names (layout_flyway.c);
+ *	- Flyway's V/U/R/B names (layout_flyway.c; the B files are kept
+ *	  aside in folder->baselines until a command chooses one);
  * and diesel and Prisma folders are read by layout_folders.c.  The
  * version is the name up to the first "_" (the whole name when there is
  * none); it must be a valid schemamig version.  Files that do not end in
@@ -20,9 +21,15 @@
  *	- every problem in the folder is collected, so the user sees all of
  *	  them at once, each naming its file; a folder with any problem is
  *	  never sent to the server;
- *	- script text is passed on byte for byte, except one outer
- *	  BEGIN ... COMMIT wrapper (script_text.c); the checksum of record is
- *	  the server's, over exactly what is sent;
+ *	- script text is passed on byte for byte, except a leading UTF-8 byte
+ *	  order mark and one outer BEGIN ... COMMIT wrapper (script_text.c);
+ *	  the checksum of record is the server's, over exactly what is sent;
+ *	- in the schemamig layout, a folder whose single .sql files have no
+ *	  dbmate or goose markers at all is a sqlx folder of one-way scripts:
+ *	  each file is its up script (one file with markers makes every
+ *	  unmarked file a problem, as before); in these layouts an up script
+ *	  whose first bytes are "-- no-transaction" (sqlx's marker) runs
+ *	  outside a transaction;
  *	- a down script that is empty or only comments is sent as it is:
  *	  "nothing to undo", unlike a missing one (NULL: irreversible);
  *	- the natural order here is the server's version order, from one
@@ -57,6 +64,7 @@ typedef struct FolderEntry
 	char	   *description;
 	FileKind	kind;
 	bool		repeatable;		/* Flyway R__ */
+	bool		baseline;		/* Flyway B{version}__ */
 } FolderEntry;
 
 /* dir/name, malloc'd (without printf: it is called for every file of a folder) */
@@ -128,6 +136,9 @@ read_text_at(int dir_fd, const char *name, char **text, bool *nul)
 		free(buf);
 		return 0;
 	}
+	/* a UTF-8 byte order mark is not SQL: editors on Windows write one, Flyway skips it */
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+		memmove(buf, buf + 3, len - 2);
 	*text = buf;
 	return 0;
 }
@@ -190,6 +201,7 @@ parse_name(const char *name, MigrationLayout layout, FolderEntry *entry)
 			return false;
 		entry->kind = kind == FLYWAY_UNDO ? KIND_DOWN : KIND_UP;
 		entry->repeatable = kind == FLYWAY_REPEATABLE;
+		entry->baseline = kind == FLYWAY_BASELINE;
 		return true;
 	}
 	for (i = 0; i < (int) lengthof(suffixes); i++)
@@ -219,8 +231,9 @@ expected_names(MigrationLayout layout)
 	switch (layout)
 	{
 		case LAYOUT_FLYWAY:
-			return "V{version}__{description}.sql, U{version}__{description}.sql or "
-				"R__{description}.sql, where the version is numbers separated by \".\" or \"_\"";
+			return "V{version}__{description}.sql, U{version}__{description}.sql, "
+				"B{version}__{description}.sql or R__{description}.sql, where the version is "
+				"numbers separated by \".\" or \"_\"";
 		case LAYOUT_GOLANG_MIGRATE:
 			return "{version}_{description}.up.sql or .down.sql";
 		default:
@@ -257,6 +270,18 @@ is_sql_name(const char *name)
 }
 
 /*
+ * sqlx's marker: a script whose first bytes are "-- no-transaction" runs
+ * outside a transaction (sqlx's own test, in the layouts that read sqlx
+ * files)
+ */
+static bool
+sqlx_no_transaction(const char *text, MigrationLayout layout)
+{
+	return (layout == LAYOUT_SQLX || layout == LAYOUT_SCHEMAMIG) &&
+		strncmp(text, "-- no-transaction", 17) == 0;
+}
+
+/*
  * The scripts of a single .sql file: its sections, or (sqlx) the whole
  * file as the up script.  path names the file in errors.
  */
@@ -267,6 +292,7 @@ single_file_scripts(const char *path, char *text, MigrationLayout layout,
 	if (layout == LAYOUT_SQLX && !sections_present(text))
 	{
 		file->up_sql = text;
+		file->up_no_transaction = sqlx_no_transaction(text, layout);
 		return true;
 	}
 	if (layout == LAYOUT_GOLANG_MIGRATE)
@@ -638,6 +664,40 @@ entry_ptr_version_cmp(const void *a, const void *b)
 	return version_compare((*(FolderEntry *const *) a)->version, (*(FolderEntry *const *) b)->version);
 }
 
+/* "migrate:" or "+goose" anywhere in the text, in any case (markers are read in any case) */
+static bool
+has_marker_any_case(const char *text)
+{
+	const char *p;
+
+	for (p = text; *p; p++)
+		if (pg_strncasecmp(p, "migrate:", 8) == 0 || pg_strncasecmp(p, "+goose", 6) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Are there single .sql files, none with dbmate or goose markers?  Then
+ * the folder is sqlx's one-way layout ({version}_{name}.sql, the whole
+ * file the up script), read as --layout sqlx reads it.
+ */
+static bool
+plain_single_files(const FolderEntry *entries, const EntryText *texts, int n)
+{
+	bool		any = false;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (entries[i].kind != KIND_SINGLE || texts[i].text == NULL)
+			continue;
+		if (has_marker_any_case(texts[i].text))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /*
  * Read the files of a one-file-per-script folder: up files and single
  * files make the migrations; down files are paired with them afterwards.
@@ -654,6 +714,8 @@ read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
 
 	list_entries(dir_fd, dir, names, nnames, layout, folder, &entries, &n);
 	texts = read_entries(dir_fd, entries, n);
+	if (layout == LAYOUT_SCHEMAMIG && plain_single_files(entries, texts, n))
+		layout = folder->layout = LAYOUT_SQLX;
 	folder->files = pg_malloc0(sizeof(MigrationFile) * (n + 1));
 	for (i = 0; i < n; i++)
 	{
@@ -669,6 +731,7 @@ read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
 		file = &folder->files[folder->nfiles];
 		memset(file, 0, sizeof(*file));
 		file->repeatable = e->repeatable;
+		file->baseline = e->baseline;
 		file->version = e->version;
 		file->description = e->description;
 		file->up_path = path;
@@ -690,6 +753,10 @@ read_files(const char *dir, int dir_fd, const FolderName *names, int nnames,
 		{
 			file->up_sql = t->text;
 			file->checksum = t->checksum;
+			if (layout == LAYOUT_FLYWAY)
+				file->up_no_transaction = flyway_conf_outside_transaction(path, folder);
+			else
+				file->up_no_transaction = sqlx_no_transaction(t->text, layout);
 		}
 		folder->nfiles++;
 	}
@@ -769,6 +836,38 @@ pair_down_files(const char *dir, MigrationFolder *folder, FolderEntry *entries,
 }
 
 /*
+ * Move Flyway's B files out of folder->files into folder->baselines, in
+ * version order: a B file shares its version with a V file, and stands in
+ * for it only where a command chooses it (flyway_use_baseline).  Two B
+ * files of one version are a problem.
+ */
+static void
+set_baselines_aside(MigrationFolder *folder)
+{
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < folder->nfiles; i++)
+	{
+		if (!folder->files[i].baseline)
+		{
+			folder->files[kept++] = folder->files[i];
+			continue;
+		}
+		folder->baselines = pg_realloc(folder->baselines, sizeof(MigrationFile) * (folder->nbaselines + 1));
+		folder->baselines[folder->nbaselines++] = folder->files[i];
+	}
+	folder->nfiles = kept;
+	if (folder->nbaselines > 1)
+		qsort(folder->baselines, folder->nbaselines, sizeof(MigrationFile), file_version_cmp);
+	for (i = 1; i < folder->nbaselines; i++)
+		if (version_compare(folder->baselines[i - 1].version, folder->baselines[i].version) == 0)
+			folder_add_error(folder, psprintf("%s: duplicate version \"%s\": %s is a baseline migration of the same version",
+											  folder->baselines[i].up_path, folder->baselines[i].version,
+											  folder->baselines[i - 1].up_path));
+}
+
+/*
  * Read a migration folder in its layout (layout_of_names).  Returns true
  * when it is free of problems; otherwise folder->errors says what is wrong
  * with which file.  Sorting and binary search keep this O(n log n):
@@ -805,6 +904,7 @@ folder_read(const char *dir, MigrationFolder *folder)
 		(void) folder_read_sqitch(dir, folder);
 	else
 		read_files(dir, dirfd(d), names, nnames, layout, folder, &entries, &texts, &n);
+	set_baselines_aside(folder);
 
 	/* one migration per version: after sorting, equal versions are adjacent */
 	if (folder->nfiles > 1)
@@ -838,5 +938,10 @@ folder_read(const char *dir, MigrationFolder *folder)
 		if (finish_file(folder, &folder->files[i]))
 			folder->files[kept++] = folder->files[i];
 	folder->nfiles = kept;
+	kept = 0;
+	for (i = 0; i < folder->nbaselines; i++)
+		if (finish_file(folder, &folder->baselines[i]))
+			folder->baselines[kept++] = folder->baselines[i];
+	folder->nbaselines = kept;
 	return folder->nerrors == 0;
 }

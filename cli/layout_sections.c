@@ -18,8 +18,13 @@
  *	- a section is the text between its marker line and the next section
  *	  marker (or the end), byte for byte;
  *	- one file uses one tool's markers; a second section of a kind, SQL
- *	  before the first marker, an unknown option or ENVSUB are errors that
- *	  name the file and line.
+ *	  before the first marker or an unknown option are errors that name
+ *	  the file and line;
+ *	- goose's "-- +goose ENVSUB ON" ... "OFF" substitutes environment
+ *	  variables ($VAR, ${VAR}, and "$$" for "$") in the lines between:
+ *	  schemamig sends a script as it is written, so such a block is read
+ *	  as it is when none of its lines holds a "$" (goose would change
+ *	  nothing), and a line with one is an error naming the file and line.
  *
  *-------------------------------------------------------------------------
  */
@@ -93,9 +98,12 @@ dbmate_marker(const char *line, bool *no_transaction, char **error)
 	return kind;
 }
 
-/* a goose annotation "-- +goose WORDS"; *error for one schemamig cannot honour */
+/*
+ * A goose annotation "-- +goose WORDS"; *envsub follows ENVSUB ON and OFF;
+ * *error for one schemamig cannot honour
+ */
 static SectionMarker
-goose_marker(const char *line, bool *no_transaction, char **error)
+goose_marker(const char *line, bool *no_transaction, bool *envsub, char **error)
 {
 	const char *p = line + 2;
 
@@ -112,9 +120,10 @@ goose_marker(const char *line, bool *no_transaction, char **error)
 		return MARKER_DOWN;
 	if (pg_strcasecmp(p, "NO TRANSACTION") == 0)
 		*no_transaction = true;
+	else if (pg_strcasecmp(p, "ENVSUB ON") == 0 || pg_strcasecmp(p, "ENVSUB OFF") == 0)
+		*envsub = pg_strcasecmp(p, "ENVSUB ON") == 0;
 	else if (pg_strcasecmp(p, "StatementBegin") != 0 && pg_strcasecmp(p, "StatementEnd") != 0)
-		*error = psprintf("goose annotation \"%s\" is not supported (schemamig sends a script as it "
-						  "is written: no environment substitution)", line);
+		*error = psprintf("goose annotation \"%s\" is not supported", line);
 	return MARKER_OTHER;
 }
 
@@ -141,6 +150,7 @@ sections_split(const char *path, const char *text, MigrationLayout layout,
 	const char **open_end = NULL;
 	const char *tool = NULL;
 	bool		goose_no_transaction = false;
+	bool		envsub = false;
 	int			line = 1;
 
 	while (*p)
@@ -158,9 +168,13 @@ sections_split(const char *path, const char *text, MigrationLayout layout,
 
 			if ((marker = dbmate_marker(l, &no_transaction, &problem)) != MARKER_NONE)
 				this_tool = "dbmate";
-			else if ((marker = goose_marker(l, &goose_no_transaction, &problem)) != MARKER_NONE)
+			else if ((marker = goose_marker(l, &goose_no_transaction, &envsub, &problem)) != MARKER_NONE)
 				this_tool = "goose";
 		}
+		if (marker == MARKER_NONE && envsub && memchr(p, '$', next - p) != NULL)
+			problem = pstrdup("goose substitutes environment variables in this line (-- +goose ENVSUB ON), "
+							  "and schemamig sends a script as it is written: write the value into the "
+							  "file, or end the block with -- +goose ENVSUB OFF before this line");
 		if (this_tool)
 		{
 			if ((layout == LAYOUT_DBMATE || layout == LAYOUT_GOOSE) &&

@@ -12,14 +12,14 @@
  *	  the whole up script;
  *	- goose, dbmate: single .sql files with that tool's markers;
  *	- flyway: V{version}__{description}.sql, U{version}__... (down),
- *	  R__{description}.sql (repeatable);
+ *	  R__{description}.sql (repeatable), B{version}__... (baseline);
  *	- diesel: {version}_{name}/up.sql and down.sql;
  *	- prisma: {timestamp}_{name}/migration.sql;
  *	- sqitch: sqitch.plan, deploy/{change}.sql, revert/{change}.sql.
  *
  * Detection looks only at names (one pass over the folder, no file is
  * opened): a sqitch.plan makes it sqitch, subfolders holding up.sql diesel, subfolders holding
- * migration.sql (or a migration_lock.toml) prisma, V/U/R names with "__"
+ * migration.sql (or a migration_lock.toml) prisma, V/U/R/B names with "__"
  * flyway; anything else is the schemamig layout, which reads golang-migrate,
  * sqlx's reversible files, dbmate and goose folders as they are.
  *

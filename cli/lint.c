@@ -564,6 +564,9 @@ cmd_lint(const CliOptions *opts)
 
 		if (!folder_read(opts->dir, &folder))
 			return report_folder_problems(opts, &folder);
+		/* Flyway B files: the folder as a new database's deploy runs it */
+		if (folder.nbaselines > 0)
+			flyway_use_baseline(&folder, flyway_baseline_choice(&folder, NULL, 0, NULL));
 		for (i = 0; i < folder.nfiles; i++)
 		{
 			MigrationFile *f = &folder.files[i];

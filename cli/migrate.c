@@ -455,7 +455,7 @@ dry_run(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
  */
 static PGresult *
 prepare_deploy(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
-			   const MigrationFolder *folder, PGresult *digest, PGresult *registrations,
+			   MigrationFolder *folder, PGresult *digest, PGresult *registrations,
 			   DeployLimits *limits, Deploy *deploy, int *registered, bool *fast,
 			   const char **context)
 {
@@ -469,13 +469,15 @@ prepare_deploy(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 	bool		target_in_folder = opts->target == NULL || folder_find(folder, opts->target) != NULL;
 
 	*fast = false;
+	*registered = 0;
 	for (;;)
 	{
 		PGresult   *res = NULL;
 		bool		up_to_date;
 
 		*context = "cannot register the migrations";
-		if (digest_says_up_to_date(digest, folder) && target_in_folder)
+		/* with Flyway B files, what the folder holds depends on the database's history */
+		if (digest_says_up_to_date(digest, folder) && target_in_folder && folder->nbaselines == 0)
 		{
 			/* an unchanged, applied folder: the digest says so, nothing to compare */
 			*registered = 0;
@@ -487,6 +489,21 @@ prepare_deploy(PGconn *conn, const CliOptions *opts, const ServerInfo *info,
 		digest = NULL;
 		if (registrations == NULL)
 			registrations = db_registrations(conn, info);
+		if (folder->nbaselines > 0)
+		{
+			/* which B file, if any: from the history (status() where registrations() is not for us) */
+			if (registrations == NULL)
+			{
+				res = db_query(conn, "SELECT version, checksum, state FROM schemamig.status()", 0, NULL);
+				if (PQresultStatus(res) != PGRES_TUPLES_OK)
+					return res;
+				folder_choose_baseline(folder, res, 0, 1, 2, opts->target);
+				PQclear(res);
+				res = NULL;
+			}
+			else if (PQresultStatus(registrations) == PGRES_TUPLES_OK)
+				folder_choose_baseline(folder, registrations, 0, 1, 4, opts->target);
+		}
 		up_to_date = all_applied(registrations);
 		*registered = register_folder(conn, registrations, folder, &res);
 		registrations = NULL;

@@ -82,6 +82,7 @@ typedef struct MigrationFile
 	bool		up_no_transaction;	/* the tool's marker: run outside a transaction */
 	bool		down_no_transaction;
 	bool		repeatable;		/* Flyway's R__{description}.sql: register_repeatable() */
+	bool		baseline;		/* Flyway's B{version}__{description}.sql (layout_flyway.c) */
 } MigrationFile;
 
 /* ---- folder layouts (layouts.c, layout_*.c, script_text.c) ---- */
@@ -105,7 +106,8 @@ typedef enum FlywayKind
 	FLYWAY_NOT_A_NAME,
 	FLYWAY_VERSIONED,			/* V{version}__ */
 	FLYWAY_UNDO,				/* U{version}__ */
-	FLYWAY_REPEATABLE			/* R__ */
+	FLYWAY_REPEATABLE,			/* R__ */
+	FLYWAY_BASELINE				/* B{version}__ */
 } FlywayKind;
 
 extern const char *layout_name(MigrationLayout layout);
@@ -139,7 +141,21 @@ typedef struct MigrationFolder
 	bool		missing;		/* the folder itself cannot be opened */
 	MigrationLayout layout;		/* the layout it was read in */
 	char	   *project;		/* sqitch's %project, NULL in other layouts */
+	MigrationFile *baselines;	/* Flyway's B files, in version order */
+	int			nbaselines;
+	MigrationFile *below_baseline;	/* V files the chosen B file stands for */
+	int			nbelow_baseline;
+	MigrationFile *versioned;	/* files as read, before a B file was chosen */
+	int			nversioned;
 } MigrationFolder;
+
+/* what the server says of one registered migration, for choosing a B file */
+typedef struct ServerMigration
+{
+	const char *version;
+	const char *checksum;
+	bool		applied;
+} ServerMigration;
 
 extern bool folder_read_subfolders(const char *dir, MigrationLayout layout,
 								   MigrationFolder *folder);
@@ -147,6 +163,14 @@ extern void folder_add_error(MigrationFolder *folder, char *message);
 extern char *diesel_version(const char *version);
 extern const char *layout_target_version(const char *target, const MigrationFolder *folder);
 extern bool folder_read_sqitch(const char *dir, MigrationFolder *folder);
+extern const MigrationFile *flyway_baseline_choice(const MigrationFolder *folder,
+												   const ServerMigration *server, int nserver,
+												   const char *target);
+extern void flyway_use_baseline(MigrationFolder *folder, const MigrationFile *baseline);
+extern bool flyway_conf_outside_transaction(const char *path, MigrationFolder *folder);
+extern const MigrationFile *flyway_baseline_at(const MigrationFolder *folder, const char *version);
+extern void folder_choose_baseline(MigrationFolder *folder, PGresult *res, int version_col,
+								   int checksum_col, int applied_col, const char *target);
 
 extern bool folder_read(const char *dir, MigrationFolder *folder);
 extern void folder_read_help(void);

@@ -41,6 +41,8 @@ cmd_status(const CliOptions *opts)
 	{
 		return command_failed(opts, conn, res, NULL);
 	}
+	if (with_folder)
+		folder_choose_baseline(&folder, res, 0, 3, 2, NULL);
 
 	json_document_open(&json, "status");
 	json_key(&json, "database", false);
@@ -128,6 +130,38 @@ cmd_status(const CliOptions *opts)
 			printf("%-20s %-9s %-23s %10s  %s\n", file->version, "new", "-", "-",
 				   file->description ? terminal_safe(file->description, false) : "");
 	}
+	/* Flyway: the V files a baseline migration stands for, which no deploy of the folder runs here */
+	for (j = 0; with_folder && j < folder.nbelow_baseline; j++)
+	{
+		const MigrationFile *file = &folder.below_baseline[j];
+		const MigrationFile *b = NULL;
+
+		for (i = 0; i < folder.nfiles && b == NULL; i++)
+			if (folder.files[i].baseline)
+				b = &folder.files[i];
+		if (json.data[json.len - 1] != '[')
+			appendPQExpBufferStr(&json, ", ");
+		appendPQExpBufferChar(&json, '{');
+		json_key(&json, "version", true);
+		json_string(&json, file->version);
+		json_key(&json, "description", false);
+		json_string(&json, file->description);
+		json_key(&json, "state", false);
+		json_string(&json, "below_baseline");
+		json_key(&json, "checksum", false);
+		json_string(&json, file->checksum);
+		json_key(&json, "applied_at", false);
+		appendPQExpBufferStr(&json, "null");
+		json_key(&json, "duration_ms", false);
+		appendPQExpBufferStr(&json, "null");
+		json_key(&json, "file", false);
+		json_string(&json, b ? psprintf("stood for by %s", b->up_path) : "only in folder");
+		appendPQExpBufferChar(&json, '}');
+		if (!output_json())
+			printf("%-20s %-9s %-23s %10s  %s [below baseline migration %s: not run here]\n", file->version,
+				   "ignored", "-", "-", file->description ? terminal_safe(file->description, false) : "",
+				   b ? b->up_path : "");
+	}
 	appendPQExpBufferChar(&json, ']');
 	json_key(&json, "ok", false);
 	appendPQExpBufferStr(&json, "true}\n");
@@ -199,6 +233,7 @@ cmd_validate(const CliOptions *opts)
 			return command_failed(opts, conn, status, NULL);
 		}
 		not_in_folder = pg_malloc0(sizeof(char *) * (PQntuples(status) + 1));
+		folder_choose_baseline(&folder, status, 0, 3, 2, NULL);
 	}
 	outdated = pg_malloc0(sizeof(char *) * (PQntuples(res) + 1));
 

@@ -27,6 +27,8 @@
  *	  its transaction commits (lint/events.c, which owns the queue and its
  *	  transaction callbacks); a failure to record never breaks the user's
  *	  statement;
+ *	- an allow comment before a DO statement allows the statements its
+ *	  block runs (enclosing_allows), as lint() reads it;
  *	- per-transaction linter state (ACCESS EXCLUSIVE locks held) lives in
  *	  TopTransactionContext and is forgotten when the local transaction id
  *	  changes.
@@ -95,6 +97,14 @@ static bool lint_in_plain_explain = false;	/* inside EXPLAIN without ANALYZE */
 
 static LintState live_state;
 static LocalTransactionId live_lxid = InvalidLocalTransactionId;
+
+/*
+ * The allow comments before the DO blocks being run (innermost first): a
+ * statement of a block is allowed by the comments before its DO, as lint()
+ * judges the statements of a block where the DO is.  Set while the DO
+ * runs, in the memory of its statement.
+ */
+static List *enclosing_allows = NIL;
 
 /*
  * Whether this transaction created the extension.  The statements around a
@@ -246,6 +256,7 @@ lint_act(List *findings, const char *text, int len, List **queue)
 	lint_warn_unknown_allows(allows);
 	if (findings == NIL)
 		return;
+	allows = list_concat_copy(allows, enclosing_allows);
 	foreach(lc, findings)
 	{
 		LintFinding *f = lfirst(lc);
@@ -378,6 +389,7 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	bool		save_in_plain_explain = lint_in_plain_explain;
 	List	   *volatile events = NIL;
 	PendingEvent *volatile drift = NULL;
+	List	   *save_enclosing_allows = enclosing_allows;
 	Oid			new_relid = InvalidOid;
 	bool		only_new = false;
 
@@ -388,6 +400,14 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 
 		events = lint_utility(pstmt, queryString, context, &d, &new_relid, &only_new);
 		drift = d;
+		if (IsA(pstmt->utilityStmt, DoStmt))
+		{
+			const char *text;
+			int			len;
+
+			statement_text(queryString, pstmt->stmt_location, pstmt->stmt_len, &text, &len);
+			enclosing_allows = list_concat_copy(lint_parse_allows(text, len), enclosing_allows);
+		}
 	}
 
 	/*
@@ -407,6 +427,7 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	PG_CATCH();
 	{
 		lint_in_plain_explain = save_in_plain_explain;
+		enclosing_allows = save_enclosing_allows;
 		forget_events(events);
 		if (drift)
 			forget_events(list_make1(drift));
@@ -414,6 +435,7 @@ lint_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTr
 	}
 	PG_END_TRY();
 	lint_in_plain_explain = save_in_plain_explain;
+	enclosing_allows = save_enclosing_allows;
 	if (!IsTransactionState())
 	{
 		forget_events(events);

@@ -65,8 +65,8 @@ my @problems = (
 		qr/v1\+2_x\.sql: file name does not parse/
 	],
 	[
-		'single file without -- migrate:up',
-		{ '0001_a.sql' => "SELECT 1;\n" },
+		'single file without -- migrate:up beside one with it',
+		{ '0001_a.sql' => "SELECT 1;\n", '0002_b.sql' => "-- migrate:up\nSELECT 2;\n" },
 		qr/0001_a\.sql: no "-- migrate:up" section/
 	],
 	[

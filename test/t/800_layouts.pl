@@ -396,7 +396,7 @@ is( $node->safe_psql('sqitch',
 	like($err, qr{V1\.x__b\.sql: file name does not parse: expected V\{version\}__}, 'naming the file');
 	$dir = folder_of('1_a.sql' => "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '\${X}';\n");
 	($code, $out, $err) = cli('migrate', '--dir', $dir);
-	like($err, qr{1_a\.sql:1: goose annotation "-- \+goose ENVSUB ON" is not supported}, 'goose ENVSUB is refused, naming the file');
+	like($err, qr{1_a\.sql:3: goose substitutes environment variables in this line}, 'a line goose ENVSUB would substitute in is refused, naming the file and line');
 	$dir = folder_of('1_a.sql' => "-- migrate:up transaction:maybe\nSELECT 1;\n");
 	($code, $out, $err) = cli('migrate', '--dir', $dir);
 	like($err, qr{1_a\.sql:1: unknown dbmate option "transaction:maybe"}, 'an unknown dbmate option is refused, naming the file');

@@ -192,4 +192,29 @@ foreach my $case (@cases)
 	}
 }
 
+# an allow comment before a DO block allows the statements of the block, in
+# the hook (a migration at schemamig.lint = error) as in lint()
+my $rename_in_do = q{DO $b$ BEGIN ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'; END $b$;};
+my $allowed_do = "-- schemamig:allow renaming-enum-value no stored row uses the old label\n$rename_in_do";
+for my $script ([ 'without an allow comment', $rename_in_do, 'renaming-enum-value' ],
+	[ 'with an allow comment before the DO', $allowed_do, undef ])
+{
+	my ($label, $sql, $rule) = @$script;
+	my ($ret, $out, $err) = $node->psql('postgres',
+		"SET schemamig.lint = error; BEGIN; SELECT schemamig.apply('do_rename', \$q\$$sql\$q\$); ROLLBACK;",
+		on_error_stop => 1);
+	my $lint = $node->safe_psql('postgres',
+		"SELECT coalesce(string_agg(DISTINCT rule, ','), '') FROM schemamig.lint(\$q\$$sql\$q\$)");
+	if (defined $rule)
+	{
+		like($err, qr/blocked by schemamig lint rule "\Q$rule\E"/, "hook refuses RENAME VALUE in a DO block $label");
+		is($lint, $rule, "lint() reports it too, $label");
+	}
+	else
+	{
+		is($ret, 0, "hook allows RENAME VALUE in a DO block $label") or diag($err);
+		is($lint, '', "lint() reports nothing either, $label");
+	}
+}
+
 done_testing();

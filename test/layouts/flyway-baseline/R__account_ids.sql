@@ -1,0 +1,1 @@
+CREATE OR REPLACE VIEW account_ids AS SELECT id FROM accounts;

@@ -1,0 +1,2 @@
+-- the first release
+CREATE TABLE accounts (id int PRIMARY KEY);
