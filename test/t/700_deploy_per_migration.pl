@@ -57,9 +57,14 @@ $node->safe_psql('enums', 'CREATE EXTENSION schemamig');
 ($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=enums');
 is($code, 0, 'a new enum value can be used by the next migration (no 55P04)') or diag($err);
 is($node->safe_psql('enums', 'SELECT m FROM people'), 'happy', 'its row is there');
-# in one transaction the value cannot be used: the error says why and what to do
+# in one transaction the value cannot be used: the error says why and what to
+# do.  The type exists before the deploy: from PostgreSQL 17 on, a value added
+# to an enum type created in the same transaction may be used in it.
 sql('CREATE DATABASE enums_single');
-$node->safe_psql('enums_single', 'CREATE EXTENSION schemamig');
+$node->safe_psql('enums_single', "CREATE EXTENSION schemamig; CREATE TYPE mood AS ENUM ('sad'); CREATE TABLE people (m mood)");
+$dir = folder_of(
+	'0002_happy.up.sql' => "ALTER TYPE mood ADD VALUE 'happy';\n",
+	'0003_use.up.sql'   => "INSERT INTO people VALUES ('happy');\n");
 ($code, $out, $err) = cli('migrate', '--dir', $dir, '--db', 'dbname=enums_single', '--single-transaction');
 is($code, 1, '--single-transaction: a new enum value used by the next migration fails (55P04)');
 like($err, qr/SQLSTATE 55P04/, '--single-transaction: the server\'s 55P04 is shown');
