@@ -17,12 +17,23 @@
  *	- TRUNCATE ... CASCADE (it empties the referencing tables too), a
  *	  DELETE, UPDATE or MERGE inside WITH, INSERT ... ON CONFLICT DO UPDATE,
  *	  and EXPLAIN ANALYZE of any of them: refused;
+ *	- statements that run code the guard cannot see into are refused: a
+ *	  SELECT, INSERT, CREATE TABLE AS, DECLARE or COPY (query), analysed
+ *	  and rewritten, that calls a function (also through a view, default,
+ *	  rule, operator, cast or aggregate) other than the harmless built-ins,
+ *	  checks a domain with constraints, or inserts into a table with a user
+ *	  trigger; an index expression, new column default or CHECK calling
+ *	  such a function; COPY ... PROGRAM or FROM, REFRESH MATERIALIZED VIEW,
+ *	  LOAD, CREATE or ALTER EXTENSION; a SELECT or INSERT after the script
+ *	  created a trigger, rule or function;
  *	- statements whose effect on data cannot be told from their parse tree
  *	  are refused: DELETE, UPDATE, MERGE, DO, CALL, EXECUTE, ALTER COLUMN
- *	  ... TYPE ... USING, DROP OWNED, DROP EXTENSION, and any other DROP
- *	  ... CASCADE (which may take columns with it); so is an unqualified
- *	  name after the script changed search_path, and a check that fails
- *	  (say, a lock wait longer than schemamig.lock_timeout);
+ *	  ... TYPE ... USING, DROP OWNED, DROP EXTENSION, any other DROP
+ *	  ... CASCADE (which may take columns with it), ALTER TYPE ... CASCADE;
+ *	  so is an unqualified name after the script changed search_path, a
+ *	  table or column that does not exist after the script renamed or
+ *	  moved objects, and a check that fails (say, a lock wait longer than
+ *	  schemamig.lock_timeout);
  *	- everything else (creating, dropping indexes, constraints, views,
  *	  functions, renaming) passes.
  *
@@ -40,24 +51,45 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
+#include "parser/parsetree.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "schemamig.h"
 #include "catalog.h"
 #include "recovery_guard.h"
 #include "script.h"
+
+/* what the statements before the one checked changed */
+typedef struct GuardState
+{
+	bool		path_changed;	/* search_path set or reset */
+	bool		names_changed;	/* a table, column or schema renamed or moved */
+	bool		code_changed;	/* a trigger, rule or function created or
+								 * enabled */
+} GuardState;
+
+static char *statement_destroys_data(Node *stmt, const char *text, GuardState *state);
 
 static char *
 relation_name(Oid relid)
@@ -135,7 +167,7 @@ resolve(RangeVar *rv)
 }
 
 static char *
-check_relations(List *relations, bool path_changed, const char *what)
+check_relations(List *relations, GuardState *state, const char *what)
 {
 	ListCell   *lc;
 
@@ -144,10 +176,13 @@ check_relations(List *relations, bool path_changed, const char *what)
 		RangeVar   *rv = lfirst(lc);
 		Oid			relid;
 
-		if (path_changed && rv->schemaname == NULL)
+		if (state->path_changed && rv->schemaname == NULL)
 			return psprintf("%s table %s after changing search_path, so which table it means cannot be told",
 							what, quote_identifier(rv->relname));
 		relid = resolve(rv);
+		if (!OidIsValid(relid) && state->names_changed)
+			return psprintf("%s table %s, which does not exist before the script renames or moves objects, so which table it means cannot be told",
+							what, quote_identifier(rv->relname));
 		if (OidIsValid(relid))
 		{
 			char	   *why = holds_data(relid, NULL, what);
@@ -184,7 +219,7 @@ type_change_keeps_values(Oid oldtype, int32 oldmod, Oid newtype, int32 newmod)
  * data: the column holds data and the new type may not keep every value.
  */
 static char *
-type_change_destroys_data(RangeVar *rv, AlterTableCmd *cmd, bool path_changed)
+type_change_destroys_data(RangeVar *rv, AlterTableCmd *cmd, GuardState *state)
 {
 	ColumnDef  *def = (ColumnDef *) cmd->def;
 	Oid			relid;
@@ -196,12 +231,15 @@ type_change_destroys_data(RangeVar *rv, AlterTableCmd *cmd, bool path_changed)
 	int32		newmod = -1;
 	Oid			newtypid;
 
-	if (path_changed && rv->schemaname == NULL)
+	if (state->path_changed && rv->schemaname == NULL)
 		return psprintf("it changes the type of column %s of %s after changing search_path, so which table it means cannot be told",
 						quote_identifier(cmd->name), quote_identifier(rv->relname));
 	relid = resolve(rv);
 	if (!OidIsValid(relid) || (attnum = get_attnum(relid, cmd->name)) == InvalidAttrNumber)
-		return NULL;
+		return state->names_changed
+			? psprintf("it changes the type of column %s of %s, which does not exist before the script renames or moves objects, so which column it means cannot be told",
+					   quote_identifier(cmd->name), quote_identifier(rv->relname))
+			: NULL;
 	get_atttypetypmodcoll(relid, attnum, &oldtype, &oldmod, &collation);
 	newtype = LookupTypeName(NULL, def->typeName, &newmod, true);
 	if (newtype != NULL)
@@ -232,9 +270,307 @@ modifies_rows_walker(Node *node, void *context)
 	return raw_expression_tree_walker(node, modifies_rows_walker, context);
 }
 
-/* why one statement of a down script may destroy data, or NULL */
+/*
+ * The volatile built-in functions a down script may call: they wait, set a
+ * setting, take an advisory lock, draw a number or a sequence value, or
+ * notify, and change no table.  Every other volatile function (lo_unlink,
+ * setval, ...) may change data.
+ */
+static const char *const harmless_volatile[] = {
+	"pg_sleep", "pg_sleep_for", "pg_sleep_until", "set_config",
+	"random", "setseed", "clock_timestamp", "timeofday", "gen_random_uuid",
+	"nextval", "currval", "lastval", "txid_current", "pg_current_xact_id",
+	"pg_notify", "pg_advisory_lock", "pg_advisory_lock_shared",
+	"pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
+	"pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+	"pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
+	"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all",
+	NULL
+};
+
+/*
+ * Whether calling function funcid cannot change data: a built-in
+ * (pg_catalog) function that is immutable or stable and runs no query text
+ * it is given (query_to_xml and its kin, ts_stat, ts_rewrite), or one of
+ * the harmless volatile built-ins.  A function of any other schema is
+ * code the guard cannot see into.
+ */
+static bool
+function_is_harmless(Oid funcid)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	Form_pg_proc proc;
+	bool		harmless = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	if (proc->pronamespace == PG_CATALOG_NAMESPACE)
+	{
+		const char *name = NameStr(proc->proname);
+
+		if (proc->provolatile != PROVOLATILE_VOLATILE)
+			harmless = strstr(name, "_to_xml") == NULL &&
+				strcmp(name, "ts_stat") != 0 && strcmp(name, "ts_rewrite") != 0;
+		else
+			for (int i = 0; harmless_volatile[i] != NULL && !harmless; i++)
+				harmless = strcmp(name, harmless_volatile[i]) == 0;
+	}
+	ReleaseSysCache(tuple);
+	return harmless;
+}
+
+static bool
+function_check(Oid funcid, void *context)
+{
+	if (function_is_harmless(funcid))
+		return false;
+	*(Oid *) context = funcid;
+	return true;
+}
+
+/* why code that inserts into relation relid runs may change data, or NULL */
 static char *
-statement_destroys_data(Node *stmt, bool path_changed)
+insert_runs_triggers(Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
+	{
+		Relation	rel = relation_open(lfirst_oid(lc), NoLock);
+		char	   *why = NULL;
+
+		for (int i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers && why == NULL; i++)
+			if (!rel->trigdesc->triggers[i].tgisinternal &&
+				rel->trigdesc->triggers[i].tgenabled != TRIGGER_DISABLED)
+				why = psprintf("it inserts into %s, whose trigger %s runs code whose effect on data cannot be told",
+							   relation_name(RelationGetRelid(rel)),
+							   quote_identifier(rel->trigdesc->triggers[i].tgname));
+		relation_close(rel, NoLock);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/*
+ * Walks analysed and rewritten queries (views expanded, defaults and rules
+ * applied) for what may change data: a function, operator, cast or
+ * aggregate that is not harmless, a domain check (its expression may call
+ * anything), a trigger of a table inserted into, a command other than
+ * SELECT or INSERT (a rule's).
+ */
+static bool
+query_runs_code_walker(Node *node, char **why)
+{
+	Oid			funcid = InvalidOid;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		Query	   *query = (Query *) node;
+
+		if (query->commandType == CMD_INSERT)
+			*why = insert_runs_triggers(rt_fetch(query->resultRelation, query->rtable)->relid);
+		else if (query->commandType != CMD_SELECT)
+			*why = pstrdup("it runs a command (a rule's, or one inside a utility statement) whose effect on data cannot be told");
+		if (*why)
+			return true;
+		return query_tree_walker(query, query_runs_code_walker, why, 0);
+	}
+	if (check_functions_in_node(node, function_check, &funcid))
+	{
+		*why = psprintf("it calls %s, which is not a built-in function known to leave data alone, so its effect on data cannot be told",
+						format_procedure(funcid));
+		return true;
+	}
+	if (IsA(node, CoerceToDomain) && DomainHasConstraints(((CoerceToDomain *) node)->resulttype))
+	{
+		*why = psprintf("it checks a value against the constraints of domain %s, whose effect on data cannot be told",
+						format_type_be(((CoerceToDomain *) node)->resulttype));
+		return true;
+	}
+	return expression_tree_walker(node, query_runs_code_walker, why);
+}
+
+/*
+ * Why a SELECT or INSERT (raw statement stmt of text) may change data
+ * through the code it calls, or NULL.  It is analysed and rewritten as the
+ * current user, in a subtransaction rolled back afterwards; when that
+ * fails (a table the script creates first), what it runs cannot be told.
+ */
+static char *
+query_runs_code(Node *stmt, const char *text)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *volatile why = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
+	PG_TRY();
+	{
+		RawStmt    *raw = makeNode(RawStmt);
+		char		lock_timeout[32];
+		List	   *queries;
+		ListCell   *lc;
+		char	   *found = NULL;
+
+		snprintf(lock_timeout, sizeof(lock_timeout), "%d", schemamig_lock_timeout);
+		(void) set_config_option("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+		raw->stmt = copyObject(stmt);
+		raw->stmt_location = -1;
+		queries = pg_analyze_and_rewrite_fixedparams(raw, text, NULL, 0, NULL);
+		foreach(lc, queries)
+			if (query_runs_code_walker(lfirst(lc), &found))
+				break;
+		MemoryContextSwitchTo(caller);
+		why = found;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		why = psprintf("what it runs could not be checked: %s", edata->message);
+	}
+	PG_END_TRY();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(caller);
+	CurrentResourceOwner = owner;
+	return why;
+}
+
+/*
+ * Walks a raw expression a utility statement evaluates on existing rows
+ * (an index expression, a new column's default, a CHECK constraint) for a
+ * call of a function that is not harmless: every function of that name
+ * counts, the argument types not being known yet.
+ */
+static bool
+raw_calls_walker(Node *node, char **why)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncCall))
+	{
+		List	   *name = ((FuncCall *) node)->funcname;
+		FuncCandidateList candidates = FuncnameGetCandidates(name, -1, NIL, false, false, false, true);
+
+		if (candidates == NULL)
+			*why = psprintf("it calls %s, a function that does not exist before the script runs, so its effect on data cannot be told",
+							NameListToString(name));
+		for (; candidates != NULL && *why == NULL; candidates = candidates->next)
+			if (!function_is_harmless(candidates->oid))
+				*why = psprintf("it calls %s, which is not a built-in function known to leave data alone, so its effect on data cannot be told",
+								format_procedure(candidates->oid));
+		if (*why)
+			return true;
+	}
+	return raw_expression_tree_walker(node, raw_calls_walker, why);
+}
+
+static char *
+raw_calls(Node *expr)
+{
+	char	   *why = NULL;
+
+	(void) raw_calls_walker(expr, &why);
+	return why;
+}
+
+/* why a constraint's or column's expressions may change data, or NULL */
+static char *
+column_calls(ColumnDef *def)
+{
+	char	   *why = raw_calls(def->raw_default);
+	ListCell   *lc;
+
+	foreach(lc, def->constraints)
+		if (why == NULL)
+			why = raw_calls(((Constraint *) lfirst(lc))->raw_expr);
+	return why;
+}
+
+/* why an ALTER TABLE (or ALTER TYPE) may destroy data, or NULL */
+static char *
+alter_destroys_data(AlterTableStmt *alter, GuardState *state)
+{
+	ListCell   *lc;
+	Oid			relid;
+
+	foreach(lc, alter->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+		char	   *why = NULL;
+
+		if (alter->objtype == OBJECT_TYPE && cmd->behavior == DROP_CASCADE)
+			return pstrdup("it changes a composite type with CASCADE, which changes the tables of that type and their data too");
+		if (alter->objtype != OBJECT_TABLE)
+			continue;
+		switch (cmd->subtype)
+		{
+			case AT_AlterColumnType:
+				if (((ColumnDef *) cmd->def)->raw_default != NULL)
+					return psprintf("it changes the type of column %s with USING, which may rewrite its data",
+									quote_identifier(cmd->name));
+				why = type_change_destroys_data(alter->relation, cmd, state);
+				break;
+			case AT_AddColumn:
+				why = column_calls((ColumnDef *) cmd->def);
+				break;
+			case AT_AddConstraint:
+				why = raw_calls(((Constraint *) cmd->def)->raw_expr);
+				break;
+			case AT_DropColumn:
+				if (state->path_changed && alter->relation->schemaname == NULL)
+					return psprintf("it drops column %s of %s after changing search_path, so which table it means cannot be told",
+									quote_identifier(cmd->name), quote_identifier(alter->relation->relname));
+				relid = resolve(alter->relation);
+				if (OidIsValid(relid) && get_attnum(relid, cmd->name) != InvalidAttrNumber)
+					why = holds_data(relid, cmd->name, "it drops");
+				else if (state->names_changed)
+					return psprintf("it drops column %s of %s, which does not exist before the script renames or moves objects, so which column it means cannot be told",
+									quote_identifier(cmd->name), quote_identifier(alter->relation->relname));
+				break;
+			case AT_EnableTrig:
+			case AT_EnableAlwaysTrig:
+			case AT_EnableReplicaTrig:
+			case AT_EnableTrigAll:
+			case AT_EnableTrigUser:
+			case AT_EnableRule:
+			case AT_EnableAlwaysRule:
+			case AT_EnableReplicaRule:
+				state->code_changed = true;
+				break;
+			default:
+				break;
+		}
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/* why a SELECT or INSERT may change data, or NULL */
+static char *
+query_destroys_data(Node *stmt, const char *text, GuardState *state)
+{
+	/* a data-modifying WITH, or INSERT ... ON CONFLICT DO UPDATE */
+	if (modifies_rows_walker(stmt, NULL))
+		return pstrdup("it changes rows (a DELETE, UPDATE or MERGE in WITH, or ON CONFLICT DO UPDATE), and which of them were written after the migration began cannot be told");
+	if (state->code_changed)
+		return pstrdup("it runs after the script created or enabled a trigger, rule or function, so what it runs cannot be told");
+	return query_runs_code(stmt, text);
+}
+
+/* why one statement (of text) of a down script may destroy data, or NULL */
+static char *
+statement_destroys_data(Node *stmt, const char *text, GuardState *state)
 {
 	switch (nodeTag(stmt))
 	{
@@ -252,51 +588,24 @@ statement_destroys_data(Node *stmt, bool path_changed)
 						: NULL;
 				foreach(lc, drop->objects)
 					relations = lappend(relations, makeRangeVarFromNameList(lfirst(lc)));
-				return check_relations(relations, path_changed, "it drops");
+				return check_relations(relations, state, "it drops");
 			}
 		case T_TruncateStmt:
 			if (((TruncateStmt *) stmt)->behavior == DROP_CASCADE)
 				return pstrdup("it empties with CASCADE, which empties every table that references them too");
-			return check_relations(((TruncateStmt *) stmt)->relations, path_changed, "it empties");
+			return check_relations(((TruncateStmt *) stmt)->relations, state, "it empties");
 		case T_AlterTableStmt:
+			return alter_destroys_data((AlterTableStmt *) stmt, state);
+		case T_IndexStmt:
 			{
-				AlterTableStmt *alter = (AlterTableStmt *) stmt;
+				IndexStmt  *index = (IndexStmt *) stmt;
+				char	   *why = raw_calls(index->whereClause);
 				ListCell   *lc;
-				Oid			relid;
 
-				if (alter->objtype != OBJECT_TABLE)
-					return NULL;
-				foreach(lc, alter->cmds)
-				{
-					AlterTableCmd *cmd = lfirst(lc);
-
-					if (cmd->subtype == AT_AlterColumnType &&
-						((ColumnDef *) cmd->def)->raw_default != NULL)
-						return psprintf("it changes the type of column %s with USING, which may rewrite its data",
-										quote_identifier(cmd->name));
-					if (cmd->subtype == AT_AlterColumnType)
-					{
-						char	   *why = type_change_destroys_data(alter->relation, cmd, path_changed);
-
-						if (why)
-							return why;
-						continue;
-					}
-					if (cmd->subtype != AT_DropColumn)
-						continue;
-					if (path_changed && alter->relation->schemaname == NULL)
-						return psprintf("it drops column %s of %s after changing search_path, so which table it means cannot be told",
-										quote_identifier(cmd->name), quote_identifier(alter->relation->relname));
-					relid = resolve(alter->relation);
-					if (OidIsValid(relid) && get_attnum(relid, cmd->name) != InvalidAttrNumber)
-					{
-						char	   *why = holds_data(relid, cmd->name, "it drops");
-
-						if (why)
-							return why;
-					}
-				}
-				return NULL;
+				foreach(lc, index->indexParams)
+					if (why == NULL)
+						why = raw_calls(((IndexElem *) lfirst(lc))->expr);
+				return why;
 			}
 		case T_DeleteStmt:
 		case T_UpdateStmt:
@@ -304,19 +613,51 @@ statement_destroys_data(Node *stmt, bool path_changed)
 			return pstrdup("it changes rows, and which of them were written after the migration began cannot be told");
 		case T_InsertStmt:
 		case T_SelectStmt:
-			/* a data-modifying WITH, or INSERT ... ON CONFLICT DO UPDATE */
-			return modifies_rows_walker(stmt, NULL)
-				? pstrdup("it changes rows (a DELETE, UPDATE or MERGE in WITH, or ON CONFLICT DO UPDATE), and which of them were written after the migration began cannot be told")
-				: NULL;
+			return query_destroys_data(stmt, text, state);
 		case T_ExplainStmt:
 			/* EXPLAIN ANALYZE runs its statement */
-			return statement_destroys_data(((ExplainStmt *) stmt)->query, path_changed);
+			return statement_destroys_data(((ExplainStmt *) stmt)->query, text, state);
+		case T_CreateTableAsStmt:
+			/* CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW run their query */
+			return ((CreateTableAsStmt *) stmt)->into->skipData
+				? NULL
+				: statement_destroys_data(((CreateTableAsStmt *) stmt)->query, text, state);
+		case T_DeclareCursorStmt:
+			return statement_destroys_data(((DeclareCursorStmt *) stmt)->query, text, state);
+		case T_CopyStmt:
+			{
+				CopyStmt   *copy = (CopyStmt *) stmt;
+
+				if (copy->is_program)
+					return pstrdup("it runs a program (COPY ... PROGRAM) whose effect on data cannot be told");
+				if (copy->query != NULL)
+					return statement_destroys_data(copy->query, text, state);
+				if (copy->is_from)
+					return pstrdup("it loads rows with COPY ... FROM, which runs the table's triggers, whose effect on data cannot be told");
+				return NULL;
+			}
+		case T_RefreshMatViewStmt:
+			return pstrdup("it refreshes a materialized view, running its query, whose effect on data cannot be told");
 		case T_DoStmt:
 		case T_CallStmt:
 		case T_ExecuteStmt:
 			return pstrdup("it runs code whose effect on data cannot be told");
+		case T_LoadStmt:
+			return pstrdup("it loads a shared library, whose effect on data cannot be told");
+		case T_CreateExtensionStmt:
+		case T_AlterExtensionStmt:
+			return pstrdup("it runs an extension's script, whose effect on data cannot be told");
 		case T_DropOwnedStmt:
 			return pstrdup("it drops every object a role owns");
+		case T_CreateTrigStmt:
+		case T_RuleStmt:
+		case T_CreateFunctionStmt:
+			state->code_changed = true;
+			return NULL;
+		case T_RenameStmt:
+		case T_AlterObjectSchemaStmt:
+			state->names_changed = true;
+			return NULL;
 		default:
 			return NULL;
 	}
@@ -332,13 +673,13 @@ char *
 recovery_destroys_data(const char *version, const char *down_sql)
 {
 	Script	   *script = script_split(down_sql, version, MIGRATION_DOWN);
-	bool		path_changed = false;
+	GuardState	state = {0};
 	ListCell   *lc;
 
 	foreach(lc, script->statements)
 	{
 		ScriptStatement *s = lfirst(lc);
-		char	   *why = statement_destroys_data(s->parsetree, path_changed);
+		char	   *why = statement_destroys_data(s->parsetree, s->text, &state);
 
 		if (why)
 			return psprintf("statement %d (line %d): %s", s->number, s->line, why);
@@ -346,7 +687,7 @@ recovery_destroys_data(const char *version, const char *down_sql)
 			(((VariableSetStmt *) s->parsetree)->kind == VAR_RESET_ALL ||
 			 (((VariableSetStmt *) s->parsetree)->name != NULL &&
 			  strcmp(((VariableSetStmt *) s->parsetree)->name, "search_path") == 0)))
-			path_changed = true;
+			state.path_changed = true;
 	}
 	return NULL;
 }
