@@ -10,7 +10,9 @@
  * migration built; its down script would throw that away.  So before an
  * automatic recovery, the down script is read statement by statement:
  *
- *	- DROP TABLE, TRUNCATE: refused when the table has a row;
+ *	- DROP TABLE, TRUNCATE: refused when the table has a row; DROP TABLE
+ *	  ... CASCADE also when a column of another table whose type is the
+ *	  table's row type (or an array or domain over it) has a value;
  *	- ALTER TABLE ... DROP COLUMN: refused when the column has a non-null
  *	  value; so is ALTER COLUMN ... TYPE without USING, unless the new type
  *	  keeps every value (a larger typmod, varchar to text, a wider integer);
@@ -25,11 +27,13 @@
  *	  trigger; an index expression, new column default or CHECK calling
  *	  such a function; COPY ... PROGRAM or FROM, REFRESH MATERIALIZED VIEW,
  *	  LOAD, CREATE or ALTER EXTENSION; a SELECT or INSERT after the script
- *	  created a trigger, rule or function;
+ *	  created a trigger, rule or function; names resolve through the
+ *	  search_path the script set (none after a RESET of it);
  *	- statements whose effect on data cannot be told from their parse tree
  *	  are refused: DELETE, UPDATE, MERGE, DO, CALL, EXECUTE, ALTER COLUMN
- *	  ... TYPE ... USING, DROP OWNED, DROP EXTENSION, any other DROP
- *	  ... CASCADE (which may take columns with it), ALTER TYPE ... CASCADE;
+ *	  ... TYPE ... USING, DROP OWNED, DROP EXTENSION, DROP DATABASE, any
+ *	  other DROP ... CASCADE (which may take columns with it), ALTER TYPE
+ *	  ... CASCADE;
  *	  so is an unqualified name after the script changed search_path, a
  *	  table or column that does not exist after the script renamed or
  *	  moved objects, and a check that fails (say, a lock wait longer than
@@ -84,6 +88,8 @@
 typedef struct GuardState
 {
 	bool		path_changed;	/* search_path set or reset */
+	char	   *search_path;	/* the value it was set to, or NULL when
+								 * reset (or not changed) */
 	bool		names_changed;	/* a table, column or schema renamed or moved */
 	bool		code_changed;	/* a trigger, rule or function created or
 								 * enabled */
@@ -159,6 +165,54 @@ holds_data(Oid relid, const char *column, const char *what)
 	return why;
 }
 
+/*
+ * Why DROP TABLE ... CASCADE of relid destroys data beyond its own rows:
+ * a column of another table whose type is its row type (or an array or
+ * domain over it), which CASCADE drops, holds data; or NULL.
+ */
+static char *
+cascade_drops_columns(Oid relid)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		values[2];
+	List	   *columns = NIL;
+	ListCell   *lc;
+
+	values[0] = ObjectIdGetDatum(get_rel_type_id(relid));
+	values[1] = ObjectIdGetDatum(relid);
+	if (SPI_execute_with_args("SELECT d.objid, a.attname::pg_catalog.text FROM pg_catalog.pg_depend d "
+							  "JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) d.objid "
+							  " AND a.attnum OPERATOR(pg_catalog.=) d.objsubid "
+							  "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+							  "  AND d.objsubid OPERATOR(pg_catalog.>) 0 AND d.objid OPERATOR(pg_catalog.<>) $2 "
+							  "  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass "
+							  "  AND d.refobjid IN (SELECT t.oid FROM pg_catalog.pg_type t "
+							  "    WHERE t.oid OPERATOR(pg_catalog.=) $1 OR t.typelem OPERATOR(pg_catalog.=) $1 "
+							  "       OR t.typbasetype OPERATOR(pg_catalog.=) $1)",
+							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_depend");
+	MemoryContextSwitchTo(caller);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			column_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+
+		columns = lappend(columns, list_make2(makeInteger((int) column_relid),
+											  makeString(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2))));
+	}
+	foreach(lc, columns)
+	{
+		List	   *column = lfirst(lc);
+		char	   *why = holds_data((Oid) intVal(linitial(column)), strVal(lsecond(column)),
+									 psprintf("it drops with CASCADE the row type of %s, and with it", relation_name(relid)));
+
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
 /* the relation a name in the down script means now, or InvalidOid */
 static Oid
 resolve(RangeVar *rv)
@@ -167,7 +221,7 @@ resolve(RangeVar *rv)
 }
 
 static char *
-check_relations(List *relations, GuardState *state, const char *what)
+check_relations(List *relations, GuardState *state, bool cascade, const char *what)
 {
 	ListCell   *lc;
 
@@ -187,6 +241,8 @@ check_relations(List *relations, GuardState *state, const char *what)
 		{
 			char	   *why = holds_data(relid, NULL, what);
 
+			if (why == NULL && cascade)
+				why = cascade_drops_columns(relid);
 			if (why)
 				return why;
 		}
@@ -397,11 +453,12 @@ query_runs_code_walker(Node *node, char **why)
 /*
  * Why a SELECT or INSERT (raw statement stmt of text) may change data
  * through the code it calls, or NULL.  It is analysed and rewritten as the
- * current user, in a subtransaction rolled back afterwards; when that
- * fails (a table the script creates first), what it runs cannot be told.
+ * current user, under the search_path the script set before it (if any),
+ * in a subtransaction rolled back afterwards; when that fails (a table the
+ * script creates first), what it runs cannot be told.
  */
 static char *
-query_runs_code(Node *stmt, const char *text)
+query_runs_code(Node *stmt, const char *text, const char *search_path)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -420,6 +477,9 @@ query_runs_code(Node *stmt, const char *text)
 		snprintf(lock_timeout, sizeof(lock_timeout), "%d", schemamig_lock_timeout);
 		(void) set_config_option("lock_timeout", lock_timeout, PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
+		if (search_path)
+			(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_LOCAL, true, 0, false);
 		raw->stmt = copyObject(stmt);
 		raw->stmt_location = -1;
 		queries = pg_analyze_and_rewrite_fixedparams(raw, text, NULL, 0, NULL);
@@ -449,11 +509,20 @@ query_runs_code(Node *stmt, const char *text)
  * Walks a raw expression a utility statement evaluates on existing rows
  * (an index expression, a new column's default, a CHECK constraint) for a
  * call of a function that is not harmless: every function of that name
- * counts, the argument types not being known yet.
+ * counts, the argument types not being known yet; after the script changed
+ * search_path, an unqualified name cannot be told.
  */
-static bool
-raw_calls_walker(Node *node, char **why)
+typedef struct RawCalls
 {
+	bool		path_changed;
+	char	   *why;
+} RawCalls;
+
+static bool
+raw_calls_walker(Node *node, RawCalls *calls)
+{
+	char	  **why = &calls->why;
+
 	if (node == NULL)
 		return false;
 	if (IsA(node, FuncCall))
@@ -461,7 +530,10 @@ raw_calls_walker(Node *node, char **why)
 		List	   *name = ((FuncCall *) node)->funcname;
 		FuncCandidateList candidates = FuncnameGetCandidates(name, -1, NIL, false, false, false, true);
 
-		if (candidates == NULL)
+		if (calls->path_changed && list_length(name) == 1)
+			*why = psprintf("it calls %s after the script changed search_path, so which function it means cannot be told",
+							NameListToString(name));
+		else if (candidates == NULL)
 			*why = psprintf("it calls %s, a function that does not exist before the script runs, so its effect on data cannot be told",
 							NameListToString(name));
 		for (; candidates != NULL && *why == NULL; candidates = candidates->next)
@@ -471,28 +543,28 @@ raw_calls_walker(Node *node, char **why)
 		if (*why)
 			return true;
 	}
-	return raw_expression_tree_walker(node, raw_calls_walker, why);
+	return raw_expression_tree_walker(node, raw_calls_walker, calls);
 }
 
 static char *
-raw_calls(Node *expr)
+raw_calls(Node *expr, GuardState *state)
 {
-	char	   *why = NULL;
+	RawCalls	calls = {state->path_changed, NULL};
 
-	(void) raw_calls_walker(expr, &why);
-	return why;
+	(void) raw_calls_walker(expr, &calls);
+	return calls.why;
 }
 
 /* why a constraint's or column's expressions may change data, or NULL */
 static char *
-column_calls(ColumnDef *def)
+column_calls(ColumnDef *def, GuardState *state)
 {
-	char	   *why = raw_calls(def->raw_default);
+	char	   *why = raw_calls(def->raw_default, state);
 	ListCell   *lc;
 
 	foreach(lc, def->constraints)
 		if (why == NULL)
-			why = raw_calls(((Constraint *) lfirst(lc))->raw_expr);
+			why = raw_calls(((Constraint *) lfirst(lc))->raw_expr, state);
 	return why;
 }
 
@@ -521,10 +593,10 @@ alter_destroys_data(AlterTableStmt *alter, GuardState *state)
 				why = type_change_destroys_data(alter->relation, cmd, state);
 				break;
 			case AT_AddColumn:
-				why = column_calls((ColumnDef *) cmd->def);
+				why = column_calls((ColumnDef *) cmd->def, state);
 				break;
 			case AT_AddConstraint:
-				why = raw_calls(((Constraint *) cmd->def)->raw_expr);
+				why = raw_calls(((Constraint *) cmd->def)->raw_expr, state);
 				break;
 			case AT_DropColumn:
 				if (state->path_changed && alter->relation->schemaname == NULL)
@@ -565,7 +637,9 @@ query_destroys_data(Node *stmt, const char *text, GuardState *state)
 		return pstrdup("it changes rows (a DELETE, UPDATE or MERGE in WITH, or ON CONFLICT DO UPDATE), and which of them were written after the migration began cannot be told");
 	if (state->code_changed)
 		return pstrdup("it runs after the script created or enabled a trigger, rule or function, so what it runs cannot be told");
-	return query_runs_code(stmt, text);
+	if (state->path_changed && state->search_path == NULL)
+		return pstrdup("it runs after the script reset search_path, so which tables and functions it means cannot be told");
+	return query_runs_code(stmt, text, state->search_path);
 }
 
 /* why one statement (of text) of a down script may destroy data, or NULL */
@@ -588,23 +662,23 @@ statement_destroys_data(Node *stmt, const char *text, GuardState *state)
 						: NULL;
 				foreach(lc, drop->objects)
 					relations = lappend(relations, makeRangeVarFromNameList(lfirst(lc)));
-				return check_relations(relations, state, "it drops");
+				return check_relations(relations, state, drop->behavior == DROP_CASCADE, "it drops");
 			}
 		case T_TruncateStmt:
 			if (((TruncateStmt *) stmt)->behavior == DROP_CASCADE)
 				return pstrdup("it empties with CASCADE, which empties every table that references them too");
-			return check_relations(((TruncateStmt *) stmt)->relations, state, "it empties");
+			return check_relations(((TruncateStmt *) stmt)->relations, state, false, "it empties");
 		case T_AlterTableStmt:
 			return alter_destroys_data((AlterTableStmt *) stmt, state);
 		case T_IndexStmt:
 			{
 				IndexStmt  *index = (IndexStmt *) stmt;
-				char	   *why = raw_calls(index->whereClause);
+				char	   *why = raw_calls(index->whereClause, state);
 				ListCell   *lc;
 
 				foreach(lc, index->indexParams)
 					if (why == NULL)
-						why = raw_calls(((IndexElem *) lfirst(lc))->expr);
+						why = raw_calls(((IndexElem *) lfirst(lc))->expr, state);
 				return why;
 			}
 		case T_DeleteStmt:
@@ -649,6 +723,8 @@ statement_destroys_data(Node *stmt, const char *text, GuardState *state)
 			return pstrdup("it runs an extension's script, whose effect on data cannot be told");
 		case T_DropOwnedStmt:
 			return pstrdup("it drops every object a role owns");
+		case T_DropdbStmt:
+			return pstrdup("it drops a database");
 		case T_CreateTrigStmt:
 		case T_RuleStmt:
 		case T_CreateFunctionStmt:
@@ -687,7 +763,12 @@ recovery_destroys_data(const char *version, const char *down_sql)
 			(((VariableSetStmt *) s->parsetree)->kind == VAR_RESET_ALL ||
 			 (((VariableSetStmt *) s->parsetree)->name != NULL &&
 			  strcmp(((VariableSetStmt *) s->parsetree)->name, "search_path") == 0)))
+		{
+			VariableSetStmt *set = (VariableSetStmt *) s->parsetree;
+
 			state.path_changed = true;
+			state.search_path = set->kind == VAR_SET_VALUE ? ExtractSetVariableArgs(set) : NULL;
+		}
 	}
 	return NULL;
 }

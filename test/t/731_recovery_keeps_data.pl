@@ -16,8 +16,10 @@
 # down scripts running code the guard cannot see into (a user function
 # called directly, through a view, CREATE TABLE AS, COPY or an index
 # expression, COPY ... PROGRAM, a trigger on the table inserted into, DO),
-# a table or column renamed and then dropped, and ALTER TYPE ... CASCADE;
-# one calling only harmless built-ins still recovers on its own.
+# a table or column renamed and then dropped, ALTER TYPE ... CASCADE,
+# DROP TABLE ... CASCADE taking a column of its row type with data, a view
+# found through the search_path the script set, DROP DATABASE; one calling
+# only harmless built-ins still recovers on its own.
 use strict;
 use warnings;
 
@@ -224,6 +226,25 @@ $node->poll_query_until('postgres', "SELECT NOT EXISTS (SELECT FROM schemamig.ap
   or die 'migration 27 was not recovered';
 is(sql("SELECT count(*) FROM schemamig.events WHERE version = '27' AND event = 'recovered'"), '1',
 	'pg_sleep, now, set_config and a plain SELECT: recovered automatically');
+
+# a row type's columns dropped by CASCADE, a table found through the
+# script's own search_path, a database dropped
+sql(q{CREATE TABLE shape (id int PRIMARY KEY, x int);
+	CREATE TABLE drawing (id int PRIMARY KEY, s shape);
+	INSERT INTO drawing VALUES (1, ROW(1, 2));
+	CREATE TABLE counts (id int PRIMARY KEY, n int);
+	CREATE SCHEMA app2;
+	CREATE VIEW app2.counts AS SELECT public.wipe() AS n});
+$node->safe_psql('postgres', 'CREATE DATABASE victim');
+my %more = (
+	'28' => [ 'shape', 'DROP TABLE shape CASCADE;',
+		qr/it drops with CASCADE the row type of public\.shape, and with it column public\.drawing\.s, which holds data/ ],
+	'29' => [ 'counts', "SET search_path = app2, public;\nSELECT n FROM counts;", qr/statement 3 \(line 3\): it calls wipe\(\)/ ],
+	'30' => [ 'counts', 'DROP DATABASE IF EXISTS victim;', qr/it drops a database/ ]);
+held_back($_, @{ $more{$_} }) for sort keys %more;
+is(sql('SELECT (s).x FROM drawing'), '2', 'the column of the row type is there');
+is(sql('SELECT v FROM keep'), 'kept by the application', 'the view found through the script\'s search_path did not run');
+is(sql("SELECT count(*) FROM pg_database WHERE datname = 'victim'"), '1', 'the database is there');
 
 $gate->quit;
 $node->stop;
