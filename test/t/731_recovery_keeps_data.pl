@@ -19,7 +19,8 @@
 # a table or column renamed and then dropped, ALTER TYPE ... CASCADE,
 # DROP TABLE ... CASCADE taking a column of its row type with data, a view
 # found through the search_path the script set, DROP DATABASE; one calling
-# only harmless built-ins still recovers on its own.
+# only harmless built-ins still recovers on its own.  A recovery migrate()
+# queued for the worker is checked again when the worker runs it.
 use strict;
 use warnings;
 
@@ -245,6 +246,36 @@ held_back($_, @{ $more{$_} }) for sort keys %more;
 is(sql('SELECT (s).x FROM drawing'), '2', 'the column of the row type is there');
 is(sql('SELECT v FROM keep'), 'kept by the application', 'the view found through the script\'s search_path did not run');
 is(sql("SELECT count(*) FROM pg_database WHERE datname = 'victim'"), '1', 'the database is there');
+
+# ---- a recovery migrate() queued for the worker is checked when it runs ----
+# migrate() (auto_recover on) checks the down script and, as it needs the
+# worker, queues it; while the job waits (here: schemamig.skip holds the
+# queue), the application writes into the column the down script drops.
+# The worker checks again when it takes the job: held back, the job fails
+# with SM002, the values survive.
+sql(q{CREATE TABLE ot4 (id int PRIMARY KEY);
+	INSERT INTO ot4 SELECT g FROM generate_series(1, 10) g;
+	ALTER SYSTEM SET schemamig.auto_recover = off;
+	SELECT pg_reload_conf()});
+wait_for_worker_loops($node, $worker);
+$job = queue_job($node, '40', "ALTER TABLE ot4 ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY guard_40 ON ot4 (id);\nSELECT 1 / 0;",
+	"DROP INDEX CONCURRENTLY IF EXISTS guard_40;\nALTER TABLE ot4 DROP COLUMN IF EXISTS note;");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'migration 40 fails after its build');
+is(sql("SELECT state FROM schemamig.status() WHERE version = '40'"), 'dirty', 'and, auto_recover off, stays dirty');
+sql("ALTER SYSTEM SET schemamig.skip = on; SELECT pg_reload_conf()");
+wait_for_worker_loops($node, $worker);
+is(sql("SET schemamig.skip = off; SET schemamig.auto_recover = on; SELECT result FROM schemamig.migrate()"), 'queued',
+	'migrate() queues the recovery: the column is empty, its down script needs the worker');
+my $recovery = sql("SELECT max(id) FROM schemamig.jobs WHERE version = '40' AND direction = 'down'");
+is(job_field($node, $recovery, 'automatic'), 't', 'the job says it is an automatic recovery');
+sql("UPDATE ot4 SET note = 'written while the recovery was queued'");
+sql("ALTER SYSTEM RESET schemamig.skip; ALTER SYSTEM RESET schemamig.auto_recover; SELECT pg_reload_conf()");
+is(wait_for_job_status($node, $recovery, 'done', 'failed'), 'failed', 'the queued recovery is held back when it runs');
+is(job_field($node, $recovery, 'sqlstate'), 'SM002', 'with SM002');
+like(job_field($node, $recovery, 'error'), qr/automatic recovery held back: .*column public\.ot4\.note, which holds data.*schemamig\.repair\('40'\)/,
+	'its error says why and the ways out');
+is(sql("SELECT count(*) FROM ot4 WHERE note IS NOT NULL"), '10', 'the values written while it was queued survive');
+is(sql("SELECT state FROM schemamig.status() WHERE version = '40'"), 'dirty', 'the migration stays dirty');
 
 $gate->quit;
 $node->stop;
