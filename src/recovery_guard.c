@@ -24,8 +24,9 @@
  *	  and rewritten, that calls a function (also through a view, default,
  *	  rule, operator, cast or aggregate) other than the harmless built-ins,
  *	  checks a domain with constraints, or inserts into a table with a user
- *	  trigger; an index expression, new column default or CHECK calling
- *	  such a function; COPY ... PROGRAM or FROM, REFRESH MATERIALIZED VIEW,
+ *	  trigger; an index expression or predicate, CHECK, new column default
+ *	  or generation expression doing so (analysed as a SELECT of them from
+ *	  the table), a CHECK on a new column naming such a function; COPY ... PROGRAM or FROM, REFRESH MATERIALIZED VIEW,
  *	  LOAD, CREATE or ALTER EXTENSION; a SELECT or INSERT after the script
  *	  created a trigger, rule or function; names resolve through the
  *	  search_path the script set (none after a RESET of it);
@@ -555,22 +556,77 @@ raw_calls(Node *expr, GuardState *state)
 	return calls.why;
 }
 
-/* why a constraint's or column's expressions may change data, or NULL */
+static char *query_destroys_data(Node *stmt, const char *text, GuardState *state);
+
+/*
+ * Why expressions a utility statement evaluates on the rows of relation
+ * (an index's expressions and predicate, a CHECK, a generated column) may
+ * change data, or NULL: they are judged as SELECT exprs FROM relation
+ * WHERE where, analysed like any SELECT (operators, casts and functions
+ * resolved by type).  A relation that does not exist yet has no rows to
+ * evaluate them on, unless the script renamed or moved objects before.
+ */
 static char *
-column_calls(ColumnDef *def, GuardState *state)
+expressions_destroy_data(RangeVar *relation, List *exprs, Node *where,
+						 const char *text, GuardState *state)
 {
-	char	   *why = raw_calls(def->raw_default, state);
+	SelectStmt *select;
 	ListCell   *lc;
 
+	if (exprs == NIL && where == NULL)
+		return NULL;
+	if (relation != NULL && !(state->path_changed && relation->schemaname == NULL) &&
+		!OidIsValid(resolve(relation)))
+		return state->names_changed
+			? psprintf("it evaluates expressions on table %s, which does not exist before the script renames or moves objects, so what they run cannot be told",
+					   quote_identifier(relation->relname))
+			: NULL;
+	select = makeNode(SelectStmt);
+	foreach(lc, exprs)
+	{
+		ResTarget  *target = makeNode(ResTarget);
+
+		target->val = lfirst(lc);
+		target->location = -1;
+		select->targetList = lappend(select->targetList, target);
+	}
+	select->fromClause = relation ? list_make1(relation) : NIL;
+	select->whereClause = where;
+	return query_destroys_data((Node *) select, text, state);
+}
+
+/*
+ * Why a new column's default, generated expression or constraints may
+ * change data, or NULL: the default (evaluated once, or for every row if
+ * volatile) and the generation expression are analysed; a CHECK on the new
+ * column is judged by its function names.
+ */
+static char *
+column_calls(RangeVar *relation, ColumnDef *def, const char *text, GuardState *state)
+{
+	char	   *why = NULL;
+	ListCell   *lc;
+
+	if (def->raw_default != NULL)
+		why = expressions_destroy_data(NULL, list_make1(def->raw_default), NULL, text, state);
 	foreach(lc, def->constraints)
-		if (why == NULL)
-			why = raw_calls(((Constraint *) lfirst(lc))->raw_expr, state);
+	{
+		Constraint *constraint = lfirst(lc);
+
+		if (why != NULL)
+			break;
+		if (constraint->contype == CONSTR_GENERATED || constraint->contype == CONSTR_DEFAULT)
+			why = expressions_destroy_data(constraint->contype == CONSTR_GENERATED ? relation : NULL,
+										   list_make1(constraint->raw_expr), NULL, text, state);
+		else
+			why = raw_calls(constraint->raw_expr, state);
+	}
 	return why;
 }
 
 /* why an ALTER TABLE (or ALTER TYPE) may destroy data, or NULL */
 static char *
-alter_destroys_data(AlterTableStmt *alter, GuardState *state)
+alter_destroys_data(AlterTableStmt *alter, const char *text, GuardState *state)
 {
 	ListCell   *lc;
 	Oid			relid;
@@ -593,10 +649,12 @@ alter_destroys_data(AlterTableStmt *alter, GuardState *state)
 				why = type_change_destroys_data(alter->relation, cmd, state);
 				break;
 			case AT_AddColumn:
-				why = column_calls((ColumnDef *) cmd->def, state);
+				why = column_calls(alter->relation, (ColumnDef *) cmd->def, text, state);
 				break;
 			case AT_AddConstraint:
-				why = raw_calls(((Constraint *) cmd->def)->raw_expr, state);
+				if (((Constraint *) cmd->def)->raw_expr != NULL)
+					why = expressions_destroy_data(alter->relation, NIL,
+												   ((Constraint *) cmd->def)->raw_expr, text, state);
 				break;
 			case AT_DropColumn:
 				if (state->path_changed && alter->relation->schemaname == NULL)
@@ -669,17 +727,17 @@ statement_destroys_data(Node *stmt, const char *text, GuardState *state)
 				return pstrdup("it empties with CASCADE, which empties every table that references them too");
 			return check_relations(((TruncateStmt *) stmt)->relations, state, false, "it empties");
 		case T_AlterTableStmt:
-			return alter_destroys_data((AlterTableStmt *) stmt, state);
+			return alter_destroys_data((AlterTableStmt *) stmt, text, state);
 		case T_IndexStmt:
 			{
 				IndexStmt  *index = (IndexStmt *) stmt;
-				char	   *why = raw_calls(index->whereClause, state);
+				List	   *exprs = NIL;
 				ListCell   *lc;
 
 				foreach(lc, index->indexParams)
-					if (why == NULL)
-						why = raw_calls(((IndexElem *) lfirst(lc))->expr, state);
-				return why;
+					if (((IndexElem *) lfirst(lc))->expr != NULL)
+						exprs = lappend(exprs, ((IndexElem *) lfirst(lc))->expr);
+				return expressions_destroy_data(index->relation, exprs, index->whereClause, text, state);
 			}
 		case T_DeleteStmt:
 		case T_UpdateStmt:

@@ -18,7 +18,8 @@
 # expression, COPY ... PROGRAM, a trigger on the table inserted into, DO),
 # a table or column renamed and then dropped, ALTER TYPE ... CASCADE,
 # DROP TABLE ... CASCADE taking a column of its row type with data, a view
-# found through the search_path the script set, DROP DATABASE; one calling
+# found through the search_path the script set, DROP DATABASE, a user
+# operator in an index expression or a CHECK; one calling
 # only harmless built-ins still recovers on its own.  A recovery migrate()
 # queued for the worker is checked again when the worker runs it.
 use strict;
@@ -229,22 +230,29 @@ is(sql("SELECT count(*) FROM schemamig.events WHERE version = '27' AND event = '
 	'pg_sleep, now, set_config and a plain SELECT: recovered automatically');
 
 # a row type's columns dropped by CASCADE, a table found through the
-# script's own search_path, a database dropped
+# script's own search_path, a database dropped, an operator whose function
+# deletes in an index expression and in a CHECK
 sql(q{CREATE TABLE shape (id int PRIMARY KEY, x int);
 	CREATE TABLE drawing (id int PRIMARY KEY, s shape);
 	INSERT INTO drawing VALUES (1, ROW(1, 2));
 	CREATE TABLE counts (id int PRIMARY KEY, n int);
 	CREATE SCHEMA app2;
-	CREATE VIEW app2.counts AS SELECT public.wipe() AS n});
+	CREATE VIEW app2.counts AS SELECT public.wipe() AS n;
+	CREATE FUNCTION wipe_plus(a int, b int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS
+	  $$BEGIN PERFORM wipe(); RETURN a + b; END$$;
+	CREATE OPERATOR %%% (FUNCTION = wipe_plus, LEFTARG = int, RIGHTARG = int)});
 $node->safe_psql('postgres', 'CREATE DATABASE victim');
 my %more = (
 	'28' => [ 'shape', 'DROP TABLE shape CASCADE;',
 		qr/it drops with CASCADE the row type of public\.shape, and with it column public\.drawing\.s, which holds data/ ],
 	'29' => [ 'counts', "SET search_path = app2, public;\nSELECT n FROM counts;", qr/statement 3 \(line 3\): it calls wipe\(\)/ ],
-	'30' => [ 'counts', 'DROP DATABASE IF EXISTS victim;', qr/it drops a database/ ]);
+	'30' => [ 'counts', 'DROP DATABASE IF EXISTS victim;', qr/it drops a database/ ],
+	'31' => [ 'counts', 'CREATE INDEX keep_op ON keep ((id %%% 1));', qr/it calls wipe_plus\(integer,integer\)/ ],
+	'32' => [ 'counts', 'ALTER TABLE keep ADD CONSTRAINT keep_positive CHECK (id %%% 0 > 0);', qr/it calls wipe_plus\(integer,integer\)/ ]);
 held_back($_, @{ $more{$_} }) for sort keys %more;
 is(sql('SELECT (s).x FROM drawing'), '2', 'the column of the row type is there');
-is(sql('SELECT v FROM keep'), 'kept by the application', 'the view found through the script\'s search_path did not run');
+is(sql('SELECT v FROM keep'), 'kept by the application',
+	'neither the view found through the script\'s search_path nor the operator in an index expression or CHECK ran');
 is(sql("SELECT count(*) FROM pg_database WHERE datname = 'victim'"), '1', 'the database is there');
 
 # ---- a recovery migrate() queued for the worker is checked when it runs ----
