@@ -16,3 +16,13 @@ SELECT s->>'sql' AS stored_sql
 SELECT count(*) AS leaks FROM schemamig.events
  WHERE detail::text ~ '(hunter|s3cr3t|pw9|k-123|opt-pw)';
 SELECT version, result FROM schemamig.rollback();
+-- the other ways a statement may give a secret: a U& literal, a comment or
+-- a form feed between PASSWORD and the literal, a quoted option name
+SELECT schemamig.apply('2', E'CREATE ROLE regress_schemamig_secret2 PASSWORD U&''hunter\\0034'';\nALTER ROLE regress_schemamig_secret2 PASSWORD /* new */ ''hunter5'';\nALTER ROLE regress_schemamig_secret2 PASSWORD -- again\n''hunter6'';\nALTER ROLE regress_schemamig_secret2 PASSWORD\f''hunter7'';\nCREATE FOREIGN DATA WRAPPER regress_schemamig_fdw2;\nCREATE SERVER regress_schemamig_srv2 FOREIGN DATA WRAPPER regress_schemamig_fdw2;\nCREATE USER MAPPING FOR CURRENT_USER SERVER regress_schemamig_srv2 OPTIONS ("password" ''opt-pw2'');\n',
+  'DROP SERVER regress_schemamig_srv2 CASCADE; DROP FOREIGN DATA WRAPPER regress_schemamig_fdw2; DROP ROLE regress_schemamig_secret2;');
+SELECT replace(s->>'sql', E'\f', '<FF>') AS stored_sql
+  FROM schemamig.events, jsonb_array_elements(detail->'statements') s
+ WHERE id = (SELECT max(id) FROM schemamig.events WHERE event = 'applied') ORDER BY (s->>'n')::int;
+SELECT count(*) AS leaks FROM schemamig.events
+ WHERE detail::text ~ '(hunter|opt-pw2)';
+SELECT version, result FROM schemamig.rollback();

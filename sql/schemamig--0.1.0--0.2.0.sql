@@ -17,6 +17,15 @@ COMMENT ON COLUMN schemamig.jobs.requested_by_oid IS
 COMMENT ON COLUMN schemamig.jobs.requested_in_cluster IS
     'system identifier (pg_control_system()) of the cluster the job was queued in; a job restored into another cluster never runs';
 
+-- ---- automatic recoveries queued for the worker (issue 11, section 2) ----
+-- migrate() and run() queue the recovery of a dirty migration whose down
+-- script needs the worker; when it runs, the worker checks it again
+-- (src/recovery_guard.c), as its own recoveries: what the application
+-- wrote while it waited in the queue is not dropped.
+ALTER TABLE schemamig.jobs ADD COLUMN automatic boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN schemamig.jobs.automatic IS
+    'true for a recovery migrate() or run() queued on its own (schemamig.auto_recover), which the worker holds back when its down script would destroy data; false for a job a person queued';
+
 -- A role sees its own jobs (the owner, which bypasses row security, sees
 -- all), and waits for them: wait() itself refuses another role's job.
 ALTER TABLE schemamig.jobs ENABLE ROW LEVEL SECURITY;

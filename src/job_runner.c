@@ -121,6 +121,7 @@ typedef struct Job
 	char	   *role_oid;		/* queued jobs: its recorded OID, and the */
 	char	   *cluster;		/* cluster it was queued in (jobs_requester) */
 	Oid			roleid;			/* that role, once run_job found it */
+	bool		automatic;		/* a recovery migrate() or run() queued */
 	bool		cancelled;		/* schemamig.cancel() asked it to stop */
 	ScriptSettings settings;	/* what its script has SET so far */
 } Job;
@@ -188,6 +189,7 @@ claim_next_job(Job *job)
 		job->role = row.role;
 		job->role_oid = row.role_oid;
 		job->cluster = row.cluster;
+		job->automatic = row.automatic;
 		job->cancelled = false;
 	}
 	txn_commit();
@@ -788,9 +790,10 @@ recover_lone_index_build(Job *job, Oid role, MigrationState *m)
 }
 
 /*
- * An automatic recovery (the worker's own, job id 0) whose down script
- * would destroy data is held back: the migration stays dirty, and an event
- * says why and how to go on.  Returns true if held back.
+ * An automatic recovery (the worker's own, job id 0, or one migrate() or
+ * run() queued) whose down script would destroy data is held back: the
+ * migration stays dirty, an event says why and how to go on, and a queued
+ * job fails with SM002 saying the same.  Returns true if held back.
  */
 static bool
 recovery_held(Job *job, Oid role, MigrationState *m)
@@ -801,14 +804,18 @@ recovery_held(Job *job, Oid role, MigrationState *m)
 	why = recovery_destroys_data(job->version, m->down_sql);
 	MemoryContextSwitchTo(job_context);
 	if (why)
-		catalog_log_event("error", "recovery_held", job->version, "down", NAN, NULL,
-						  psprintf("automatic recovery held back: its down script would destroy data "
-								   "(%s); migration %s stays dirty: undo it on purpose with "
-								   "schemamig.recover('%s') (SELECT schemamig.enqueue('%s', 'down') "
-								   "where the down script needs the worker), or fix the schema by "
-								   "hand and run schemamig.repair('%s')",
-								   why, job->version, job->version, job->version, job->version),
-						  NULL);
+	{
+		char	   *message = psprintf("automatic recovery held back: its down script would destroy data "
+									   "(%s); migration %s stays dirty: undo it on purpose with "
+									   "schemamig.recover('%s') (SELECT schemamig.enqueue('%s', 'down') "
+									   "where the down script needs the worker), or fix the schema by "
+									   "hand and run schemamig.repair('%s')",
+									   why, job->version, job->version, job->version, job->version);
+
+		catalog_log_event("error", "recovery_held", job->version, "down", NAN, NULL, message, NULL);
+		if (job->id != 0)
+			finish_job(job, JOB_FAILED, message, ERRCODE_SCHEMAMIG_DIRTY);
+	}
 	txn_commit();
 	return why != NULL;
 }
@@ -991,7 +998,7 @@ run_job_script(Job *job)
 				if (IsA(s->parsetree, IndexStmt) && ((IndexStmt *) s->parsetree)->idxname != NULL)
 					(void) drop_invalid_indexes(job, role, s, NIL);
 			}
-			if (job->id == 0 && recovery_held(job, role, m))
+			if ((job->id == 0 || job->automatic) && recovery_held(job, role, m))
 				return;
 		}
 		script = split_stored_script(job, m->down_sql, MIGRATION_DOWN);

@@ -134,16 +134,17 @@ jobs_record_identity(void)
 /*
  * Queue a job (the caller is connected to SPI); returns its id.  Also used
  * by apply() and migrate() for migrations that cannot run in a transaction
- * block.
+ * block; automatic marks a recovery migrate() or run() queued on its own,
+ * which the worker checks again before it runs (recovery_guard.c).
  */
 int64
-jobs_enqueue(const char *version, MigrationDirection direction)
+jobs_enqueue(const char *version, MigrationDirection direction, bool automatic)
 {
 	static SPIPlanPtr find_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
 	static SPIPlanPtr insert_plan_0_1 = NULL;
-	Oid			argtypes[5] = {TEXTOID, TEXTOID, NAMEOID, OIDOID, INT8OID};
-	Datum		values[5];
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, NAMEOID, OIDOID, INT8OID, BOOLOID};
+	Datum		values[6];
 	CatalogAccess access;
 	LOCKTAG		tag;
 	int64		id;
@@ -163,6 +164,7 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 	values[2] = CStringGetDatum(GetUserNameFromId(access.save_userid, false));
 	values[3] = ObjectIdGetDatum(access.save_userid);
 	values[4] = Int64GetDatum((int64) GetSystemIdentifier());
+	values[5] = BoolGetDatum(automatic);
 	if (find_plan == NULL)
 	{
 		find_plan = SPI_prepare("SELECT id FROM schemamig.jobs "
@@ -182,8 +184,8 @@ jobs_enqueue(const char *version, MigrationDirection direction)
 		if (insert_plan == NULL)
 		{
 			insert_plan = SPI_prepare("INSERT INTO schemamig.jobs (version, direction, requested_by, "
-									  "  requested_by_oid, requested_in_cluster) "
-									  "VALUES ($1, $2, $3, $4, $5) RETURNING id", 5, argtypes);
+									  "  requested_by_oid, requested_in_cluster, automatic) "
+									  "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6, argtypes);
 			if (insert_plan == NULL || SPI_keepplan(insert_plan) != 0)
 				elog(ERROR, "could not prepare the job insert");
 		}
@@ -342,7 +344,8 @@ jobs_claim_next(JobRow *job)
 			 "RETURNING id, version, direction, requested_by::pg_catalog.text, "
 	/* through to_jsonb: NULL, not an error, in 0.1.0 catalogs */
 			 "  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_by_oid', "
-			 "  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_in_cluster'",
+			 "  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'requested_in_cluster', "
+			 "  pg_catalog.to_jsonb(jobs) OPERATOR(pg_catalog.->>) 'automatic'",
 			 1, argtypes, values, NULL, false, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed != 1)
 		return false;
@@ -354,6 +357,8 @@ jobs_claim_next(JobRow *job)
 	job->role = SPI_getvalue(tuple, desc, 4);
 	job->role_oid = SPI_getvalue(tuple, desc, 5);
 	job->cluster = SPI_getvalue(tuple, desc, 6);
+	job->automatic = SPI_getvalue(tuple, desc, 7) != NULL &&
+		strcmp(SPI_getvalue(tuple, desc, 7), "true") == 0;
 	return true;
 }
 
@@ -583,7 +588,7 @@ schemamig_enqueue(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_SCHEMAMIG_NO_DOWN_SCRIPT),
 				 errmsg("migration \"%s\" has no down script", version),
 				 errhint("Register the migration again with a down script.")));
-	id = jobs_enqueue(version, direction);
+	id = jobs_enqueue(version, direction, false);
 	SPI_finish();
 	PG_RETURN_INT64(id);
 }

@@ -26,10 +26,12 @@ typedef struct JobRow
 	char	   *role;			/* who queued it (applied it, for recoveries) */
 	char	   *role_oid;		/* the OID it recorded, as text, or NULL */
 	char	   *cluster;		/* the cluster it was queued in, or NULL */
+	bool		automatic;		/* a recovery migrate() or run() queued */
 } JobRow;
 
 /* the SQL API (the caller is connected to SPI) */
-extern int64 jobs_enqueue(const char *version, MigrationDirection direction);
+extern int64 jobs_enqueue(const char *version, MigrationDirection direction,
+						  bool automatic);
 
 /*
  * The worker's runner, in a transaction of its own connected to SPI;

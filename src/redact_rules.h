@@ -22,6 +22,9 @@
  *	  literal (its body) or a bare value up to white space or one of
  *	  ,;)&"'} (password=x in a conninfo, token: x);
  *	- the password of a URI: scheme://user:secret@host.
+ * White space (form feed and vertical tab too) and SQL comments may stand
+ * between a word and its value, as the SQL scanner allows; U&'...' is a
+ * literal like '...'.
  * Backslash escapes a quote only in E'...' and "..." literals, as in SQL
  * with standard_conforming_strings; an unterminated literal is a secret up
  * to the end of the text.
@@ -43,7 +46,44 @@ redact_is_word_char(char c)
 static inline bool
 redact_is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * Past white space and SQL comments (-- to the end of the line, nested
+ * slash-star comments) at q: what the SQL scanner skips between a word
+ * and its value.
+ */
+static inline const char *
+redact_skip_blank(const char *q)
+{
+	for (;;)
+	{
+		if (redact_is_space(*q))
+			q++;
+		else if (q[0] == '-' && q[1] == '-')
+		{
+			while (*q && *q != '\n')
+				q++;
+		}
+		else if (q[0] == '/' && q[1] == '*')
+		{
+			int			depth = 1;
+
+			q += 2;
+			while (*q && depth > 0)
+			{
+				if (q[0] == '/' && q[1] == '*')
+					depth++, q += 2;
+				else if (q[0] == '*' && q[1] == '/')
+					depth--, q += 2;
+				else
+					q++;
+			}
+		}
+		else
+			return q;
+	}
 }
 
 /* does this word name a secret? (password, passwd, secret, token, ...key) */
@@ -100,6 +140,8 @@ redact_literal_body(const char *q, bool double_quote_ok, const char **start, con
 	}
 	if ((q[0] == 'E' || q[0] == 'e') && q[1] == '\'')
 		q++, backslash = true;
+	else if ((q[0] == 'U' || q[0] == 'u') && q[1] == '&' && q[2] == '\'')
+		q += 2, backslash = false;
 	else if (q[0] == '\'')
 		backslash = false;
 	else if (q[0] == '"' && double_quote_ok)
@@ -139,21 +181,21 @@ redact_value_after(const char *q, const char **start, const char **end)
 	const char *word_end = q;
 	const char *r;
 
-	/* the closing quote of a quoted key: "password": "x" */
+	/*
+	 * the closing quote of a quoted key: "password": "x", or a quoted SQL
+	 * name before its value: OPTIONS ("password" 'x')
+	 */
 	if (*q == '"' || *q == '\'')
 	{
-		for (r = q + 1; *r == ' ' || *r == '\t'; r++)
-			;
-		if (*r == '=' || (*r == ':' && r[1] != ':'))
+		r = redact_skip_blank(q + 1);
+		if (*r == '=' || (*r == ':' && r[1] != ':') || (*q == '"' && *r == '\''))
 			q++;
 	}
-	while (redact_is_space(*q))
-		q++;
+	q = redact_skip_blank(q);
 	if (*q == '=' || (*q == ':' && q[1] != ':'))
 	{
 		q++;
-		while (redact_is_space(*q))
-			q++;
+		q = redact_skip_blank(q);
 		if (redact_literal_body(q, true, start, end))
 			return true;
 		*start = q;

@@ -76,7 +76,7 @@ schemamig_apply(PG_FUNCTION_ARGS)
 		}
 		else
 		{
-			(void) jobs_enqueue(version, MIGRATION_UP);
+			(void) jobs_enqueue(version, MIGRATION_UP, false);
 			result = "queued";
 		}
 	}
@@ -119,7 +119,7 @@ recover_dirty(ReturnSetInfo *rsinfo, List **all)
 		report_recovery_destroys_data(m);
 		if (down_script_needs_worker(m))
 		{
-			(void) jobs_enqueue(m->version, MIGRATION_DOWN);
+			(void) jobs_enqueue(m->version, MIGRATION_DOWN, true);
 			put_result(rsinfo, m->version, "queued", NAN);
 			return false;
 		}
@@ -324,7 +324,7 @@ schemamig_migrate(PG_FUNCTION_ARGS)
 			}
 			else
 			{
-				(void) jobs_enqueue(m->version, MIGRATION_UP);
+				(void) jobs_enqueue(m->version, MIGRATION_UP, false);
 				put_result(rsinfo, m->version, "queued", NAN);
 			}
 		}
@@ -388,7 +388,7 @@ schemamig_run(PG_FUNCTION_ARGS)
 		}
 		if (!m->transactional)
 		{
-			(void) jobs_enqueue(m->version, MIGRATION_UP);
+			(void) jobs_enqueue(m->version, MIGRATION_UP, false);
 			SPI_commit();
 			break;
 		}

@@ -214,7 +214,7 @@ schemamig_deploy_step(PG_FUNCTION_ARGS)
 	else
 	{
 		require_worker(version);
-		put_step_result(fcinfo, "queued", NAN, jobs_enqueue(version, MIGRATION_UP));
+		put_step_result(fcinfo, "queued", NAN, jobs_enqueue(version, MIGRATION_UP, false));
 	}
 	api_end();
 	return (Datum) 0;
@@ -260,7 +260,7 @@ schemamig_rollback_step(PG_FUNCTION_ARGS)
 	else
 	{
 		require_worker(version);
-		put_step_result(fcinfo, "queued", NAN, jobs_enqueue(version, MIGRATION_DOWN));
+		put_step_result(fcinfo, "queued", NAN, jobs_enqueue(version, MIGRATION_DOWN, false));
 	}
 	api_end();
 	return (Datum) 0;

@@ -12,7 +12,16 @@
 # still run automatically, and a failed CONCURRENTLY build whose only
 # trace is its INVALID index is still cleaned up.  Down scripts that
 # narrow a column's type without USING, TRUNCATE ... CASCADE, DELETE inside
-# WITH, or INSERT ... ON CONFLICT DO UPDATE are held back too.
+# WITH, or INSERT ... ON CONFLICT DO UPDATE are held back too; so are
+# down scripts running code the guard cannot see into (a user function
+# called directly, through a view, CREATE TABLE AS, COPY or an index
+# expression, COPY ... PROGRAM, a trigger on the table inserted into, DO),
+# a table or column renamed and then dropped, ALTER TYPE ... CASCADE,
+# DROP TABLE ... CASCADE taking a column of its row type with data, a view
+# found through the search_path the script set, DROP DATABASE, a user
+# operator in an index expression or a CHECK; one calling
+# only harmless built-ins still recovers on its own.  A recovery migrate()
+# queued for the worker is checked again when the worker runs it.
 use strict;
 use warnings;
 
@@ -139,10 +148,12 @@ my %down = (
 		qr/it changes rows \(a DELETE, UPDATE or MERGE in WITH/ ],
 	'14' => [ 'prefs', "INSERT INTO prefs VALUES (1, 'default') ON CONFLICT (id) DO UPDATE SET v = excluded.v;",
 		qr/ON CONFLICT DO UPDATE/ ]);
-for my $v (sort keys %down)
+# queue migration $v: it builds an index on $table, then fails; the worker
+# must hold back the recovery with down script $script, saying $why
+sub held_back
 {
-	my ($table, $script, $why) = @{ $down{$v} };
-	$job = queue_job($node, $v, "CREATE INDEX CONCURRENTLY guard_$v ON $table (id);\nSELECT 1 / 0;",
+	my ($v, $table, $script, $why) = @_;
+	my $job = queue_job($node, $v, "CREATE INDEX CONCURRENTLY guard_$v ON $table (id);\nSELECT 1 / 0;",
 		"DROP INDEX CONCURRENTLY IF EXISTS guard_$v;\n$script");
 	is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', "migration $v fails after its build");
 	$node->poll_query_until('postgres', "SELECT EXISTS (SELECT FROM schemamig.events WHERE version = '$v' "
@@ -153,6 +164,7 @@ for my $v (sort keys %down)
 	like(sql("SELECT coalesce(string_agg(message, ' '), '') FROM schemamig.events WHERE version = '$v' AND event = 'recovery_held'"),
 		$why, "migration $v: the recovery_held event says why");
 }
+held_back($_, @{ $down{$_} }) for sort keys %down;
 is(sql('SELECT n FROM nums'), '1.2345', 'the numeric value is not rounded');
 is(sql('SELECT count(*) FROM child'), '1', 'the referencing table is not emptied');
 is(sql('SELECT v FROM notes'), 'written by the application', 'the row is not deleted');
@@ -166,6 +178,112 @@ $node->poll_query_until('postgres', "SELECT NOT EXISTS (SELECT FROM schemamig.ap
   or die 'migration 15 was not recovered';
 is(sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'wide'::regclass AND attname = 'v'"),
 	'text', 'varchar(10) to text keeps every value: recovered automatically');
+
+
+# ---- down scripts that run code the guard cannot see into ----
+# wipe() deletes the application's rows; a down script calling it, in any
+# of the ways below, must not run on its own
+sql(q{CREATE TABLE keep (id int PRIMARY KEY, v text);
+	INSERT INTO keep VALUES (1, 'kept by the application');
+	CREATE FUNCTION wipe() RETURNS int LANGUAGE sql AS 'DELETE FROM keep RETURNING 1';
+	CREATE VIEW wipe_view AS SELECT wipe() AS n;
+	CREATE TABLE audit (id int PRIMARY KEY);
+	CREATE FUNCTION audit_wipe() RETURNS trigger LANGUAGE plpgsql AS
+	  $$BEGIN DELETE FROM keep; RETURN NEW; END$$;
+	CREATE TRIGGER audit_wipe BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION audit_wipe();
+	CREATE TABLE keep2 (id int PRIMARY KEY);
+	INSERT INTO keep2 VALUES (1);
+	CREATE TABLE keep3 (id int PRIMARY KEY, v text);
+	INSERT INTO keep3 VALUES (1, 'kept too');
+	CREATE TYPE pair AS (id int, secret text);
+	CREATE TABLE typed OF pair;
+	INSERT INTO typed VALUES (1, 'typed data')});
+my %code = (
+	'16' => [ 'keep', 'SELECT wipe();', qr/statement 2 \(line 2\): it calls wipe\(\), which is not a built-in function/ ],
+	'17' => [ 'keep', 'SELECT n FROM wipe_view;', qr/it calls wipe\(\)/ ],
+	'18' => [ 'keep', 'CREATE TABLE wiped AS SELECT wipe() AS n;', qr/it calls wipe\(\)/ ],
+	'19' => [ 'keep', "COPY (SELECT wipe()) TO '/dev/null';", qr/it calls wipe\(\)/ ],
+	'20' => [ 'keep', "COPY keep TO PROGRAM 'cat > /dev/null';", qr/it runs a program \(COPY \.\.\. PROGRAM\)/ ],
+	'21' => [ 'audit', 'INSERT INTO audit VALUES (2);', qr/it inserts into public\.audit, whose trigger audit_wipe runs code/ ],
+	'22' => [ 'keep', "DO \$\$BEGIN EXECUTE 'DELETE FROM keep'; END\$\$;", qr/it runs code whose effect on data cannot be told/ ],
+	'23' => [ 'keep', "CREATE INDEX keep_wipe ON keep ((id + wipe()));", qr/it calls wipe\(\)/ ],
+	'24' => [ 'keep2', "ALTER TABLE keep2 RENAME TO gone2;\nDROP TABLE gone2;",
+		qr/statement 3 \(line 3\): it drops table gone2, which does not exist before the script renames or moves objects/ ],
+	'25' => [ 'keep3', "ALTER TABLE keep3 RENAME COLUMN v TO old_v;\nALTER TABLE keep3 DROP COLUMN old_v;",
+		qr/it drops column old_v of keep3, which does not exist before the script renames or moves objects/ ],
+	'26' => [ 'typed', 'ALTER TYPE pair DROP ATTRIBUTE secret CASCADE;', qr/it changes a composite type with CASCADE/ ]);
+held_back($_, @{ $code{$_} }) for sort keys %code;
+is(sql('SELECT v FROM keep'), 'kept by the application', 'no down script calling wipe() ran: the row is there');
+is(sql('SELECT count(*) FROM keep2'), '1', 'the renamed-then-dropped table is there');
+is(sql('SELECT v FROM keep3'), 'kept too', 'the renamed-then-dropped column is there');
+is(sql('SELECT secret FROM typed'), 'typed data', "the typed table's column is there");
+
+# built-in functions that change no data still recover on its own
+$job = queue_job($node, '27', "CREATE INDEX CONCURRENTLY guard_27 ON keep (id);\nSELECT 1 / 0;",
+	"DROP INDEX CONCURRENTLY IF EXISTS guard_27;\n"
+	  . "SELECT pg_sleep(0.01), now(), set_config('application_name', 'recovering', false);\n"
+	  . "SELECT count(*) FROM keep WHERE v LIKE 'kept%';");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'migration 27 fails after its build');
+$node->poll_query_until('postgres', "SELECT NOT EXISTS (SELECT FROM schemamig.applied WHERE version = '27')")
+  or die 'migration 27 was not recovered';
+is(sql("SELECT count(*) FROM schemamig.events WHERE version = '27' AND event = 'recovered'"), '1',
+	'pg_sleep, now, set_config and a plain SELECT: recovered automatically');
+
+# a row type's columns dropped by CASCADE, a table found through the
+# script's own search_path, a database dropped, an operator whose function
+# deletes in an index expression and in a CHECK
+sql(q{CREATE TABLE shape (id int PRIMARY KEY, x int);
+	CREATE TABLE drawing (id int PRIMARY KEY, s shape);
+	INSERT INTO drawing VALUES (1, ROW(1, 2));
+	CREATE TABLE counts (id int PRIMARY KEY, n int);
+	CREATE SCHEMA app2;
+	CREATE VIEW app2.counts AS SELECT public.wipe() AS n;
+	CREATE FUNCTION wipe_plus(a int, b int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS
+	  $$BEGIN PERFORM wipe(); RETURN a + b; END$$;
+	CREATE OPERATOR %%% (FUNCTION = wipe_plus, LEFTARG = int, RIGHTARG = int)});
+$node->safe_psql('postgres', 'CREATE DATABASE victim');
+my %more = (
+	'28' => [ 'shape', 'DROP TABLE shape CASCADE;',
+		qr/it drops with CASCADE the row type of public\.shape, and with it column public\.drawing\.s, which holds data/ ],
+	'29' => [ 'counts', "SET search_path = app2, public;\nSELECT n FROM counts;", qr/statement 3 \(line 3\): it calls wipe\(\)/ ],
+	'30' => [ 'counts', 'DROP DATABASE IF EXISTS victim;', qr/it drops a database/ ],
+	'31' => [ 'counts', 'CREATE INDEX keep_op ON keep ((id %%% 1));', qr/it calls wipe_plus\(integer,integer\)/ ],
+	'32' => [ 'counts', 'ALTER TABLE keep ADD CONSTRAINT keep_positive CHECK (id %%% 0 > 0);', qr/it calls wipe_plus\(integer,integer\)/ ]);
+held_back($_, @{ $more{$_} }) for sort keys %more;
+is(sql('SELECT (s).x FROM drawing'), '2', 'the column of the row type is there');
+is(sql('SELECT v FROM keep'), 'kept by the application',
+	'neither the view found through the script\'s search_path nor the operator in an index expression or CHECK ran');
+is(sql("SELECT count(*) FROM pg_database WHERE datname = 'victim'"), '1', 'the database is there');
+
+# ---- a recovery migrate() queued for the worker is checked when it runs ----
+# migrate() (auto_recover on) checks the down script and, as it needs the
+# worker, queues it; while the job waits (here: schemamig.skip holds the
+# queue), the application writes into the column the down script drops.
+# The worker checks again when it takes the job: held back, the job fails
+# with SM002, the values survive.
+sql(q{CREATE TABLE ot4 (id int PRIMARY KEY);
+	INSERT INTO ot4 SELECT g FROM generate_series(1, 10) g;
+	ALTER SYSTEM SET schemamig.auto_recover = off;
+	SELECT pg_reload_conf()});
+wait_for_worker_loops($node, $worker);
+$job = queue_job($node, '40', "ALTER TABLE ot4 ADD COLUMN note text;\nCREATE INDEX CONCURRENTLY guard_40 ON ot4 (id);\nSELECT 1 / 0;",
+	"DROP INDEX CONCURRENTLY IF EXISTS guard_40;\nALTER TABLE ot4 DROP COLUMN IF EXISTS note;");
+is(wait_for_job_status($node, $job, 'done', 'failed'), 'failed', 'migration 40 fails after its build');
+is(sql("SELECT state FROM schemamig.status() WHERE version = '40'"), 'dirty', 'and, auto_recover off, stays dirty');
+sql("ALTER SYSTEM SET schemamig.skip = on; SELECT pg_reload_conf()");
+wait_for_worker_loops($node, $worker);
+is(sql("SET schemamig.skip = off; SET schemamig.auto_recover = on; SELECT result FROM schemamig.migrate()"), 'queued',
+	'migrate() queues the recovery: the column is empty, its down script needs the worker');
+my $recovery = sql("SELECT max(id) FROM schemamig.jobs WHERE version = '40' AND direction = 'down'");
+is(job_field($node, $recovery, 'automatic'), 't', 'the job says it is an automatic recovery');
+sql("UPDATE ot4 SET note = 'written while the recovery was queued'");
+sql("ALTER SYSTEM RESET schemamig.skip; ALTER SYSTEM RESET schemamig.auto_recover; SELECT pg_reload_conf()");
+is(wait_for_job_status($node, $recovery, 'done', 'failed'), 'failed', 'the queued recovery is held back when it runs');
+is(job_field($node, $recovery, 'sqlstate'), 'SM002', 'with SM002');
+like(job_field($node, $recovery, 'error'), qr/automatic recovery held back: .*column public\.ot4\.note, which holds data.*schemamig\.repair\('40'\)/,
+	'its error says why and the ways out');
+is(sql("SELECT count(*) FROM ot4 WHERE note IS NOT NULL"), '10', 'the values written while it was queued survive');
+is(sql("SELECT state FROM schemamig.status() WHERE version = '40'"), 'dirty', 'the migration stays dirty');
 
 $gate->quit;
 $node->stop;
