@@ -25,6 +25,7 @@
  *	  computed here, without calling any function, and its statements are
  *	  judged; an expression that reads a variable, a column or any other
  *	  function is truly dynamic and passed over;
+ *	- PERFORM query runs SELECT query, and is judged as that SELECT;
  *	- a piece is parsed in a subtransaction, so a syntax error is caught and
  *	  forgotten; nothing is executed.
  *
@@ -294,6 +295,28 @@ lint_do_execute(LintState *st, const char *piece, List **findings)
 	return true;
 }
 
+/*
+ * A piece that is PL/pgSQL's PERFORM query: run as SELECT query, and
+ * judged so (setval() moving a sequence back, DML in a CTE).  False when
+ * the piece is not a PERFORM.
+ */
+static bool
+lint_do_perform(LintState *st, const char *piece, List **findings)
+{
+	core_yy_extra_type extra;
+	core_yyscan_t scanner;
+	core_YYSTYPE lval;
+	YYLTYPE		lloc;
+	bool		perform;
+
+	scanner = scanner_init(piece, &extra, &ScanKeywords, ScanKeywordTokens);
+	perform = core_yylex(&lval, &lloc, scanner) == IDENT && strcmp(lval.str, "perform") == 0;
+	scanner_finish(scanner);
+	if (perform && parse_quietly(psprintf("SELECT %s", piece + lloc + strlen("perform"))) != NIL)
+		lint_inner_text(st, psprintf("SELECT %s", piece + lloc + strlen("perform")), findings);
+	return perform;
+}
+
 /* one piece of a DO body, from start to end (exclusive) */
 static void
 lint_do_piece(LintState *st, const char *body, int start, int end, int retry_from,
@@ -302,10 +325,11 @@ lint_do_piece(LintState *st, const char *body, int start, int end, int retry_fro
 	char	   *piece = pnstrdup(body + start, end - start);
 	List	   *stmts;
 
-	if (lint_do_execute(st, piece, findings))
+	if (lint_do_execute(st, piece, findings) || lint_do_perform(st, piece, findings))
 		return;
 	if (retry_from > start &&
-		lint_do_execute(st, pnstrdup(body + retry_from, end - retry_from), findings))
+		(lint_do_execute(st, pnstrdup(body + retry_from, end - retry_from), findings) ||
+		 lint_do_perform(st, pnstrdup(body + retry_from, end - retry_from), findings)))
 		return;
 	stmts = parse_quietly(piece);
 
