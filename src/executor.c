@@ -71,6 +71,7 @@
 #include "schemamig.h"
 #include "compat.h"
 #include "executor.h"
+#include "lint/lint.h"
 #include "redact.h"
 #include "script.h"
 
@@ -564,6 +565,8 @@ run_statements(const char *version, MigrationDirection direction,
 
 	AtEOXact_GUC(false, nestlevel);
 	MemoryContextDelete(statement_context);
+	/* row security turned on without a policy: the script had its chance to add one */
+	lint_check_deferred();
 	if (log)
 	{
 		append_statement_log(detail_json, log);

@@ -31,7 +31,13 @@
  *	  block runs (enclosing_allows), as lint() reads it;
  *	- per-transaction linter state (ACCESS EXCLUSIVE locks held) lives in
  *	  TopTransactionContext and is forgotten when the local transaction id
- *	  changes.
+ *	  changes;
+ *	- a row-security-without-policy finding of a statement that more
+ *	  statements of the same transaction may follow (in a migration, a
+ *	  transaction block or a function) is deferred: it is acted on when the
+ *	  migration's script ends or the transaction commits, and only if row
+ *	  security is still on and the table still has no policy, so a CREATE
+ *	  POLICY later in the same migration makes it safe, as in lint().
  *
  *-------------------------------------------------------------------------
  */
@@ -60,6 +66,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "schemamig.h"
@@ -97,6 +104,19 @@ static bool lint_in_plain_explain = false;	/* inside EXPLAIN without ANALYZE */
 
 static LintState live_state;
 static LocalTransactionId live_lxid = InvalidLocalTransactionId;
+
+/* a row-security-without-policy finding waiting for its migration or transaction to end */
+typedef struct DeferredRowSecurity
+{
+	Oid			relid;
+	LintFinding *finding;
+	char	   *text;			/* the statement, for its allow comments */
+	int			len;
+} DeferredRowSecurity;
+
+static List *deferred_row_security = NIL;	/* in TopTransactionContext */
+static LocalTransactionId deferred_lxid = InvalidLocalTransactionId;
+static bool deferred_callback_registered = false;
 
 /*
  * The allow comments before the DO blocks being run (innermost first): a
@@ -337,6 +357,99 @@ statement_text(const char *query_string, int location, int length,
 }
 
 /*
+ * Act on the deferred row-security-without-policy findings whose table
+ * still has row security on and no policy (error mode: the error aborts the
+ * migration or the commit); forget the others.
+ */
+void
+lint_check_deferred(void)
+{
+	List	   *deferred;
+	ListCell   *lc;
+
+	if (deferred_lxid != MyProcLocalTransactionId)
+		deferred_row_security = NIL;
+	deferred = deferred_row_security;
+	deferred_row_security = NIL;
+	foreach(lc, deferred)
+	{
+		DeferredRowSecurity *d = lfirst(lc);
+
+		if (lint_row_security_lacks_policy(d->relid))
+			lint_act(list_make1(d->finding), d->text, d->len, NULL);
+	}
+}
+
+static void
+deferred_xact_callback(XactEvent event, void *arg)
+{
+	if ((event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE) &&
+		deferred_row_security != NIL && deferred_lxid == MyProcLocalTransactionId)
+	{
+		/* the events of warning mode are written through SPI, which needs a snapshot */
+		bool		push = !ActiveSnapshotSet();
+
+		if (push)
+			PushActiveSnapshot(GetTransactionSnapshot());
+		lint_check_deferred();
+		if (push)
+			PopActiveSnapshot();
+	}
+	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+			 event == XACT_EVENT_PREPARE)
+		deferred_row_security = NIL;
+}
+
+/*
+ * Take the statement's row-security-without-policy findings out of the
+ * state, to be acted on when the migration or transaction ends.
+ */
+static void
+defer_row_security(LintState *st, Node *stmt, const char *text, int len)
+{
+	ListCell   *lc;
+	Oid			relid;
+	MemoryContext old;
+
+	if (!IsA(stmt, AlterTableStmt))
+		return;
+	relid = RangeVarGetRelid(((AlterTableStmt *) stmt)->relation, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	if (deferred_lxid != MyProcLocalTransactionId)
+	{
+		deferred_row_security = NIL;
+		deferred_lxid = MyProcLocalTransactionId;
+	}
+	if (!deferred_callback_registered)
+	{
+		RegisterXactCallback(deferred_xact_callback, NULL);
+		deferred_callback_registered = true;
+	}
+	foreach(lc, st->findings)
+	{
+		LintFinding *f = lfirst(lc);
+		DeferredRowSecurity *d;
+
+		if (!lint_finding_is_row_security(f))
+			continue;
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		d = palloc(sizeof(DeferredRowSecurity));
+		d->relid = relid;
+		d->finding = palloc(sizeof(LintFinding));
+		d->finding->rule = f->rule;
+		d->finding->severity = f->severity;
+		d->finding->message = pstrdup(f->message);
+		d->finding->hint = pstrdup(f->hint);
+		d->text = pnstrdup(text, len);
+		d->len = len;
+		deferred_row_security = lappend(deferred_row_security, d);
+		MemoryContextSwitchTo(old);
+		st->findings = foreach_delete_current(st->findings, lc);
+	}
+}
+
+/*
  * Lint a utility statement; returns the events to record once it has run,
  * and the drift event (if any) to note for the transaction.
  */
@@ -354,6 +467,9 @@ lint_utility(PlannedStmt *pstmt, const char *query_string, ProcessUtilityContext
 
 	statement_text(query_string, pstmt->stmt_location, pstmt->stmt_len, &text, &len);
 	(void) lint_statement(st, stmt);
+	/* a policy may still come later in the same migration or transaction */
+	if (in_migration || IsTransactionBlock() || context != PROCESS_UTILITY_TOPLEVEL)
+		defer_row_security(st, stmt, text, len);
 	lint_drop_extension(st, stmt);
 	if (st->advisory)
 		lint_identifiers(st, pnstrdup(text, len));

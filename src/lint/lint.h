@@ -35,6 +35,8 @@ extern int	schemamig_lint_scope;
 extern bool schemamig_lint_advisory;
 
 extern void lint_hook_init(void);
+/* lint_hook.c: act on the findings deferred to the end of a migration's script */
+extern void lint_check_deferred(void);
 extern void lint_created_init(void);
 
 typedef enum LintSeverity
@@ -118,6 +120,10 @@ extern bool lint_query_calls_setval(Query *query);
 
 /* rules_transaction.c: a script that ends inside BEGIN (lint() only) */
 extern List *lint_script_end(LintState *state, int begin_line);
+
+/* rules_alter_table.c: the hook's second look at row-security-without-policy */
+extern bool lint_row_security_lacks_policy(Oid relid);
+extern bool lint_finding_is_row_security(LintFinding *finding);
 
 /* rules_drop.c: the hook's guard of the history (drop-extension-with-history) */
 extern void lint_drop_extension(LintState *state, Node *stmt);

@@ -556,8 +556,10 @@ relation_has_policy(Oid relid)
  * the owner too) reads no rows and its UPDATE and DELETE touch none: the
  * server's default is deny.  A policy counts when it is in the catalog
  * (created earlier, or earlier in the transaction) or, in lint(), when a
- * CREATE POLICY of the script names the table; the hook judges the
- * statement when it runs, so a policy created after it there is too late.
+ * CREATE POLICY of the script names the table.  The hook, where more
+ * statements may follow in the same transaction, asks again when the
+ * migration ends or the transaction commits (lint_row_security_lacks_policy),
+ * so a policy created later in the same migration counts there too.
  * Turning on what is already on changes nothing.
  */
 static void
@@ -587,11 +589,36 @@ lint_row_security(LintState *st, LintRel *r, bool force)
 	if (!st->live && name_in(st->policies, LINT_NAME_RELATION, NULL, r->name, NULL))
 		return;
 	add_finding(st, LINT_RULE_ROW_SECURITY_WITHOUT_POLICY,
-				"Create the table's policies first (CREATE POLICY ... ON the table), in the same migration, then turn row level security on.",
+				"Create the table's policies (CREATE POLICY ... ON the table) in the same migration that turns row level security on, before or after it.",
 				force
 				? "FORCE ROW LEVEL SECURITY makes the policies of \"%s\" apply to its owner, and it has none: once this commits, the owner's queries return no rows and its updates and deletes change none."
 				: "ENABLE ROW LEVEL SECURITY on \"%s\", which has no policy: once this commits, every role that does not own the table (and is neither superuser nor BYPASSRLS) reads no rows, and its updates and deletes change none.",
 				r->name);
+}
+
+/*
+ * Row security is on for the table and it still has no policy: the hook's
+ * second look at a row-security-without-policy finding, when the migration
+ * or transaction that turned it on ends.  False when the table is gone.
+ */
+bool
+lint_row_security_lacks_policy(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		enabled;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	enabled = ((Form_pg_class) GETSTRUCT(tup))->relrowsecurity;
+	ReleaseSysCache(tup);
+	return enabled && !relation_has_policy(relid);
+}
+
+/* is this finding one of row-security-without-policy?  (the hook defers them) */
+bool
+lint_finding_is_row_security(LintFinding *f)
+{
+	return strcmp(f->rule, lint_rule_id(LINT_RULE_ROW_SECURITY_WITHOUT_POLICY)) == 0;
 }
 
 void

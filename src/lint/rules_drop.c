@@ -31,6 +31,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_shdepend.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -448,6 +449,52 @@ owner_changed_in_script(LintState *st, Oid relid, const char *rolename)
 }
 
 /*
+ * lint(): the pre-existing tables ALTER TABLE ... OWNER TO handed to the
+ * role earlier in the script (and to no other role after), which DROP
+ * OWNED BY drops as well; the catalog does not know them as its yet, and
+ * the role may be one the script creates.
+ */
+static void
+lint_drop_owned_handed_over(LintState *st, const char *rolename, const char *what)
+{
+	ListCell   *lc;
+
+	if (st->live || findings_have_rule(st, LINT_RULE_BAN_DROP_TABLE))
+		return;
+	foreach(lc, st->created)
+	{
+		LintName   *n = lfirst(lc);
+		ListCell   *later;
+		bool		handed_on = false;
+		LintRel		r;
+
+		if (n->kind != LINT_NAME_OWNER_CHANGED || n->owner == NULL ||
+			strcmp(n->owner, rolename) != 0)
+			continue;
+		for_each_from(later, st->created, foreach_current_index(lc) + 1)
+		{
+			LintName   *m = lfirst(later);
+
+			if (m->kind == LINT_NAME_OWNER_CHANGED && strcmp(m->name, n->name) == 0 &&
+				m->owner != NULL && strcmp(m->owner, rolename) != 0)
+				handed_on = true;
+		}
+		r = lookup_rangevar(st, makeRangeVar(n->schema, n->name, -1));
+		if (handed_on || !OidIsValid(r.relid) || !rel_preexisting(st, &r) ||
+			(r.relkind != RELKIND_RELATION && r.relkind != RELKIND_PARTITIONED_TABLE &&
+			 r.relkind != RELKIND_MATVIEW))
+			continue;
+		note_lock(st, &r, AccessExclusiveLock);
+		add_finding(st, LINT_RULE_BAN_DROP_TABLE,
+					psprintf("Hand its objects over first with REASSIGN OWNED BY %s TO <role>; DROP OWNED BY then only revokes its privileges. Drop the tables you mean to drop one by one, with -- schemamig:allow %s <reason>.",
+							 quote_identifier(rolename), lint_rule_id(LINT_RULE_BAN_DROP_TABLE)),
+					"%s drops table \"%s\" with its data, which ALTER TABLE ... OWNER TO handed to the role earlier in the script, under an ACCESS EXCLUSIVE lock; running code that uses it fails.",
+					what, r.name);
+		return;
+	}
+}
+
+/*
  * DROP OWNED BY one role: everything it owns in this database goes (the
  * server's own list: pg_shdepend's owner entries, as shdepDropOwned reads
  * them), each relation under an ACCESS EXCLUSIVE lock.  Tables and
@@ -475,10 +522,11 @@ lint_drop_owned_role(LintState *st, RoleSpec *rs, bool cascade)
 		return;
 	if (!st->live && name_in(st->created, LINT_NAME_REASSIGNED_ROLE, NULL, rolename, NULL))
 		return;
+	what = psprintf("DROP OWNED BY \"%s\"", rolename);
+	lint_drop_owned_handed_over(st, rolename, what);
 	roleid = get_role_oid(rolename, true);
 	if (!OidIsValid(roleid))
 		return;
-	what = psprintf("DROP OWNED BY \"%s\"", rolename);
 
 	sdep = table_open(SharedDependRelationId, AccessShareLock);
 	ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber, F_OIDEQ,

@@ -3,7 +3,9 @@
 # or lock more than they name: DROP OWNED BY, DROP CONSTRAINT ... CASCADE,
 # CREATE RULE), and allows their safe variants; "created in this transaction" is decided by creation, so a GRANT
 # that rewrote an old schema's or type's catalog row earlier in the same
-# transaction does not make it new.
+# transaction does not make it new; row-security-without-policy is judged
+# when the migration or transaction ends, so a policy created later in it
+# counts.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -63,6 +65,10 @@ $node->safe_psql('postgres', q{
 	CREATE VIEW app.open_orders AS SELECT id FROM app.orders;
 	CREATE TABLE app.secrets (id bigint, owner_name text);
 	INSERT INTO app.secrets SELECT g, 'alice' FROM generate_series(1, 10) g;
+	CREATE TABLE app.secrets_late (id bigint, owner_name text);
+	INSERT INTO app.secrets_late SELECT g, 'alice' FROM generate_series(1, 10) g;
+	CREATE TABLE app.secrets_other (id bigint, owner_name text);
+	INSERT INTO app.secrets_other SELECT g, 'alice' FROM generate_series(1, 10) g;
 	CREATE TABLE app.legacy_ids (id bigint NOT NULL PRIMARY KEY, note text);
 	INSERT INTO app.legacy_ids SELECT g, 'n' FROM generate_series(1, 10) g;
 	CREATE TABLE app.tickets (id bigserial PRIMARY KEY, note text);
@@ -152,8 +158,11 @@ my @cases = (
 	  'DROP TYPE person CASCADE', 'ban-drop-table' ],
 	[ 'CREATE INDEX IF NOT EXISTS of an index that is there',
 	  'CREATE INDEX IF NOT EXISTS orders_customer_idx ON app.orders (customer)', undef ],
-	[ 'ENABLE ROW LEVEL SECURITY of an old table without a policy',
-	  'ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY', 'row-security-without-policy' ],
+	[ 'ENABLE ROW LEVEL SECURITY of an old table without a policy, committed',
+	  'ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY; COMMIT', 'row-security-without-policy' ],
+	[ 'ENABLE ROW LEVEL SECURITY before CREATE POLICY in the same transaction',
+	  'ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON app.secrets USING (owner_name = current_user)',
+	  undef ],
 	[ 'ENABLE ROW LEVEL SECURITY after CREATE POLICY',
 	  'CREATE POLICY own ON app.secrets USING (owner_name = current_user); ALTER TABLE app.secrets ENABLE ROW LEVEL SECURITY',
 	  undef ],
@@ -216,5 +225,24 @@ for my $script ([ 'without an allow comment', $rename_in_do, 'renaming-enum-valu
 		is($lint, '', "lint() reports nothing either, $label");
 	}
 }
+
+# row-security-without-policy is judged when the migration (or transaction)
+# ends: a policy created later in the same migration counts, as in lint()
+sub row_security { return $node->safe_psql('postgres', "SELECT relrowsecurity FROM pg_class WHERE oid = '$_[0]'::regclass"); }
+my $policy_later = 'ALTER TABLE app.secrets_late ENABLE ROW LEVEL SECURITY; '
+  . 'CREATE POLICY own ON app.secrets_late USING (owner_name = current_user);';
+is($node->safe_psql('postgres', "SELECT schemamig.apply('rls_1', \$q\$$policy_later\$q\$)"),
+	'applied', 'hook allows a migration that creates the policy after ENABLE ROW LEVEL SECURITY');
+is(row_security('app.secrets_late'), 't', 'row security is on, with its policy');
+is($node->safe_psql('postgres', "SELECT count(*) FROM schemamig.lint(\$q\$$policy_later\$q\$)"),
+	'0', 'lint() reports nothing for it either');
+my $policy_elsewhere = 'ALTER TABLE app.secrets_other ENABLE ROW LEVEL SECURITY; '
+  . 'CREATE POLICY other ON app.secrets_late USING (true);';
+my ($ret, $out, $err) = $node->psql('postgres', "SELECT schemamig.apply('rls_2', \$q\$$policy_elsewhere\$q\$)");
+like($err, qr/blocked by schemamig lint rule "row-security-without-policy"/,
+	'hook refuses a migration whose policy is for another table');
+is(row_security('app.secrets_other'), 'f', 'row security of that table stays off');
+like($node->safe_psql('postgres', "SELECT string_agg(rule, ',') FROM schemamig.lint(\$q\$$policy_elsewhere\$q\$)"),
+	qr/row-security-without-policy/, 'lint() reports it too');
 
 done_testing();
