@@ -18,10 +18,35 @@ static const char *status_sql =
 
 /* ---- status ---- */
 
+/* a status row of a folder's file the database holds nothing of */
+static void
+json_folder_only(PQExpBuffer json, const MigrationFile *file, const char *state, const char *where)
+{
+	if (json->data[json->len - 1] != '[')
+		appendPQExpBufferStr(json, ", ");
+	appendPQExpBufferChar(json, '{');
+	json_key(json, "version", true);
+	json_string(json, file->version);
+	json_key(json, "description", false);
+	json_string(json, file->description);
+	json_key(json, "state", false);
+	json_string(json, state);
+	json_key(json, "checksum", false);
+	json_string(json, file->checksum);
+	json_key(json, "applied_at", false);
+	appendPQExpBufferStr(json, "null");
+	json_key(json, "duration_ms", false);
+	appendPQExpBufferStr(json, "null");
+	json_key(json, "file", false);
+	json_string(json, where);
+	appendPQExpBufferChar(json, '}');
+}
+
 int
 cmd_status(const CliOptions *opts)
 {
 	MigrationFolder folder;
+	const MigrationFile *baseline = NULL;
 	bool		with_folder = opts->dir_given;
 	ServerInfo	info;
 	PGconn	   *conn;
@@ -108,59 +133,24 @@ cmd_status(const CliOptions *opts)
 				break;
 		if (i < PQntuples(res))
 			continue;
-		if (json.data[json.len - 1] != '[')
-			appendPQExpBufferStr(&json, ", ");
-		appendPQExpBufferChar(&json, '{');
-		json_key(&json, "version", true);
-		json_string(&json, file->version);
-		json_key(&json, "description", false);
-		json_string(&json, file->description);
-		json_key(&json, "state", false);
-		json_string(&json, "unregistered");
-		json_key(&json, "checksum", false);
-		json_string(&json, file->checksum);
-		json_key(&json, "applied_at", false);
-		appendPQExpBufferStr(&json, "null");
-		json_key(&json, "duration_ms", false);
-		appendPQExpBufferStr(&json, "null");
-		json_key(&json, "file", false);
-		json_string(&json, "only in folder");
-		appendPQExpBufferChar(&json, '}');
+		json_folder_only(&json, file, "unregistered", "only in folder");
 		if (!output_json())
 			printf("%-20s %-9s %-23s %10s  %s\n", file->version, "new", "-", "-",
 				   file->description ? terminal_safe(file->description, false) : "");
 	}
 	/* Flyway: the V files a baseline migration stands for, which no deploy of the folder runs here */
+	for (i = 0; with_folder && i < folder.nfiles && baseline == NULL; i++)
+		if (folder.files[i].baseline)
+			baseline = &folder.files[i];
 	for (j = 0; with_folder && j < folder.nbelow_baseline; j++)
 	{
 		const MigrationFile *file = &folder.below_baseline[j];
-		const MigrationFile *b = NULL;
-
-		for (i = 0; i < folder.nfiles && b == NULL; i++)
-			if (folder.files[i].baseline)
-				b = &folder.files[i];
-		if (json.data[json.len - 1] != '[')
-			appendPQExpBufferStr(&json, ", ");
-		appendPQExpBufferChar(&json, '{');
-		json_key(&json, "version", true);
-		json_string(&json, file->version);
-		json_key(&json, "description", false);
-		json_string(&json, file->description);
-		json_key(&json, "state", false);
-		json_string(&json, "below_baseline");
-		json_key(&json, "checksum", false);
-		json_string(&json, file->checksum);
-		json_key(&json, "applied_at", false);
-		appendPQExpBufferStr(&json, "null");
-		json_key(&json, "duration_ms", false);
-		appendPQExpBufferStr(&json, "null");
-		json_key(&json, "file", false);
-		json_string(&json, b ? psprintf("stood for by %s", b->up_path) : "only in folder");
-		appendPQExpBufferChar(&json, '}');
+		json_folder_only(&json, file, "below_baseline",
+						 baseline ? psprintf("stood for by %s", baseline->up_path) : "only in folder");
 		if (!output_json())
 			printf("%-20s %-9s %-23s %10s  %s [below baseline migration %s: not run here]\n", file->version,
 				   "ignored", "-", "-", file->description ? terminal_safe(file->description, false) : "",
-				   b ? b->up_path : "");
+				   baseline ? baseline->up_path : "");
 	}
 	appendPQExpBufferChar(&json, ']');
 	json_key(&json, "ok", false);

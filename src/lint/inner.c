@@ -33,6 +33,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "access/xact.h"
 #include "parser/parser.h"
 #include "parser/scanner.h"
@@ -251,30 +253,28 @@ lint_do_execute(LintState *st, const char *piece, List **findings)
 	core_YYSTYPE lval;
 	int			lloc;
 	int			token;
-	int			from = -1;
+	int			from;
 	int			to = -1;
 	int			depth = 0;
 	List	   *stmts;
 	SelectStmt *sel;
 	char	   *sql;
 
-	scanner = scanner_init(piece, &extra, &ScanKeywords, ScanKeywordTokens);
-	token = core_yylex(&lval, &lloc, scanner);
-	if (token == 0 || !sql_token_is(piece, lloc, "execute"))
-	{
-		scanner_finish(scanner);
+	from = sql_skip_blanks(piece, 0, INT_MAX);
+	if (!sql_token_is(piece, from, "execute"))
 		return false;
-	}
-	from = lloc + strlen("execute");
+	from += strlen("execute");
+	scanner = scanner_init(piece + from, &extra, &ScanKeywords, ScanKeywordTokens);
 	while ((token = core_yylex(&lval, &lloc, scanner)) != 0)
 	{
 		if (token == '(')
 			depth++;
 		else if (token == ')')
 			depth--;
-		else if (depth == 0 && (sql_token_is(piece, lloc, "into") || sql_token_is(piece, lloc, "using")))
+		else if (depth == 0 && (sql_token_is(piece + from, lloc, "into") ||
+								 sql_token_is(piece + from, lloc, "using")))
 		{
-			to = lloc;
+			to = from + lloc;
 			break;
 		}
 	}
@@ -303,18 +303,12 @@ lint_do_execute(LintState *st, const char *piece, List **findings)
 static bool
 lint_do_perform(LintState *st, const char *piece, List **findings)
 {
-	core_yy_extra_type extra;
-	core_yyscan_t scanner;
-	core_YYSTYPE lval;
-	int			lloc;
-	bool		perform;
+	int			at = sql_skip_blanks(piece, 0, INT_MAX);
 
-	scanner = scanner_init(piece, &extra, &ScanKeywords, ScanKeywordTokens);
-	perform = core_yylex(&lval, &lloc, scanner) != 0 && sql_token_is(piece, lloc, "perform");
-	scanner_finish(scanner);
-	if (perform && parse_quietly(psprintf("SELECT %s", piece + lloc + strlen("perform"))) != NIL)
-		lint_inner_text(st, psprintf("SELECT %s", piece + lloc + strlen("perform")), findings);
-	return perform;
+	if (!sql_token_is(piece, at, "perform"))
+		return false;
+	lint_inner_text(st, psprintf("SELECT %s", piece + at + strlen("perform")), findings);
+	return true;
 }
 
 /* one piece of a DO body, from start to end (exclusive) */
